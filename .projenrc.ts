@@ -1,0 +1,76 @@
+import { awscdk, javascript } from 'projen';
+import { UpdateSnapshot } from 'projen/lib/javascript';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'rustacean-lambda-cdk',
+  description:
+    'CDK constructs for fast, cheap AWS Lambda functions: Rust built with cargo-lambda (arm64 and x86_64), ' +
+    'JavaScript on LLRT, any web app behind the Lambda Web Adapter, and a cold-start benchmark that proves it.',
+  author: 'Rustacean Lambda developers',
+  authorAddress: 'dev@rustacean-lambda.dev',
+  repositoryUrl: 'https://github.com/rustacean-lambda/rustacean-lambda-cdk.git',
+  keywords: ['aws-cdk', 'lambda', 'rust', 'cargo-lambda', 'arm64', 'graviton', 'cold-start', 'llrt', 'web-adapter'],
+  license: 'Apache-2.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+
+  // cargo-lambda-cdk (our benchmark anchor) needs aws-cdk-lib >= 2.231.0 and the Python alpha module is versioned with aws-cdk-lib, so 2.233.0 is our floor.
+  cdkVersion: '2.233.0',
+  constructsVersion: '10.4.2',
+  jsiiVersion: '~6.0.0',
+
+  // Sources live in lib/ (one folder per construct family), compiled output goes to dist/.
+  srcdir: 'lib',
+  libdir: 'dist',
+  testdir: 'test',
+
+  devDeps: [
+    'aws-cdk@^2.1100.0', // the CLI, for `cdk synth` of the sample app
+    'cargo-lambda-cdk@0.0.36', // the anchor we benchmark against
+    '@aws-cdk/aws-lambda-python-alpha@2.233.0-alpha.0', // used by the Web Adapter family (Python apps)
+  ],
+
+  jestOptions: {
+    // Snapshots are regression checks: `npm test` never rewrites them; the deliberate `npx projen test:update` does.
+    updateSnapshot: UpdateSnapshot.NEVER,
+    jestConfig: {
+      testTimeout: 60_000,
+      testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/target/'],
+      snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
+    },
+  },
+  tsconfigDev: {
+    include: ['../samples/**/*.ts', '../bench/**/*.ts'],
+    compilerOptions: {},
+  },
+  eslintOptions: {
+    dirs: ['lib'],
+    devdirs: ['test', 'samples', 'bench', 'build-tools', 'projenrc', '.projenrc.ts'],
+  },
+  gitignore: ['cdk.out/', 'target/', '.rustacean-lambda/', '*.tsbuildinfo', '/bench-results/'],
+});
+
+// Rust handlers ship with the package so users can read them; build output, samples and tooling do not.
+for (const pattern of ['/rust-handlers/target/', '/samples/', '/bench/', '/scripts/', '/.ci/', 'cdk.out/']) {
+  project.addPackageIgnore(pattern);
+}
+
+project.addTask('setup', {
+  description: 'Install the native tools the builds and tests need (cargo-lambda, zig, arm64 Rust std, qemu-user, cfn-lint); idempotent',
+  exec: 'bash scripts/setup.sh',
+});
+
+project.addTask('synth:samples', {
+  description: 'Build the sample handlers and synthesize the sample CDK app into samples/cdk.out',
+  cwd: 'samples',
+  exec: 'cdk synth --quiet',
+});
+
+project.addTask('bench', {
+  description: 'Benchmark: bootstrap sizes and synth times against cargo-lambda-cdk, printed as a table',
+  exec: 'ts-node --project test/tsconfig.json bench/rust.ts',
+  receiveArgs: true,
+});
+
+project.synth();

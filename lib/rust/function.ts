@@ -1,0 +1,70 @@
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { CargoLambdaBuild, planBuild, rustArchitecture } from './bundling';
+import { RustBuildOptions } from './types';
+
+/**
+ * Properties of a `RustFunction`: the usual Lambda function options plus how to build the Rust binary.
+ */
+export interface RustFunctionProps extends lambda.FunctionOptions, RustBuildOptions {
+  /**
+   * The instruction set the function runs on. arm64 (Graviton) costs 20% less per GB-second and starts Rust
+   * functions slightly faster.
+   *
+   * @default lambda.Architecture.ARM_64
+   */
+  readonly architecture?: lambda.Architecture;
+
+  /**
+   * Memory for the function in MB. A Rust function typically needs 15-30 MB; Lambda allots CPU in proportion to
+   * memory, so raise it for CPU-bound work.
+   *
+   * @default 128
+   */
+  readonly memorySize?: number;
+
+  /**
+   * Log format. JSON lets `lambda_runtime`'s tracing output and the platform's REPORT lines be queried as fields.
+   *
+   * @default lambda.LoggingFormat.JSON
+   */
+  readonly loggingFormat?: lambda.LoggingFormat;
+}
+
+/**
+ * A Lambda function written in Rust, built with cargo-lambda for arm64 (default) or x86_64 and deployed as a
+ * native `bootstrap` on the `provided.al2023` runtime.
+ *
+ * All functions of one Cargo workspace that share architecture and build options are served by a single
+ * `cargo lambda build` per synth, and the asset hash is computed from the sources and options, so an unchanged
+ * workspace gives an unchanged template without rebuilding.
+ *
+ * @example
+ * new RustFunction(this, 'Hello', {
+ *   manifestPath: 'rust-handlers',
+ *   binaryName: 'hello',
+ * });
+ */
+export class RustFunction extends lambda.Function {
+  /** The Cargo binary target deployed as this function's `bootstrap`. */
+  public readonly binaryName: string;
+
+  /** The Cargo package that owns the binary. */
+  public readonly packageName: string;
+
+  constructor(scope: Construct, id: string, props: RustFunctionProps = {}) {
+    const architecture = props.architecture ?? lambda.Architecture.ARM_64;
+    const plan = planBuild(props, rustArchitecture(architecture), false);
+    super(scope, id, {
+      ...props,
+      architecture,
+      memorySize: props.memorySize ?? 128,
+      loggingFormat: props.loggingFormat ?? lambda.LoggingFormat.JSON,
+      runtime: lambda.Runtime.PROVIDED_AL2023,
+      handler: 'bootstrap',
+      code: CargoLambdaBuild.code(plan),
+    });
+    this.binaryName = plan.binary.name;
+    this.packageName = plan.binary.packageName;
+  }
+}

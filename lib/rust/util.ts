@@ -1,0 +1,212 @@
+import { spawnSync, SpawnSyncReturns } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** A binary target of a Cargo package. */
+export interface CargoBinary {
+  readonly name: string;
+  readonly packageName: string;
+}
+
+/** What `cargo metadata --no-deps` tells about a workspace, reduced to what the build needs. */
+export interface CargoWorkspace {
+  /** Absolute path of the workspace root directory. */
+  readonly root: string;
+  /** Absolute path of the workspace's `Cargo.toml`. */
+  readonly manifest: string;
+  /** Cargo's target directory (honours `CARGO_TARGET_DIR` and `.cargo/config.toml`). */
+  readonly targetDirectory: string;
+  /** Every binary of every member. */
+  readonly binaries: CargoBinary[];
+  /** The package whose manifest was given, when it was a member's (or a single package's) `Cargo.toml`. */
+  readonly selectedPackage?: string;
+}
+
+/**
+ * Turns `manifestPath` (a directory or a `Cargo.toml`) into the absolute path of an existing `Cargo.toml`.
+ */
+export function resolveManifest(manifestPath: string | undefined): string {
+  const given = manifestPath ?? 'Cargo.toml';
+  const absolute = path.resolve(given);
+  const isFile = fs.existsSync(absolute) && fs.statSync(absolute).isFile();
+  const isDir = !isFile && path.basename(absolute) !== 'Cargo.toml';
+  const manifest = isDir ? path.join(absolute, 'Cargo.toml') : absolute;
+  if (isFile && path.basename(manifest) !== 'Cargo.toml') {
+    throw new Error(`manifestPath '${given}' is neither a directory nor a Cargo.toml; ` +
+      'point it at the folder of your Cargo workspace or package, or at its Cargo.toml');
+  }
+  if (!fs.existsSync(manifest)) {
+    throw new Error(`no Cargo.toml at '${manifest}' (manifestPath '${given}'); ` +
+      'set manifestPath to the folder of your Cargo workspace or package, or create one with `cargo new`');
+  }
+  return manifest;
+}
+
+const metadataCache = new Map<string, CargoWorkspace>();
+
+/** Reads the workspace layout with `cargo metadata --no-deps` (no network, no build); cached per process. */
+export function readWorkspace(manifest: string): CargoWorkspace {
+  const cached = metadataCache.get(manifest);
+  if (cached) return cached;
+
+  const result = run('cargo', ['metadata', '--no-deps', '--format-version', '1', '--manifest-path', manifest], {
+    cwd: path.dirname(manifest),
+  });
+  if (result.error) {
+    throw new Error(`cannot run 'cargo metadata' for ${manifest}: ${result.error.message}; ` +
+      'install Rust from https://rustup.rs and make sure `cargo` is on PATH');
+  }
+  if (result.status !== 0) {
+    throw new Error(`'cargo metadata' failed for ${manifest}:\n${cargoErrors(result.stderr)}`);
+  }
+  const meta = JSON.parse(result.stdout) as {
+    workspace_root: string;
+    target_directory: string;
+    packages: Array<{ name: string; manifest_path: string; targets: Array<{ name: string; kind: string[] }> }>;
+  };
+  const binaries: CargoBinary[] = [];
+  for (const pkg of meta.packages) {
+    for (const target of pkg.targets) {
+      if (target.kind.includes('bin')) binaries.push({ name: target.name, packageName: pkg.name });
+    }
+  }
+  const selected = meta.packages.find(p => path.resolve(p.manifest_path) === manifest);
+  const workspace: CargoWorkspace = {
+    root: meta.workspace_root,
+    manifest: path.join(meta.workspace_root, 'Cargo.toml'),
+    targetDirectory: meta.target_directory,
+    binaries,
+    selectedPackage: selected?.name,
+  };
+  metadataCache.set(manifest, workspace);
+  return workspace;
+}
+
+/**
+ * Picks the binary to deploy. `binaryName` may name a bin target or a package with exactly one bin; without it
+ * the package (or workspace) must have exactly one bin.
+ */
+export function resolveBinary(workspace: CargoWorkspace, binaryName: string | undefined): CargoBinary {
+  const all = workspace.binaries;
+  const listing = (bins: CargoBinary[]) => bins.map(b => b.name).join(', ') || '(none)';
+  const where = path.relative(process.cwd(), workspace.manifest) || workspace.manifest;
+
+  if (binaryName !== undefined) {
+    const byBin = all.filter(b => b.name === binaryName);
+    if (byBin.length === 1) return byBin[0];
+    if (byBin.length > 1) {
+      throw new Error(`binaryName '${binaryName}' is a binary of several packages (${byBin.map(b => b.packageName).join(', ')}) ` +
+        `in ${where}; rename one of them so the name is unique`);
+    }
+    const ofPackage = all.filter(b => b.packageName === binaryName);
+    if (ofPackage.length === 1) return ofPackage[0];
+    if (ofPackage.length > 1) {
+      throw new Error(`binaryName '${binaryName}' is a package with several binaries in ${where}; ` +
+        `binaries: ${listing(ofPackage)}; set binaryName to one of them`);
+    }
+    throw new Error(`binaryName '${binaryName}' not found in ${where}; binaries: ${listing(all)}`);
+  }
+
+  const candidates = workspace.selectedPackage ? all.filter(b => b.packageName === workspace.selectedPackage) : all;
+  if (candidates.length === 1) return candidates[0];
+  if (candidates.length === 0) {
+    throw new Error(`no binary target in ${where}; add a \`src/main.rs\` or a [[bin]] section (cargo lambda new creates one)`);
+  }
+  throw new Error(`${where} has several binaries and no binaryName was given; binaries: ${listing(candidates)}; ` +
+    'set binaryName to one of them');
+}
+
+/** Folders never part of a Rust build's inputs. */
+const IGNORED_DIRS = new Set(['target', '.git', 'node_modules', 'cdk.out', '.idea', '.vscode']);
+
+/**
+ * A content fingerprint of a workspace's sources: every file below the root except build output, VCS data
+ * and dependency folders. Same sources, same fingerprint, on any machine.
+ */
+export function fingerprintSources(root: string, targetDirectory?: string): string {
+  const hash = crypto.createHash('sha256');
+  const skip = targetDirectory ? path.resolve(targetDirectory) : undefined;
+  const walk = (dir: string) => {
+    const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (IGNORED_DIRS.has(entry.name) || full === skip) continue;
+        walk(full);
+      } else if (entry.isFile()) {
+        hash.update(path.relative(root, full).split(path.sep).join('/'));
+        hash.update('\0');
+        hash.update(fs.readFileSync(full));
+        hash.update('\0');
+      }
+    }
+  };
+  walk(root);
+  return hash.digest('hex');
+}
+
+export function sha256(...parts: string[]): string {
+  const hash = crypto.createHash('sha256');
+  for (const part of parts) hash.update(part).update('\0');
+  return hash.digest('hex');
+}
+
+/** ELF machine types we care about. */
+export enum ElfMachine {
+  X86_64 = 0x3e,
+  AARCH64 = 0xb7,
+}
+
+/** Reads the `e_machine` field of an ELF file; undefined when the file is not an ELF. */
+export function elfMachine(file: string): number | undefined {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const header = Buffer.alloc(20);
+    const read = fs.readSync(fd, header, 0, 20, 0);
+    if (read < 20 || header.readUInt32BE(0) !== 0x7f454c46) return undefined;
+    return header[5] === 2 ? header.readUInt16BE(18) : header.readUInt16LE(18);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export function describeMachine(machine: number | undefined): string {
+  if (machine === ElfMachine.X86_64) return 'x86_64';
+  if (machine === ElfMachine.AARCH64) return 'arm64';
+  return machine === undefined ? 'not an ELF executable' : `ELF machine 0x${machine.toString(16)}`;
+}
+
+export interface RunOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** spawnSync with the settings every tool call here wants: text output, a large buffer, no shell. */
+export function run(command: string, args: string[], options: RunOptions = {}): SpawnSyncReturns<string> {
+  return spawnSync(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    encoding: 'utf-8',
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/**
+ * The part of cargo's output a person needs: the `error` blocks (with their source snippets) when there are any,
+ * else the last lines.
+ */
+export function cargoErrors(stderr: string, maxLines = 60): string {
+  const lines = (stderr ?? '').split(/\r?\n/);
+  const blocks: string[] = [];
+  let inError = false;
+  for (const line of lines) {
+    if (/^error(\[E\d+\])?:/.test(line)) inError = true;
+    else if (/^(warning|\s*Compiling|\s*Finished|\s*Building|\s*Running)\b/.test(line)) inError = false;
+    if (inError) blocks.push(line);
+  }
+  const chosen = blocks.length > 0 ? blocks : lines.filter(l => l.trim() !== '').slice(-20);
+  const trimmed = chosen.length > maxLines ? [...chosen.slice(0, maxLines), `... (${chosen.length - maxLines} more lines)`] : chosen;
+  return trimmed.map(l => `  ${l}`).join('\n');
+}

@@ -1,0 +1,58 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { CargoLambdaBuild } from '../../lib/rust/bundling';
+
+export const FIXTURES = path.join(__dirname, '..', 'fixtures');
+export const RUST_HANDLERS = path.join(__dirname, '..', '..', 'rust-handlers');
+
+/** Copies a fixture to a fresh temporary folder, so builds and caches of one test never leak into another. */
+export function copyFixture(name: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `rl-${name}-`));
+  fs.cpSync(path.join(FIXTURES, name), dir, {
+    recursive: true,
+    filter: src => !src.split(path.sep).includes('target'),
+  });
+  return dir;
+}
+
+/** The first bytes of an ELF executable for a machine, enough for `elfMachine` to read. */
+export function fakeElf(machine: 'arm64' | 'x86_64'): Buffer {
+  const header = Buffer.alloc(64);
+  header.writeUInt32BE(0x7f454c46, 0);
+  header[4] = 2; // 64-bit
+  header[5] = 1; // little endian
+  header.writeUInt16LE(machine === 'arm64' ? 0xb7 : 0x3e, 18);
+  return header;
+}
+
+export interface RecordedBuild {
+  readonly args: string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+/**
+ * Replaces cargo-lambda with a stub that records each call and writes a fake `bootstrap` for the given binaries
+ * into `--lambda-dir` (`extensions/<bin>` with `--extension`). `machine` overrides the ELF machine written.
+ */
+export function stubBuild(binaries: string[], machine?: 'arm64' | 'x86_64'): RecordedBuild[] {
+  const calls: RecordedBuild[] = [];
+  CargoLambdaBuild.executor = (_command, args, env, cwd) => {
+    calls.push({ args, env, cwd });
+    const lambdaDir = args[args.indexOf('--lambda-dir') + 1];
+    const arch = machine ?? (args.includes('--arm64') ? 'arm64' : 'x86_64');
+    for (const bin of binaries) {
+      const file = args.includes('--extension') ? path.join(lambdaDir, 'extensions', bin) : path.join(lambdaDir, bin, 'bootstrap');
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, Buffer.concat([fakeElf(arch), Buffer.from(`fake ${bin}`)]));
+    }
+    return { status: 0, stderr: '' };
+  };
+  return calls;
+}
+
+/** The folder CDK staged an asset into, read from the cloud assembly's asset manifest. */
+export function stagedAssetDir(outdir: string, assetHash: string): string {
+  return path.join(outdir, `asset.${assetHash}`);
+}
