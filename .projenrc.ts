@@ -1,5 +1,5 @@
 import { awscdk, javascript } from 'projen';
-import { UpdateSnapshot } from 'projen/lib/javascript';
+import { JestReporter, UpdateSnapshot } from 'projen/lib/javascript';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'rustacean-lambda-cdk',
@@ -56,16 +56,25 @@ for (const pattern of ['/rust-handlers/target/', '/samples/', '/bench/', '/scrip
   project.addPackageIgnore(pattern);
 }
 
-project.addTask('setup', {
+// One plain closing line ("jest: N passed, N failed, N skipped") for CI.
+project.jest?.addReporter(new JestReporter('<rootDir>/test/support/summary-reporter.js'));
+
+const setup = project.addTask('setup', {
   description: 'Install the native tools the builds and tests need (cargo-lambda, zig, arm64 Rust std, qemu-user, cfn-lint); idempotent',
   exec: 'bash scripts/setup.sh',
 });
+// The tests build real Rust for both architectures: make sure the tools are there first (quick when they are).
+// The sample handlers' own unit tests run with cargo before jest.
+project.testTask.prependExec('cargo test --quiet --manifest-path rust-handlers/Cargo.toml');
+project.testTask.prependSpawn(setup);
 
-project.addTask('synth:samples', {
+// The main job of the README: build the sample handlers and synthesize the sample app.
+const samples = project.addTask('samples', {
   description: 'Build the sample handlers and synthesize the sample CDK app into samples/cdk.out',
-  cwd: 'samples',
-  exec: 'cdk synth --quiet',
 });
+samples.spawn(setup);
+samples.exec('cdk synth --quiet', { cwd: 'samples' });
+samples.exec('ls -l cdk.out/*.template.json', { cwd: 'samples' });
 
 project.addTask('bench', {
   description: 'Benchmark: bootstrap sizes and synth times against cargo-lambda-cdk, printed as a table',

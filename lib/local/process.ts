@@ -10,8 +10,8 @@
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as path from 'path';
-import { ElfMachine, elfMachine } from '../rust/util';
 import { InitError, InvokeOptions, InvokeResult, RuntimeApiServer } from './runtime-api';
+import { ElfMachine, elfMachine } from '../rust/util';
 
 /** Lambda architecture names. */
 export type LambdaArchitecture = 'x86_64' | 'arm64';

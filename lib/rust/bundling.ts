@@ -108,14 +108,21 @@ export function planBuild(options: RustBuildOptions, architecture: RustArchitect
   return { request, binary, assetHash: sha256(key, binary.name, Toolchain.identity(options.toolchain)) };
 }
 
+/** The CPU cargo-lambda tunes release builds for; we keep its choice when a preset replaces its defaults. */
+const TARGET_CPUS: Record<RustArchitecture, string> = { arm64: 'neoverse-n1', x86_64: 'haswell' };
+
 /**
- * `CARGO_PROFILE_<NAME>_*` settings for a preset. The `dev` profile is left alone: it is for fast builds.
+ * Build environment for a preset: `CARGO_PROFILE_<NAME>_*` settings, plus the target CPU cargo-lambda would have
+ * chosen (only when nothing else sets rustflags, so user flags are never dropped). The `dev` profile is left
+ * alone: it is for fast builds.
  */
-export function presetEnvironment(profile: string, preset: OptimizationPreset): Record<string, string> {
+export function presetEnvironment(
+  profile: string, preset: OptimizationPreset, architecture: RustArchitecture, userEnv: Record<string, string | undefined> = {},
+): Record<string, string> {
   if (preset === OptimizationPreset.NONE || profile === 'dev') return {};
   const prefix = `CARGO_PROFILE_${profile.toUpperCase().replace(/-/g, '_')}_`;
   const optLevel = { [OptimizationPreset.SIZE]: 'z', [OptimizationPreset.BALANCED]: 's', [OptimizationPreset.SPEED]: '3' }[preset];
-  return {
+  const env: Record<string, string> = {
     [`${prefix}OPT_LEVEL`]: optLevel,
     [`${prefix}LTO`]: 'fat',
     [`${prefix}CODEGEN_UNITS`]: '1',
@@ -123,6 +130,10 @@ export function presetEnvironment(profile: string, preset: OptimizationPreset): 
     [`${prefix}STRIP`]: 'symbols',
     [`${prefix}DEBUG`]: 'false',
   };
+  const targetFlagsVar = `CARGO_TARGET_${RUST_TARGETS[architecture].toUpperCase().replace(/-/g, '_')}_RUSTFLAGS`;
+  const userFlags = ['RUSTFLAGS', 'CARGO_ENCODED_RUSTFLAGS', 'CARGO_BUILD_RUSTFLAGS', targetFlagsVar].some(v => userEnv[v] !== undefined);
+  if (!userFlags) env[targetFlagsVar] = `-C target-cpu=${TARGET_CPUS[architecture]}`;
+  return env;
 }
 
 /** The exact `cargo lambda build` invocation for a request, writing into `lambdaDir`. */
@@ -132,6 +143,9 @@ export function buildCommand(request: CargoBuildRequest, lambdaDir: string, tool
   else if (request.profile !== 'dev') args.push('--profile', request.profile);
   args.push(request.architecture === 'arm64' ? '--arm64' : '--x86-64');
   if (request.extension) args.push('--extension');
+  // A preset replaces cargo-lambda's own release settings, which it passes as `--config` and which would
+  // otherwise win over CARGO_PROFILE_* variables.
+  if (request.optimization !== OptimizationPreset.NONE && request.profile !== 'dev') args.push('--disable-optimizations');
   if (request.packageName) args.push('--package', request.packageName);
   if (request.features.length > 0) args.push('--features', request.features.join(','));
   if (request.noDefaultFeatures) args.push('--no-default-features');
@@ -141,11 +155,20 @@ export function buildCommand(request: CargoBuildRequest, lambdaDir: string, tool
   args.push(...request.extraFlags);
 
   const env: Record<string, string> = {
-    ...presetEnvironment(request.profile, request.optimization),
+    ...presetEnvironment(request.profile, request.optimization, request.architecture,
+      rustflagsConfigured(request.workspace.root) ? { RUSTFLAGS: 'configured' } : { ...process.env, ...request.environment }),
     ...request.environment,
   };
   if (toolchain) env.RUSTUP_TOOLCHAIN = toolchain;
   return { command: 'cargo-lambda', args, env };
+}
+
+/** True when the workspace's `.cargo/config(.toml)` sets rustflags (then we add none of ours). */
+function rustflagsConfigured(root: string): boolean {
+  return ['config.toml', 'config'].some(name => {
+    const file = path.join(root, '.cargo', name);
+    return fs.existsSync(file) && /rustflags/.test(fs.readFileSync(file, 'utf-8'));
+  });
 }
 
 /** Runs a command; replaced by tests that stub the build. */
@@ -401,7 +424,7 @@ export class CargoLambdaBuild {
 
   private static optionsKey(request: CargoBuildRequest): string {
     return sha256(JSON.stringify({
-      v: 1,
+      v: 2,
       profile: request.profile,
       optimization: request.optimization,
       features: request.features,

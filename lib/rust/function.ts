@@ -5,31 +5,14 @@ import { RustBuildOptions } from './types';
 
 /**
  * Properties of a `RustFunction`: the usual Lambda function options plus how to build the Rust binary.
+ *
+ * Defaults that differ from `lambda.Function` (every one can be overridden with the usual prop):
+ * - `architecture`: `Architecture.ARM_64` (Graviton costs 20% less per GB-second and starts Rust a little faster)
+ * - `memorySize`: 128 MB (a Rust handler typically uses 15-30 MB; CPU scales with memory, so raise it for
+ *   CPU-bound work)
+ * - `loggingFormat`: `LoggingFormat.JSON` (lambda_runtime's tracing output and the REPORT lines become fields)
  */
-export interface RustFunctionProps extends lambda.FunctionOptions, RustBuildOptions {
-  /**
-   * The instruction set the function runs on. arm64 (Graviton) costs 20% less per GB-second and starts Rust
-   * functions slightly faster.
-   *
-   * @default lambda.Architecture.ARM_64
-   */
-  readonly architecture?: lambda.Architecture;
-
-  /**
-   * Memory for the function in MB. A Rust function typically needs 15-30 MB; Lambda allots CPU in proportion to
-   * memory, so raise it for CPU-bound work.
-   *
-   * @default 128
-   */
-  readonly memorySize?: number;
-
-  /**
-   * Log format. JSON lets `lambda_runtime`'s tracing output and the platform's REPORT lines be queried as fields.
-   *
-   * @default lambda.LoggingFormat.JSON
-   */
-  readonly loggingFormat?: lambda.LoggingFormat;
-}
+export interface RustFunctionProps extends lambda.FunctionOptions, RustBuildOptions {}
 
 /**
  * A Lambda function written in Rust, built with cargo-lambda for arm64 (default) or x86_64 and deployed as a

@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -95,7 +96,7 @@ describe('RustFunction template', () => {
       expect(assetFiles(app, fn)).toEqual(['bootstrap']);
       const content = fs.readFileSync(path.join(app.outdir, `asset.${hashOf(fn)}`, 'bootstrap'));
       expect(content.toString('latin1')).toContain(`fake ${fn.binaryName}`);
-      expect(fs.statSync(path.join(app.outdir, `asset.${hashOf(fn)}`, 'bootstrap')).mode & 0o111).toBe(0o111);
+      expect(() => fs.accessSync(path.join(app.outdir, `asset.${hashOf(fn)}`, 'bootstrap'), fs.constants.X_OK)).not.toThrow();
     }
   });
 
@@ -161,6 +162,7 @@ describe('cargo lambda build command', () => {
     const call = argsFor({});
     expect(call.args.slice(0, 4)).toEqual(['lambda', 'build', '--release', '--arm64']);
     expect(call.args).toContain('--skip-target-check');
+    expect(call.args).toContain('--disable-optimizations'); // cargo-lambda's --config defaults would beat our env
     expect(call.args).not.toContain('--package');
     expect(call.env).toMatchObject({
       CARGO_PROFILE_RELEASE_OPT_LEVEL: 's',
@@ -168,6 +170,7 @@ describe('cargo lambda build command', () => {
       CARGO_PROFILE_RELEASE_CODEGEN_UNITS: '1',
       CARGO_PROFILE_RELEASE_PANIC: 'abort',
       CARGO_PROFILE_RELEASE_STRIP: 'symbols',
+      CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS: '-C target-cpu=neoverse-n1',
     });
     expect(call.cwd).toBe(fs.realpathSync(workspace));
   });
@@ -179,6 +182,7 @@ describe('cargo lambda build command', () => {
     CargoLambdaBuild.reset();
     const none = argsFor({ optimization: OptimizationPreset.NONE });
     expect(Object.keys(none.env).filter(k => k.startsWith('CARGO_PROFILE_RELEASE_') && !(k in process.env))).toEqual([]);
+    expect(none.args).not.toContain('--disable-optimizations'); // cargo-lambda's own defaults apply
   });
 
   test('a custom profile gets --profile and its own CARGO_PROFILE_<NAME>_* variables; dev builds unoptimised', () => {
@@ -196,6 +200,16 @@ describe('cargo lambda build command', () => {
   test('features and no-default-features build only the binary\'s package', () => {
     const call = argsFor({ features: ['loud', 'extra'], noDefaultFeatures: true });
     expect(call.args).toEqual(expect.arrayContaining(['--package', 'single', '--features', 'extra,loud', '--no-default-features']));
+  });
+
+  test('user rustflags (env or .cargo/config.toml) are never replaced by the preset\'s target CPU', () => {
+    const viaEnv = argsFor({ buildEnvironment: { RUSTFLAGS: '-C target-feature=+lse' } });
+    expect(viaEnv.env.RUSTFLAGS).toBe('-C target-feature=+lse');
+    expect(viaEnv.env.CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS).toBeUndefined();
+    CargoLambdaBuild.reset();
+    fs.mkdirSync(path.join(workspace, '.cargo'));
+    fs.writeFileSync(path.join(workspace, '.cargo', 'config.toml'), '[build]\nrustflags = ["-C", "force-frame-pointers=yes"]\n');
+    expect(argsFor({}).env.CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS).toBeUndefined();
   });
 
   test('build environment overrides the preset; extra flags are appended; toolchain sets RUSTUP_TOOLCHAIN', () => {
@@ -331,7 +345,7 @@ describe('errors at synth', () => {
     const { stack } = newStack();
     try {
       // cargo itself must stay reachable for `cargo metadata`: keep only its folder
-      const cargoDir = path.dirname(require('child_process').execFileSync('which', ['cargo'], { encoding: 'utf-8' }).trim());
+      const cargoDir = path.dirname(execFileSync('which', ['cargo'], { encoding: 'utf-8' }).trim());
       process.env.PATH = cargoDir;
       expect(() => new RustFunction(stack, 'Fn', { manifestPath: workspace, binaryName: 'alpha' }))
         .toThrow(/cargo-lambda was not found on PATH .*install it with `pip install cargo-lambda`/);

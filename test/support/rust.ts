@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { CargoLambdaBuild } from '../../lib/rust/bundling';
 
 export const FIXTURES = path.join(__dirname, '..', 'fixtures');
@@ -52,7 +54,9 @@ export function stubBuild(binaries: string[], machine?: 'arm64' | 'x86_64'): Rec
   return calls;
 }
 
-/** The folder CDK staged an asset into, read from the cloud assembly's asset manifest. */
-export function stagedAssetDir(outdir: string, assetHash: string): string {
-  return path.join(outdir, `asset.${assetHash}`);
+/** The staged asset folder of a function in a synthesized app (what would be zipped and uploaded). */
+export function functionAssetDir(outdir: string, fn: lambda.Function): string {
+  const cfn = fn.node.defaultChild as lambda.CfnFunction;
+  const code = Stack.of(fn).resolve(cfn.code) as { s3Key: string };
+  return path.join(outdir, `asset.${code.s3Key.replace('.zip', '')}`);
 }
