@@ -1,1 +1,2 @@
 export * from './rust';
+export * from './llrt';

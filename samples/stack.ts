@@ -3,6 +3,7 @@ import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { RustFunction } from '../lib';
+import { LlrtSamples } from './llrt';
 
 /** Where the sample Rust handlers live (a Cargo workspace). */
 export const RUST_HANDLERS = path.join(__dirname, '..', 'rust-handlers');
@@ -17,6 +18,8 @@ export class SampleStack extends Stack {
   /** `http-api`: a small JSON API on x86_64 behind a Function URL with IAM auth. */
   public readonly httpApi: RustFunction;
   public readonly httpApiUrl: lambda.FunctionUrl;
+  /** LLRT: hello, an HTTP handler behind a Function URL, and a DynamoDB visit counter (all arm64). */
+  public readonly llrt: LlrtSamples;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, props);
@@ -37,5 +40,7 @@ export class SampleStack extends Stack {
 
     new CfnOutput(this, 'HelloFunctionName', { value: this.hello.functionName });
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpApiUrl.url });
+
+    this.llrt = new LlrtSamples(this, 'Llrt');
   }
 }

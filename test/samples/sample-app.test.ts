@@ -7,7 +7,15 @@ import { CargoLambdaBuild } from '../../lib/rust/bundling';
 import { SampleStack } from '../../samples/stack';
 import { cfnLintAssembly } from '../support/cfn-lint';
 
-afterAll(() => CargoLambdaBuild.reset());
+// No LLRT binary can be fetched on our build machines: unless one is given (LLRT_BINARY_PATH), the LLRT samples use
+// the sample's placeholder bootstrap (their templates are the same either way).
+const savedPlaceholder = process.env.LLRT_PLACEHOLDER_BOOTSTRAP;
+beforeAll(() => { if (!process.env.LLRT_BINARY_PATH) process.env.LLRT_PLACEHOLDER_BOOTSTRAP = '1'; });
+afterAll(() => {
+  CargoLambdaBuild.reset();
+  if (savedPlaceholder === undefined) delete process.env.LLRT_PLACEHOLDER_BOOTSTRAP;
+  else process.env.LLRT_PLACEHOLDER_BOOTSTRAP = savedPlaceholder;
+});
 
 describe('sample app', () => {
   test('template snapshot (build skipped, asset hashes masked)', () => {

@@ -1,0 +1,236 @@
+import * as fs from 'fs';
+import { builtinModules } from 'module';
+import * as path from 'path';
+import { AssetHashType, DockerImage, ILocalBundling } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { BinarySpec, LlrtBinary } from './binary';
+import { LlrtBinaryType, LlrtBundlingOptions, LlrtVersion } from './types';
+import { sha256Hex } from './util';
+
+/** The part of esbuild's JavaScript API used here (declared locally: esbuild is the user's dependency, not ours). */
+interface EsbuildMessage {
+  readonly text: string;
+  readonly location: { readonly file: string; readonly line: number; readonly column: number; readonly lineText: string } | null;
+}
+interface EsbuildOutput {
+  readonly exports: string[];
+  readonly imports: Array<{ readonly path: string; readonly external?: boolean }>;
+}
+interface EsbuildApi {
+  readonly version: string;
+  buildSync(options: Record<string, unknown>): {
+    readonly warnings: EsbuildMessage[];
+    readonly metafile?: { readonly outputs: Record<string, EsbuildOutput> };
+  };
+}
+
+/** SDK clients compiled into the standard binary (and the full one). */
+const STANDARD_CLIENTS = [
+  'cloudwatch-events', 'cloudwatch-logs', 'cognito-identity', 'cognito-identity-provider', 'dynamodb', 'eventbridge',
+  'kms', 'lambda', 's3', 'secrets-manager', 'ses', 'sfn', 'sns', 'sqs', 'ssm', 'sts', 'xray',
+];
+
+/** SDK clients only the full-sdk binary has. */
+const FULL_ONLY_CLIENTS = [
+  'acm', 'amplify', 'api-gateway', 'apigatewayv2', 'appconfig', 'appconfigdata', 'appsync', 'athena', 'auto-scaling',
+  'batch', 'bedrock', 'bedrock-agent', 'bedrock-agent-runtime', 'bedrock-runtime', 'cloudformation', 'cloudwatch',
+  'dynamodb-streams', 'ec2', 'ecr', 'ecs', 'efs', 'eks', 'elastic-load-balancing-v2', 'elasticache', 'firehose', 'glue',
+  'iam', 'kinesis', 'location', 'mediaconvert', 'opensearch', 'opensearchserverless', 'polly', 'rds', 'rds-data',
+  'rekognition', 'scheduler', 'servicediscovery', 'service-catalog', 'sesv2', 'sso', 'sso-admin', 'sso-oidc', 'textract',
+  'translate', 'verifiedpermissions',
+];
+
+/** Helpers and shared layers that come with any binary that has an SDK. */
+const SDK_SUPPORT = [
+  '@aws-sdk/core', '@aws-sdk/credential-providers', '@aws-sdk/lib-dynamodb', '@aws-sdk/lib-storage',
+  '@aws-sdk/s3-presigned-post', '@aws-sdk/s3-request-presigner', '@aws-sdk/util-dynamodb',
+  '@aws-sdk/util-user-agent-browser', '@smithy/*', '@aws-crypto/*',
+];
+
+/**
+ * The AWS SDK packages a binary already contains, which therefore stay out of the bundle. Lists follow LLRT's
+ * "Using AWS SDK (v3) with LLRT" tables; a package missing from them is bundled, which always works.
+ */
+export function sdkExternals(type: LlrtBinaryType): string[] {
+  switch (type) {
+    case LlrtBinaryType.NO_SDK: return [];
+    case LlrtBinaryType.STANDARD: return [...STANDARD_CLIENTS.map(c => `@aws-sdk/client-${c}`), ...SDK_SUPPORT];
+    case LlrtBinaryType.FULL_SDK: return [...[...STANDARD_CLIENTS, ...FULL_ONLY_CLIENTS].sort().map(c => `@aws-sdk/client-${c}`), ...SDK_SUPPORT];
+  }
+  throw new Error(`llrtBinaryType '${type}' is unknown; expected one of ${Object.values(LlrtBinaryType).join(', ')}`);
+}
+
+/** Modules the runtime provides: every Node.js built-in name (bare and `node:`) and LLRT's own `llrt:*`. */
+export const RUNTIME_MODULES = [...new Set(builtinModules.filter(m => !m.startsWith('_')))].sort().concat(['node:*', 'llrt:*']);
+
+/** LLRT releases before this one only understand ES2020. */
+const ES2023_SINCE = LlrtVersion.of('v0.2.0-beta');
+
+/**
+ * The esbuild target for an LLRT release (undefined: a recent one). es2023 needs esbuild 0.21.2 or newer; for
+ * older esbuild es2022 produces the same output.
+ */
+export function esTarget(tag: string | undefined, esbuildVersion: string): string {
+  if (tag && !LlrtVersion.of(tag).isAtLeast(ES2023_SINCE)) return 'es2020';
+  const [major, minor, patch] = esbuildVersion.split('.').map(n => parseInt(n, 10));
+  const modern = major > 0 || minor > 21 || (minor === 21 && patch >= 2);
+  return modern ? 'es2023' : 'es2022';
+}
+
+/** Finds the user's esbuild once per process (like aws-lambda-nodejs, we do not ship one). */
+export class Esbuild {
+  public static reset(): void {
+    Esbuild.cached = undefined;
+  }
+
+  /** Loads esbuild resolvable from one of `searchFrom` (folders), else throws with an install hint. */
+  public static load(searchFrom: string[]): EsbuildApi {
+    if (Esbuild.cached) return Esbuild.cached;
+    let resolved: string | undefined;
+    try {
+      resolved = require.resolve('esbuild', { paths: searchFrom });
+    } catch {
+      resolved = undefined;
+    }
+    if (!resolved) {
+      throw new Error(`esbuild is needed to bundle LLRT functions but cannot be found from ${searchFrom.join(' or ')}; ` +
+        'install it in your CDK project with `npm install --save-dev esbuild` (0.21.2 or newer for the es2023 target)');
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const api = require(resolved) as EsbuildApi;
+    if (typeof api.buildSync !== 'function') {
+      throw new Error(`the esbuild found at ${resolved} has no buildSync API; install a current esbuild with \`npm install --save-dev esbuild\``);
+    }
+    Esbuild.cached = api;
+    return api;
+  }
+
+  private static cached: EsbuildApi | undefined;
+}
+
+/** What one LLRT handler bundle is made of. */
+export interface BundleRequest {
+  /** Absolute path of the entry file. */
+  readonly entry: string;
+  /** The export Lambda calls (`index.<exportName>`). */
+  readonly exportName: string;
+  readonly binaryType: LlrtBinaryType;
+  readonly options: LlrtBundlingOptions;
+}
+
+export interface BundleResult {
+  readonly outputFile: string;
+  readonly bytes: number;
+  readonly target: string;
+  /** Imports left to the runtime (SDK packages, built-ins), as written in the source. */
+  readonly externalImports: string[];
+}
+
+/**
+ * Bundles the entry into `<outputDir>/index.mjs` with esbuild's synchronous API (no shell, works on Windows):
+ * one minified ES module for the browser platform (LLRT's resolver prefers browser builds), with built-ins and the
+ * binary's SDK packages left external.
+ */
+export function bundle(request: BundleRequest, outputDir: string, llrtTag: string | undefined, warnings: string[]): BundleResult {
+  const esbuild = Esbuild.load([path.dirname(request.entry), process.cwd()]);
+  const target = esTarget(llrtTag, esbuild.version);
+  const outputFile = path.join(outputDir, 'index.mjs');
+  const options = request.options;
+  let result: ReturnType<EsbuildApi['buildSync']>;
+  try {
+    result = esbuild.buildSync({
+      entryPoints: [request.entry],
+      outfile: outputFile,
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target,
+      minify: options.minify ?? true,
+      sourcemap: false, // LLRT does not read source maps
+      external: [...RUNTIME_MODULES, ...sdkExternals(request.binaryType), ...(options.externalModules ?? [])],
+      define: options.define,
+      banner: options.banner ? { js: options.banner } : undefined,
+      tsconfig: options.tsconfig,
+      metafile: true,
+      write: true,
+      logLevel: 'silent',
+    });
+  } catch (e) {
+    const errors = (e as { errors?: EsbuildMessage[] }).errors;
+    const details = errors && errors.length > 0 ? errors.slice(0, 10).map(formatMessage).join('\n') : `  ${(e as Error).message}`;
+    throw new Error(`esbuild could not bundle '${relative(request.entry)}' for LLRT:\n${details}`);
+  }
+  for (const w of result.warnings.slice(0, 5)) warnings.push(`esbuild: ${formatMessage(w).trim()}`);
+
+  const output = Object.entries(result.metafile?.outputs ?? {}).find(([file]) => path.resolve(file) === path.resolve(outputFile))?.[1];
+  const exported = output?.exports ?? [];
+  if (!exported.includes(request.exportName)) {
+    throw new Error(`'${relative(request.entry)}' has no export named '${request.exportName}'; exports: ` +
+      `${exported.join(', ') || '(none)'}; export the handler (\`export const ${request.exportName} = async (event) => ...\`) ` +
+      'or set `handler` to the name of the exported function');
+  }
+  const externalImports = [...new Set((output?.imports ?? []).filter(i => i.external).map(i => i.path))].sort();
+  return { outputFile, bytes: fs.statSync(outputFile).size, target, externalImports };
+}
+
+function formatMessage(m: EsbuildMessage): string {
+  const where = m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ` : '';
+  return `  ${where}${m.text}`;
+}
+
+/** A path relative to the working directory when it is inside it, else absolute. */
+function relative(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+/** Local-only bundling needs an image in the props; it is never pulled because local bundling succeeds or throws. */
+const NO_DOCKER = DockerImage.fromRegistry('rustacean-lambda/local-build-only');
+
+/**
+ * Local bundling whose `cacheKey` (an own property, so it is part of the JSON CDK hashes into its in-process
+ * asset cache key) keeps functions with different entries or options apart.
+ */
+class LocalBundler implements ILocalBundling {
+  constructor(public readonly cacheKey: string, private readonly run: (outputDir: string) => void) {}
+
+  public tryBundle(outputDir: string): boolean {
+    this.run(outputDir);
+    return true;
+  }
+}
+
+/** The function's asset: `index.mjs`, plus LLRT's `bootstrap` at the root unless a layer provides it. */
+export function functionCode(request: BundleRequest, binary: BinarySpec, includeBootstrap: boolean, warnings: string[]): lambda.AssetCode {
+  const key = sha256Hex(JSON.stringify({ v: 1, request, binary: { ...binary, version: binary.version.version }, includeBootstrap }));
+  // The output is hashed: unchanged sources and binary give an unchanged asset.
+  return lambda.Code.fromAsset(path.dirname(request.entry), {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: NO_DOCKER,
+      local: new LocalBundler(key, (outputDir) => {
+        let tag = binary.version.isLatest ? undefined : binary.version.version;
+        if (includeBootstrap) {
+          tag = LlrtBinary.stage(binary, outputDir, warnings).version ?? tag;
+        } else if (binary.version.isLatest && !binary.binaryPath) {
+          tag = LlrtBinary.obtain(binary, warnings).version; // the layer needs it anyway
+        }
+        bundle(request, outputDir, tag, warnings);
+      }),
+    },
+  });
+}
+
+/** A layer's asset: LLRT's `bootstrap` at the root (Lambda runs `/opt/bootstrap` when the function has none). */
+export function layerCode(binary: BinarySpec, warnings: string[]): lambda.AssetCode {
+  const key = sha256Hex(JSON.stringify({ v: 1, layer: { ...binary, version: binary.version.version } }));
+  return lambda.Code.fromAsset(__dirname, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: NO_DOCKER,
+      local: new LocalBundler(key, (outputDir) => {
+        LlrtBinary.stage(binary, outputDir, warnings);
+      }),
+    },
+  });
+}

@@ -1,0 +1,35 @@
+import { Annotations, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { BinarySpec } from './binary';
+import { layerCode } from './bundling';
+import { sha256Hex } from './util';
+
+/**
+ * A layer holding LLRT's `bootstrap`, built locally (no Docker) and shared: one per version, architecture and
+ * binary type (and local binary, when one is given) in each stack.
+ */
+export class LlrtRuntimeLayer extends lambda.LayerVersion {
+  /** The layer for a binary in the stack of `scope`, created on first use. */
+  public static forStack(scope: Construct, binary: BinarySpec): LlrtRuntimeLayer {
+    const stack = Stack.of(scope);
+    let id = `LlrtRuntime-${binary.version.version}-${binary.arch}-${binary.type}`;
+    if (binary.binaryPath) id += `-${sha256Hex(`${binary.binaryPath}\0${binary.sha256 ?? ''}`).slice(0, 8)}`;
+    const existing = stack.node.tryFindChild(id);
+    if (existing instanceof LlrtRuntimeLayer) return existing;
+    return new LlrtRuntimeLayer(stack, id, binary);
+  }
+
+  private constructor(scope: Construct, id: string, binary: BinarySpec) {
+    const warnings: string[] = [];
+    super(scope, id, {
+      code: layerCode(binary, warnings),
+      compatibleArchitectures: [binary.arch === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64],
+      compatibleRuntimes: [lambda.Runtime.PROVIDED_AL2023],
+      description: `LLRT ${binary.version.version} runtime (${binary.arch}, ${binary.type})` +
+        (binary.binaryPath ? ' from a local binary' : ''),
+      license: 'Apache-2.0',
+    });
+    for (const w of new Set(warnings)) Annotations.of(this).addWarningV2('rustacean-lambda:llrt', w);
+  }
+}

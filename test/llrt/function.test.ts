@@ -1,0 +1,284 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LlrtBinaryType, LlrtFunction, LlrtLogLevel, LlrtTlsVersion, LlrtVersion } from '../../lib';
+import { sha256Hex } from '../../lib/llrt/util';
+import { cfnLintAssembly } from '../support/cfn-lint';
+import { fakeBootstrap, fakeReleaseZip, listFiles, LLRT_FIXTURES, LLRT_HANDLERS, llrtSandbox, LlrtSandbox, makeZip } from '../support/llrt';
+import { functionAssetDir } from '../support/rust';
+
+// Props-to-template and asset-layout tests. The binary comes from llrtBinaryPath (a fake release zip), so no
+// server and no network are involved; the download pipeline has its own tests (binary.test.ts).
+
+const HELLO = path.join(LLRT_HANDLERS, 'hello.ts');
+
+let sandbox: LlrtSandbox;
+let armZip: string;
+let x64Zip: string;
+beforeEach(() => {
+  sandbox = llrtSandbox();
+  armZip = path.join(sandbox.dir, 'llrt-lambda-arm64.zip');
+  x64Zip = path.join(sandbox.dir, 'llrt-lambda-x64.zip');
+  fs.writeFileSync(armZip, fakeReleaseZip('arm64', 'arm64 standard'));
+  fs.writeFileSync(x64Zip, fakeReleaseZip('x64', 'x64 standard'));
+});
+afterEach(() => sandbox.restore());
+
+function newStack() {
+  const app = new App({ outdir: path.join(sandbox.dir, 'cdk.out') });
+  return { app, stack: new Stack(app, 'Test') };
+}
+
+function layerAssetDir(app: App, stack: Stack): string {
+  const layers = Template.fromStack(stack).findResources('AWS::Lambda::LayerVersion');
+  const key: string = Object.values(layers)[0].Properties.Content.S3Key;
+  return path.join(app.outdir, `asset.${key.replace('.zip', '')}`);
+}
+
+describe('LlrtFunction template', () => {
+  test('provided.al2023, handler index.handler, arm64 and 128 MB by default', () => {
+    const { stack } = newStack();
+    new LlrtFunction(stack, 'Fn', { entry: HELLO, llrtBinaryPath: armZip });
+
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'provided.al2023',
+      Handler: 'index.handler',
+      Architectures: ['arm64'],
+      MemorySize: 128,
+    });
+    // No environment unless something asks for one.
+    expect(Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties.Environment).toBeUndefined();
+  });
+
+  test('user props win over defaults: x86_64, memory, export name, environment', () => {
+    const { stack } = newStack();
+    new LlrtFunction(stack, 'Fn', {
+      entry: path.join(LLRT_FIXTURES, 'no-handler.ts'),
+      handler: 'main',
+      architecture: lambda.Architecture.X86_64,
+      memorySize: 256,
+      environment: { STAGE: 'test' },
+      llrtBinaryPath: x64Zip,
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.main',
+      Architectures: ['x86_64'],
+      MemorySize: 256,
+      Environment: { Variables: { STAGE: 'test' } },
+    });
+  });
+
+  test('typed LLRT settings become LLRT_* variables next to the user\'s', () => {
+    const { stack } = newStack();
+    new LlrtFunction(stack, 'Fn', {
+      entry: HELLO,
+      llrtBinaryPath: armZip,
+      environment: { TABLE: 't' },
+      llrtLogLevel: LlrtLogLevel.WARN,
+      llrtGcThresholdMb: 32,
+      llrtTlsVersion: LlrtTlsVersion.TLS_1_3,
+      llrtSdkConnectionWarmup: false,
+      llrtNetAllow: ['dynamodb.us-east-1.amazonaws.com', 'sts.amazonaws.com'],
+      llrtNetDeny: ['169.254.169.254'],
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: {
+          TABLE: 't',
+          LLRT_LOG: 'warn',
+          LLRT_GC_THRESHOLD_MB: '32',
+          LLRT_TLS_VERSION: '1.3',
+          LLRT_SDK_CONNECTION_WARMUP: '0',
+          LLRT_NET_ALLOW: 'dynamodb.us-east-1.amazonaws.com sts.amazonaws.com',
+          LLRT_NET_DENY: '169.254.169.254',
+        },
+      },
+    });
+  });
+
+  test('exposes entry, version and binary type; pinned v0.8.1-beta and STANDARD by default', () => {
+    const { stack } = newStack();
+    const fn = new LlrtFunction(stack, 'Fn', { entry: path.relative(process.cwd(), HELLO), llrtBinaryPath: armZip });
+    expect(fn.entry).toBe(HELLO);
+    expect(fn.llrtVersion).toBe(LlrtVersion.DEFAULT);
+    expect(fn.llrtVersion.version).toBe('v0.8.1-beta');
+    expect(fn.llrtVersion.isLatest).toBe(false);
+    expect(fn.llrtBinaryType).toBe(LlrtBinaryType.STANDARD);
+    expect(fn.llrtLayer).toBeUndefined();
+  });
+
+  test('template snapshot (asset hashes masked)', () => {
+    const { stack } = newStack();
+    new LlrtFunction(stack, 'Hello', { entry: HELLO, llrtBinaryPath: armZip, llrtLogLevel: LlrtLogLevel.INFO });
+    new LlrtFunction(stack, 'Api', { entry: path.join(LLRT_HANDLERS, 'http.ts'), llrtBinaryPath: x64Zip, architecture: lambda.Architecture.X86_64 });
+    expect(Template.fromStack(stack).toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('asset layout', () => {
+  test('the asset holds an executable bootstrap at the root next to index.mjs, and nothing else', () => {
+    const { app, stack } = newStack();
+    const fn = new LlrtFunction(stack, 'Fn', { entry: HELLO, llrtBinaryPath: armZip });
+    app.synth();
+    const dir = functionAssetDir(app.outdir, fn);
+    expect(listFiles(dir)).toEqual(['bootstrap', 'index.mjs']);
+    expect((fs.statSync(path.join(dir, 'bootstrap')).mode % 0o1000).toString(8)).toBe('755');
+    expect(fs.readFileSync(path.join(dir, 'bootstrap')).equals(fakeBootstrap('arm64', 'arm64 standard'))).toBe(true);
+    const code = fs.readFileSync(path.join(dir, 'index.mjs'), 'utf-8');
+    expect(code).toMatch(/export\s*\{[^}]*handler/);
+  });
+
+  test('llrtBinaryPath may be the bootstrap itself, checked against llrtSha256', () => {
+    const bootstrap = path.join(sandbox.dir, 'bootstrap');
+    fs.writeFileSync(bootstrap, fakeBootstrap('arm64', 'raw'));
+    const { app, stack } = newStack();
+    const fn = new LlrtFunction(stack, 'Fn', {
+      entry: HELLO,
+      llrtBinaryPath: bootstrap,
+      llrtSha256: sha256Hex(fs.readFileSync(bootstrap)).toUpperCase(),
+    });
+    app.synth();
+    expect(fs.readFileSync(path.join(functionAssetDir(app.outdir, fn), 'bootstrap')).toString('latin1')).toContain('fake llrt raw');
+  });
+
+  test('an unchanged handler and binary give an unchanged asset hash; a changed handler a new one', () => {
+    const entry = path.join(sandbox.dir, 'handler.ts');
+    fs.writeFileSync(entry, 'export const handler = async () => 1;\n');
+    const hash = () => {
+      sandbox.freshProcess();
+      const { stack } = newStack();
+      new LlrtFunction(stack, 'Fn', { entry, llrtBinaryPath: armZip });
+      return JSON.stringify(Template.fromStack(stack).findResources('AWS::Lambda::Function'));
+    };
+    const first = hash();
+    expect(hash()).toEqual(first);
+    fs.writeFileSync(entry, 'export const handler = async () => 2;\n');
+    expect(hash()).not.toEqual(first);
+  });
+
+  test('stacks excluded from bundling need neither esbuild nor a binary', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, outdir: path.join(sandbox.dir, 'cdk.out') });
+    const stack = new Stack(app, 'Test');
+    new LlrtFunction(stack, 'Fn', { entry: HELLO, llrtBinaryPath: path.join(sandbox.dir, 'missing.zip') });
+    Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 1);
+  });
+});
+
+describe('shared layer mode', () => {
+  test('one layer per version, architecture and type for the whole stack; functions then ship only index.mjs', () => {
+    const { app, stack } = newStack();
+    const a = new LlrtFunction(stack, 'A', { entry: HELLO, llrtBinaryPath: armZip, useLlrtLayer: true });
+    const b = new LlrtFunction(stack, 'B', { entry: path.join(LLRT_HANDLERS, 'http.ts'), llrtBinaryPath: armZip, useLlrtLayer: true });
+    const c = new LlrtFunction(stack, 'C', { entry: HELLO, llrtBinaryPath: x64Zip, useLlrtLayer: true, architecture: lambda.Architecture.X86_64 });
+    app.synth();
+
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Lambda::LayerVersion', 2);
+    template.hasResourceProperties('AWS::Lambda::LayerVersion', {
+      CompatibleArchitectures: ['arm64'],
+      CompatibleRuntimes: ['provided.al2023'],
+      LicenseInfo: 'Apache-2.0',
+      Description: Match.stringLikeRegexp('^LLRT v0.8.1-beta runtime \\(arm64, standard\\)'),
+    });
+    expect(a.llrtLayer).toBe(b.llrtLayer);
+    expect(c.llrtLayer).not.toBe(a.llrtLayer);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Layers: [{ Ref: stack.getLogicalId(a.llrtLayer!.node.defaultChild as lambda.CfnLayerVersion) }],
+      Runtime: 'provided.al2023',
+    });
+    for (const fn of [a, b, c]) expect(listFiles(functionAssetDir(app.outdir, fn))).toEqual(['index.mjs']);
+    expect(listFiles(layerAssetDir(app, stack))).toEqual(['bootstrap']);
+
+    const lint = cfnLintAssembly(app.outdir);
+    expect(lint.output).toBe('');
+    expect(lint.status).toBe(0);
+  }, 120_000);
+});
+
+describe('errors at synth', () => {
+  const make = (props: Partial<ConstructorParameters<typeof LlrtFunction>[2]>) => () => {
+    const { stack } = newStack();
+    new LlrtFunction(stack, 'Fn', { entry: HELLO, llrtBinaryPath: armZip, ...props });
+  };
+
+  test('a missing entry', () => {
+    expect(make({ entry: 'nowhere/handler.ts' }))
+      .toThrow(`entry 'nowhere/handler.ts' does not exist (resolved to ${path.resolve('nowhere/handler.ts')}); relative paths start at the current working directory`);
+  });
+
+  test('an entry that is not JavaScript or TypeScript', () => {
+    expect(make({ entry: path.join(LLRT_HANDLERS, 'README.md') }))
+      .toThrow(/entry '.*README.md' is not a JavaScript or TypeScript file; expected one of \.ts, \.mts, \.cts, \.js, \.mjs, \.cjs$/);
+  });
+
+  test('an entry without the handler export lists the exports', () => {
+    expect(make({ entry: path.join(LLRT_FIXTURES, 'no-handler.ts') }))
+      .toThrow(/'.*no-handler.ts' has no export named 'handler'; exports: main, other; export the handler/);
+  });
+
+  test('a handler name that is not an identifier', () => {
+    expect(make({ handler: 'index.handler' }))
+      .toThrow("handler 'index.handler' is not the name of an exported function; expected a JavaScript identifier");
+  });
+
+  test('a syntax error shows esbuild\'s message with file and line', () => {
+    expect(make({ entry: path.join(LLRT_FIXTURES, 'broken.mjs') }))
+      .toThrow(/esbuild could not bundle '.*broken.mjs' for LLRT:\n {2}.*broken.mjs:4:\d+: Unexpected end of file/);
+  });
+
+  test('an unsupported architecture', () => {
+    expect(make({ architecture: lambda.Architecture.custom('riscv64') }))
+      .toThrow("architecture 'riscv64' is not supported by LLRT; expected arm64 or x86_64");
+  });
+
+  test('a binary for the other architecture', () => {
+    expect(make({ llrtBinaryPath: x64Zip }))
+      .toThrow(/the LLRT bootstrap from llrtBinaryPath '.*llrt-lambda-x64.zip' is an x86_64 executable but the function's architecture is arm64; use llrt-lambda-arm64.zip/);
+  });
+
+  test('a malformed llrtSha256 and a mismatching one', () => {
+    expect(make({ llrtSha256: 'abc' })).toThrow("llrtSha256 'abc' is not a SHA-256; expected 64 hexadecimal characters");
+    expect(make({ llrtSha256: '0'.repeat(64) }))
+      .toThrow(new RegExp('checksum mismatch for llrtBinaryPath \'.*llrt-lambda-arm64.zip\': expected sha256 0{64} \\(llrtSha256\\), got [0-9a-f]{64}; use the file you meant to trust'));
+  });
+
+  test('a missing llrtBinaryPath', () => {
+    expect(make({ llrtBinaryPath: path.join(sandbox.dir, 'missing.zip') }))
+      .toThrow(/llrtBinaryPath '.*missing.zip' does not exist or is not a file; point it at an LLRT bootstrap or at a release zip such as llrt-lambda-arm64.zip/);
+  });
+
+  test('a zip without bootstrap given as llrtBinaryPath', () => {
+    const zip = path.join(sandbox.dir, 'other.zip');
+    fs.writeFileSync(zip, makeZip([{ name: 'README', data: Buffer.from('hi') }]));
+    expect(make({ llrtBinaryPath: zip }))
+      .toThrow(/llrtBinaryPath '.*other.zip' is a zip but it holds no 'bootstrap' at its root \(entries: README\)/);
+  });
+
+  test('a base URL that is not http(s)', () => {
+    expect(make({ llrtBaseUrl: 'ftp://mirror.example.com/llrt' })).toThrow("llrtBaseUrl 'ftp://mirror.example.com/llrt' uses ftp:; expected an http or https URL");
+    expect(make({ llrtBaseUrl: 'mirror' })).toThrow("llrtBaseUrl 'mirror' is not a URL");
+  });
+
+  test('a typed setting and the same variable in environment', () => {
+    expect(make({ llrtLogLevel: LlrtLogLevel.DEBUG, environment: { LLRT_LOG: 'trace' } }))
+      .toThrow('llrtLogLevel and environment.LLRT_LOG are both set; keep one of them');
+  });
+
+  test('a GC threshold that is not a positive whole number', () => {
+    expect(make({ llrtGcThresholdMb: 0 })).toThrow('llrtGcThresholdMb 0 is not a positive whole number of megabytes');
+    expect(make({ llrtGcThresholdMb: 2.5 })).toThrow('llrtGcThresholdMb 2.5 is not a positive whole number');
+  });
+});
+
+describe('warnings', () => {
+  test('a bootstrap that is not ELF (a script) is a warning, not an error', () => {
+    const script = path.join(sandbox.dir, 'bootstrap');
+    fs.writeFileSync(script, '#!/bin/sh\necho placeholder\n');
+    const { stack } = newStack();
+    new LlrtFunction(stack, 'Fn', { entry: HELLO, llrtBinaryPath: script });
+    Annotations.fromStack(stack).hasWarning('/Test/Fn', Match.stringLikeRegexp('is not an ELF executable; Lambda runs it as is'));
+  });
+});
