@@ -54,7 +54,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 });
 
 // Rust handlers ship with the package so users can read them; build output, samples and tooling do not.
-for (const pattern of ['/rust-handlers/target/', '/samples/', '/bench/', '/scripts/', '/.ci/', 'cdk.out/']) {
+for (const pattern of ['/rust-handlers/target/', '/rust-handlers/coldstart/target/', '/samples/', '/bench/', '/scripts/', '/.ci/', 'cdk.out/']) {
   project.addPackageIgnore(pattern);
 }
 
@@ -66,7 +66,9 @@ const setup = project.addTask('setup', {
   exec: 'bash scripts/setup.sh',
 });
 // The tests build real Rust for both architectures: make sure the tools are there first (quick when they are).
-// The sample handlers' own unit tests run with cargo before jest.
+// The sample handlers' own unit tests, and the cold-start driver's REPORT parsing and statistics, run with cargo
+// before jest. (The driver crate's own tests compile the AWS SDK: `npx projen test:driver`.)
+project.testTask.prependExec('cargo test --quiet --manifest-path rust-handlers/coldstart/Cargo.toml -p coldstart-report');
 project.testTask.prependExec('cargo test --quiet --manifest-path rust-handlers/Cargo.toml');
 project.testTask.prependSpawn(setup);
 
@@ -80,6 +82,11 @@ samples.spawn(setup);
 // downloads the pinned binary instead.
 samples.exec('LLRT_PLACEHOLDER_BOOTSTRAP=${LLRT_PLACEHOLDER_BOOTSTRAP:-1} cdk synth --quiet', { cwd: 'samples' });
 samples.exec('ls -l cdk.out/*.template.json', { cwd: 'samples' });
+
+project.addTask('test:driver', {
+  description: 'Unit tests of the cold-start driver against a fake Lambda API (compiles the AWS SDK: slow the first time)',
+  exec: 'cargo test --quiet --manifest-path rust-handlers/coldstart/Cargo.toml -p coldstart-driver',
+});
 
 project.addTask('bench:llrt', {
   description: 'Benchmark: LLRT bundle sizes per binary type and synth time with a cold vs warm binary cache',

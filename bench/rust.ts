@@ -51,9 +51,20 @@ function anchorBundling(architecture: lambda.Architecture): anchor.BundlingOptio
   };
 }
 
-type Kind = 'ours' | 'ours-size' | 'anchor';
+type Kind = 'ours' | 'ours-size' | 'anchor' | 'floor';
+
+/** A prebuilt bootstrap folder for the CDK floor: plain lambda.Function + Code.fromAsset, no build at all. */
+let floorAsset = '';
 
 function addFunction(stack: Stack, id: string, kind: Kind, bin: string, architecture: lambda.Architecture): lambda.Function {
+  if (kind === 'floor') {
+    return new lambda.Function(stack, id, {
+      code: lambda.Code.fromAsset(floorAsset),
+      handler: 'bootstrap',
+      runtime: lambda.Runtime.PROVIDED_AL2023,
+      architecture,
+    });
+  }
   if (kind === 'anchor') {
     return new anchor.RustFunction(stack, id, {
       manifestPath: HANDLERS,
@@ -108,11 +119,13 @@ function main() {
     sizes.push({ arch: architecture.name, ours: size('ours'), oursSize: size('ours-size'), anchor: size('anchor') });
   }
   results.sizes = sizes;
+  const prebuilt = synth('ours', 1, lambda.Architecture.X86_64);
+  floorAsset = path.dirname(bootstrapOf(prebuilt.app, prebuilt.fns[0]));
 
   // 2. Synth times, warm cache
   log(`== synth times (${SYNTH_ARCH.name}, warm cache, median of ${RUNS}) ==`);
   const times: Record<string, number> = {};
-  for (const kind of ['ours', 'anchor'] as Kind[]) {
+  for (const kind of ['floor', 'ours', 'anchor'] as Kind[]) {
     for (const count of [1, 8]) {
       synth(kind, count, SYNTH_ARCH); // warm-up: fills caches
       const samples: number[] = [];
@@ -134,15 +147,22 @@ function main() {
   lines.push('');
   lines.push(`### Synth time, ${SYNTH_ARCH.name}, warm cache (median of ${RUNS})`);
   lines.push('');
-  lines.push('| functions from one workspace | rustacean-lambda | cargo-lambda-cdk | anchor / ours |');
-  lines.push('|---|---|---|---|');
+  lines.push('| functions from one workspace | rustacean-lambda | cargo-lambda-cdk | anchor / ours | CDK floor (prebuilt asset, no build) |');
+  lines.push('|---|---|---|---|---|');
   for (const count of [1, 8]) {
-    lines.push(`| ${count} | ${times[`ours-${count}`].toFixed(0)} ms | ${times[`anchor-${count}`].toFixed(0)} ms | ${ratio(times[`anchor-${count}`], times[`ours-${count}`])} |`);
+    lines.push(`| ${count} | ${times[`ours-${count}`].toFixed(0)} ms | ${times[`anchor-${count}`].toFixed(0)} ms | ` +
+      `${ratio(times[`anchor-${count}`], times[`ours-${count}`])} | ${times[`floor-${count}`].toFixed(0)} ms |`);
   }
-  lines.push(`| 8 vs 1 | ${ratio(times['ours-8'], times['ours-1'])} | ${ratio(times['anchor-8'], times['anchor-1'])} | |`);
+  lines.push(`| 8 vs 1 | ${ratio(times['ours-8'], times['ours-1'])} | ${ratio(times['anchor-8'], times['anchor-1'])} | | ` +
+    `${ratio(times['floor-8'], times['floor-1'])} |`);
   lines.push('');
   const goal = times['ours-8'] / times['ours-1'];
   lines.push(`Goal: 8 functions synth in under 1.5x the time of 1: ${goal.toFixed(2)}x, ${goal < 1.5 ? 'met' : 'NOT met'}.`);
+  const over1 = times['ours-1'] - times['floor-1'];
+  const over8 = times['ours-8'] - times['floor-8'];
+  lines.push(`Time above the CDK floor (what building Rust adds): ${over1.toFixed(0)} ms for 1 function, ` +
+    `${over8.toFixed(0)} ms for 8 (${ratio(over8, over1)}); the rest is aws-cdk-lib's own cost per lambda.Function ` +
+    `(${ratio(times['floor-8'], times['floor-1'])} from 1 to 8 with a prebuilt asset).`);
   console.log(lines.join('\n'));
 
   if (JSON_OUT) {

@@ -1,2 +1,3 @@
 export * from './rust';
 export * from './llrt';
+export * from './benchmark';

@@ -47,6 +47,11 @@ export interface CargoBuildRequest {
   readonly extraFlags: string[];
   readonly environment: Record<string, string>;
   readonly toolchain?: string;
+  /**
+   * Oldest glibc the binary must load with, e.g. `2.26` for a layer that also serves Amazon Linux 2 runtimes:
+   * built with `--target <triple>.<glibc>` (zig links against that glibc) instead of `--arm64`/`--x86-64`.
+   */
+  readonly glibc?: string;
 }
 
 /** Validated build options of one function or extension: the output of the props, the input of the build. */
@@ -66,7 +71,7 @@ export function rustArchitecture(architecture: lambda.Architecture): RustArchite
 }
 
 /** Turns props into a validated plan; throws at synth with a message naming the value and the fix. */
-export function planBuild(options: RustBuildOptions, architecture: RustArchitecture, extension: boolean): RustBuildPlan {
+export function planBuild(options: RustBuildOptions, architecture: RustArchitecture, extension: boolean, glibc?: string): RustBuildPlan {
   const manifest = resolveManifest(options.manifestPath);
   const extraFlags = options.cargoLambdaFlags ?? [];
   for (const flag of extraFlags) {
@@ -103,6 +108,7 @@ export function planBuild(options: RustBuildOptions, architecture: RustArchitect
     extraFlags,
     environment: { ...(options.buildEnvironment ?? {}) },
     toolchain: options.toolchain,
+    glibc,
   };
   const key = CargoLambdaBuild.cacheKey(request);
   return { request, binary, assetHash: sha256(key, binary.name, Toolchain.identity(options.toolchain)) };
@@ -141,7 +147,8 @@ export function buildCommand(request: CargoBuildRequest, lambdaDir: string, tool
   const args = ['lambda', 'build'];
   if (request.profile === 'release') args.push('--release');
   else if (request.profile !== 'dev') args.push('--profile', request.profile);
-  args.push(request.architecture === 'arm64' ? '--arm64' : '--x86-64');
+  if (request.glibc) args.push('--target', `${RUST_TARGETS[request.architecture]}.${request.glibc}`);
+  else args.push(request.architecture === 'arm64' ? '--arm64' : '--x86-64');
   if (request.extension) args.push('--extension');
   // A preset replaces cargo-lambda's own release settings, which it passes as `--config` and which would
   // otherwise win over CARGO_PROFILE_* variables.
@@ -388,8 +395,14 @@ export class CargoLambdaBuild {
       ? path.join(outputDir, 'extensions', plan.binary.name)
       : path.join(outputDir, 'bootstrap');
     fs.mkdirSync(path.dirname(destination), { recursive: true });
-    fs.copyFileSync(source, destination);
-    fs.chmodSync(destination, 0o755);
+    fs.chmodSync(source, 0o755);
+    try {
+      // The cache entry is never modified after it is complete, so a hard link is as good as a copy, and cheaper.
+      fs.linkSync(source, destination);
+    } catch {
+      fs.copyFileSync(source, destination); // another file system, or links not supported
+      fs.chmodSync(destination, 0o755);
+    }
   }
 
   /** `lambda.Code` for a plan: built locally when the stack needs bundling, hashed from sources and options. */
@@ -434,12 +447,22 @@ export class CargoLambdaBuild {
       extraFlags: request.extraFlags,
       environment: Object.entries(request.environment).sort(),
       toolchain: request.toolchain ?? null,
+      // Only when set, so the keys (and asset hashes) of every other build stay as they were.
+      ...(request.glibc ? { glibc: request.glibc } : {}),
     }));
   }
 
-  /** Keeps the two newest builds of the same architecture and options; older ones are removed. */
+  /**
+   * Keeps the two newest builds of the same architecture and options; older ones are removed, and so are
+   * temporary folders a killed build left behind more than an hour ago.
+   */
   private static prune(cacheRoot: string, keep: string): void {
     const prefix = keep.split('-').slice(0, 2).join('-') + '-';
+    const hourAgo = Date.now() - 3600_000;
+    for (const name of fs.readdirSync(cacheRoot)) {
+      const full = path.join(cacheRoot, name);
+      if (name.startsWith('.tmp-') && fs.statSync(full).mtimeMs < hourAgo) fs.rmSync(full, { recursive: true, force: true });
+    }
     const siblings = fs.readdirSync(cacheRoot)
       .filter(name => name.startsWith(prefix) && name !== keep)
       .map(name => ({ name, mtime: fs.statSync(path.join(cacheRoot, name)).mtimeMs }))

@@ -132,7 +132,7 @@ export function fingerprintSources(root: string, targetDirectory?: string): stri
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (IGNORED_DIRS.has(entry.name) || full === skip) continue;
+        if (IGNORED_DIRS.has(entry.name) || full === skip || isNestedWorkspace(full)) continue;
         walk(full);
       } else if (entry.isFile()) {
         hash.update(path.relative(root, full).split(path.sep).join('/'));
@@ -144,6 +144,12 @@ export function fingerprintSources(root: string, targetDirectory?: string): stri
   };
   walk(root);
   return hash.digest('hex');
+}
+
+/** A folder with a `Cargo.toml` of its own `[workspace]` is never part of the enclosing workspace's build. */
+function isNestedWorkspace(dir: string): boolean {
+  const manifest = path.join(dir, 'Cargo.toml');
+  return fs.existsSync(manifest) && /^\s*\[workspace\]/m.test(fs.readFileSync(manifest, 'utf-8'));
 }
 
 export function sha256(...parts: string[]): string {

@@ -140,6 +140,34 @@ describe('RustFunction template', () => {
     expect(hash()).not.toEqual(before);
   });
 
+  test('keeps the two newest builds of an option set in the cache and removes older ones', () => {
+    for (let i = 0; i < 4; i++) {
+      fs.appendFileSync(path.join(workspace, 'multi', 'src', 'bin', 'alpha.rs'), `\n// revision ${i}\n`);
+      CargoLambdaBuild.reset();
+      stubBuild(ALL_BINS);
+      const { stack } = newStack();
+      new RustFunction(stack, 'Fn', { manifestPath: workspace, binaryName: 'alpha' });
+    }
+    const entries = fs.readdirSync(path.join(workspace, 'target', 'rustacean-lambda'));
+    expect(entries).toHaveLength(2);
+    expect(entries.every(e => e.startsWith('arm64-'))).toBe(true);
+  });
+
+  test('a nested Cargo workspace (excluded from this one) does not change the asset hash', () => {
+    stubBuild(ALL_BINS);
+    const hash = () => {
+      const { stack } = newStack();
+      return hashOf(new RustFunction(stack, 'Fn', { manifestPath: workspace, binaryName: 'alpha' }));
+    };
+    const before = hash();
+    fs.mkdirSync(path.join(workspace, 'tools', 'src'), { recursive: true });
+    fs.writeFileSync(path.join(workspace, 'tools', 'Cargo.toml'), '[workspace]\nmembers = []\n');
+    fs.writeFileSync(path.join(workspace, 'tools', 'src', 'lib.rs'), '// not part of the outer workspace\n');
+    CargoLambdaBuild.reset();
+    stubBuild(ALL_BINS);
+    expect(hash()).toEqual(before);
+  });
+
   test('skips the build for stacks excluded from bundling (cdk synth -e / deploy of another stack)', () => {
     const calls = stubBuild(ALL_BINS);
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });

@@ -1,0 +1,113 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { CargoLambdaBuild } from '../../lib/rust/bundling';
+import { ColdStartSampleStack } from '../../samples/coldstart';
+import { SAMPLE_ENV } from '../../samples/llrt';
+import { cfnLintAssembly } from '../support/cfn-lint';
+import { fakeReleaseZip, llrtSandbox, LlrtSandbox } from '../support/llrt';
+import { functionAssetDir, stubBuild } from '../support/rust';
+
+// The cold-start sample stack: Rust, LLRT, Python 3.12, Node.js 20 and Java 21 hello functions plus the benchmark.
+// Rust builds are stubbed (into a scratch CARGO_TARGET_DIR, never the shipped workspaces' caches), LLRT gets a fake
+// release zip, Java is compiled with the real javac.
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-coldstart-sample-'));
+const saved = {
+  targetDir: process.env.CARGO_TARGET_DIR,
+  binary: process.env[SAMPLE_ENV.binaryPath],
+  placeholder: process.env[SAMPLE_ENV.placeholder],
+};
+process.env.CARGO_TARGET_DIR = path.join(scratch, 'target');
+delete process.env[SAMPLE_ENV.binaryPath];
+delete process.env[SAMPLE_ENV.placeholder];
+afterAll(() => {
+  for (const [key, value] of [
+    ['CARGO_TARGET_DIR', saved.targetDir], [SAMPLE_ENV.binaryPath, saved.binary], [SAMPLE_ENV.placeholder, saved.placeholder],
+  ] as const) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+  fs.rmSync(scratch, { recursive: true, force: true });
+});
+
+let sandbox: LlrtSandbox;
+beforeEach(() => {
+  CargoLambdaBuild.reset();
+  sandbox = llrtSandbox();
+});
+afterEach(() => {
+  CargoLambdaBuild.reset();
+  sandbox.restore();
+});
+
+const ENV = { account: '123456789012', region: 'us-east-1' };
+const RUNTIMES = ['provided.al2023', 'provided.al2023', 'python3.12', 'nodejs20.x', 'java21'];
+
+function measuredArns(template: Template): unknown[] {
+  const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+    .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+  return statements.find((s: any) => s.Sid === 'ForceColdStartsOfTheListedFunctions').Resource;
+}
+
+test('template snapshot: five arm64 128 MB hello functions and the benchmark over them (build skipped)', () => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new ColdStartSampleStack(app, 'ColdStart', { env: ENV });
+  const template = Template.fromStack(stack);
+
+  expect(Object.keys(stack.functions)).toEqual(['rust', 'llrt', 'python', 'node', 'java']);
+  for (const runtime of RUNTIMES) {
+    template.hasResourceProperties('AWS::Lambda::Function', { Runtime: runtime, Architectures: ['arm64'], MemorySize: 128 });
+  }
+  template.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'java21', Handler: 'hello.Hello::handleRequest' });
+  template.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'python3.12', Handler: 'hello.handler' });
+  template.hasResource('AWS::Lambda::Function', {
+    Properties: Match.objectLike({ Runtime: 'nodejs20.x', Handler: 'index.handler' }),
+    Metadata: { 'cfn-lint': { config: { ignore_checks: ['W2531'] } } },
+  });
+  template.resourceCountIs('AWS::Lambda::Function', 6); // five measured plus the driver
+  expect(measuredArns(template)).toEqual(Object.values(stack.functions).map(fn => ({
+    'Fn::GetAtt': [stack.getLogicalId(fn.node.defaultChild as any), 'Arn'],
+  })));
+  template.hasOutput('DriverFunctionName', Match.anyValue());
+  template.hasOutput('ResultsBucketName', Match.anyValue());
+  expect(template.toJSON()).toMatchSnapshot();
+});
+
+test('without Java and on a newer Node.js: four measured functions, no lint exception', () => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new ColdStartSampleStack(app, 'ColdStart', { env: ENV, java: false, nodeRuntime: lambda.Runtime.NODEJS_22_X });
+  const template = Template.fromStack(stack);
+  expect(Object.keys(stack.functions)).toEqual(['rust', 'llrt', 'python', 'node']);
+  expect(measuredArns(template)).toHaveLength(4);
+  template.hasResource('AWS::Lambda::Function', { Properties: Match.objectLike({ Runtime: 'nodejs22.x' }), Metadata: Match.absent() });
+});
+
+test('synthesized with every asset staged (javac, fake LLRT, stubbed cargo-lambda) passes cfn-lint', () => {
+  const calls = stubBuild(['hello', 'coldstart-driver']);
+  const llrtZip = path.join(sandbox.dir, 'llrt-lambda-arm64.zip');
+  fs.writeFileSync(llrtZip, fakeReleaseZip('arm64', 'coldstart sample'));
+  const outdir = fs.mkdtempSync(path.join(scratch, 'out-'));
+  const app = new App({ outdir });
+  const stack = new ColdStartSampleStack(app, 'ColdStart', { env: ENV, llrtBinaryPath: llrtZip });
+  app.synth();
+
+  // One cargo-lambda build per workspace: rust-handlers (hello) and rust-handlers/coldstart (the driver).
+  const manifests = calls.map(c => path.relative(path.join(__dirname, '..', '..'), c.args[c.args.indexOf('--manifest-path') + 1]));
+  expect(manifests.sort()).toEqual(['rust-handlers/Cargo.toml', 'rust-handlers/coldstart/Cargo.toml']);
+
+  const files = (fn: any) => fs.readdirSync(functionAssetDir(outdir, fn), { recursive: true }).map(String).sort();
+  expect(files(stack.functions.java)).toEqual(['hello', path.join('hello', 'Hello.class')]);
+  expect(files(stack.functions.python)).toEqual(['hello.py']);
+  expect(files(stack.functions.node)).toEqual(['index.mjs']);
+  expect(files(stack.functions.llrt)).toEqual(expect.arrayContaining(['bootstrap', 'index.mjs']));
+  expect(files(stack.functions.rust)).toEqual(['bootstrap']);
+  expect(files(stack.benchmark.driver)).toEqual(['bootstrap']);
+
+  const lint = cfnLintAssembly(outdir);
+  expect(lint.output).toBe('');
+  expect(lint.status).toBe(0);
+});
