@@ -1,3 +1,4 @@
 export * from './rust';
 export * from './llrt';
+export * from './web-adapter';
 export * from './benchmark';

@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { RustFunction } from '../lib';
 import { LlrtSamples } from './llrt';
+import { addWebAdapterSamples, WebAdapterSamples } from './web-adapter';
 
 /** Where the sample Rust handlers live (a Cargo workspace). */
 export const RUST_HANDLERS = path.join(__dirname, '..', 'rust-handlers');
@@ -20,6 +21,8 @@ export class SampleStack extends Stack {
   public readonly httpApiUrl: lambda.FunctionUrl;
   /** LLRT: hello, an HTTP handler behind a Function URL, and a DynamoDB visit counter (all arm64). */
   public readonly llrt: LlrtSamples;
+  /** Web Adapter: Flask (arm64, adapter layer built from source) and Express (x86_64, AWS's layer). */
+  public readonly webAdapter: WebAdapterSamples;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, props);
@@ -42,5 +45,6 @@ export class SampleStack extends Stack {
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpApiUrl.url });
 
     this.llrt = new LlrtSamples(this, 'Llrt');
+    this.webAdapter = addWebAdapterSamples(this);
   }
 }

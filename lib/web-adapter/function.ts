@@ -1,0 +1,186 @@
+import * as path from 'path';
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { WebAdapter } from './adapter';
+import { appCode, inspectApp } from './bundling';
+import { InvokeMode, PythonBundling, WebAdapterOptions } from './types';
+import { checkRuntime, isOsOnlyRuntime } from './util';
+import { rustArchitecture } from '../rust/bundling';
+
+/**
+ * Properties of a `WebAdapterFunction`: the usual Lambda function options, the web app, and the adapter's
+ * settings.
+ *
+ * Defaults that differ from `lambda.Function` (every one can be overridden with the usual prop):
+ * - `architecture`: `Architecture.ARM_64` (20% cheaper per GB-second; the adapter runs on both)
+ * - `memorySize`: 512 MB (web frameworks on interpreted runtimes need room and CPU, which scales with memory)
+ * - `timeout`: 30 s (a web request, not the 3 s default, which the readiness check of a slow app can exceed)
+ */
+export interface WebAdapterFunctionProps extends lambda.FunctionOptions, WebAdapterOptions {
+  /**
+   * The folder of the web app. It becomes the function's code, with the dependencies installed into it:
+   * `requirements.txt` for Python runtimes (see `pythonBundling`), `package.json` (with `package-lock.json`:
+   * `npm ci --omit=dev`) for Node.js runtimes. Other runtimes get the folder as it is: put your jar, binary or
+   * built app there.
+   */
+  readonly appPath: string;
+
+  /**
+   * The runtime. A managed runtime (Python, Node.js, Java, .NET, Ruby) starts the app through the adapter's
+   * wrapper (`AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap`) and the start script; on an OS-only runtime
+   * (`Runtime.PROVIDED_AL2023`) Lambda runs the app's `bootstrap` itself, e.g. a Rust axum server.
+   */
+  readonly runtime: lambda.Runtime;
+
+  /**
+   * The command that starts the web server on `$PORT` (127.0.0.1), written into the start script (`run.sh`, or
+   * `bootstrap` on OS-only runtimes) with `#!/bin/sh` and run from the app folder, e.g.
+   * `python3 -m gunicorn -b 127.0.0.1:$PORT app:app` or `node index.js`. A single command is run with `exec`,
+   * so the server itself receives SIGTERM at shutdown.
+   *
+   * @default - the app's own start script (`startScript`), which must exist
+   */
+  readonly startCommand?: string;
+
+  /**
+   * The start script in the app folder (the function's handler) on managed runtimes. Whatever OS synthesizes the
+   * app, the staged script gets LF line endings, no byte order mark and mode 0755.
+   *
+   * @default 'run.sh'
+   */
+  readonly startScript?: string;
+
+  /**
+   * Install the app's dependencies into the asset (`requirements.txt`, `package.json`).
+   *
+   * @default true
+   */
+  readonly installDependencies?: boolean;
+
+  /**
+   * How Python dependencies are installed: in Docker with `@aws-cdk/aws-lambda-python-alpha` when a Docker engine
+   * runs, otherwise with the local pip for the Lambda platform (`--platform manylinux2014_<arch>
+   * --only-binary=:all:`), so synth works on machines without Docker.
+   *
+   * @default PythonBundling.AUTO
+   */
+  readonly pythonBundling?: PythonBundling;
+
+  /**
+   * Glob patterns of files in `appPath` to leave out of the asset. `.git`, `.venv`, `venv`, `__pycache__`,
+   * `*.pyc`, `cdk.out` and (when dependencies are installed) `node_modules` are always left out.
+   *
+   * @default - nothing else
+   */
+  readonly exclude?: string[];
+}
+
+/**
+ * A web app (Flask, FastAPI, Express, Spring Boot, an axum binary, ...) as a Lambda function, served through the
+ * Lambda Web Adapter: a Rust extension that turns Lambda events into HTTP requests to the app on 127.0.0.1 and
+ * its responses back, so the app's code stays as it is.
+ *
+ * The adapter comes from AWS's public layer of a pinned release (default) or from a layer this library builds
+ * from source (`layer: WebAdapterLayer.fromSource()`), for the function's architecture.
+ *
+ * @example
+ * const api = new WebAdapterFunction(this, 'Flask', {
+ *   appPath: 'app',
+ *   runtime: lambda.Runtime.PYTHON_3_12,
+ *   startCommand: 'python3 -m gunicorn -b 127.0.0.1:$PORT app:app',
+ * });
+ * api.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+ */
+export class WebAdapterFunction extends lambda.Function {
+  /** The adapter on this function: layer, settings and environment. */
+  public readonly adapter: WebAdapter;
+
+  /** The port the web app listens on. */
+  public readonly port: number;
+
+  /** The response mode of the adapter (and of Function URLs created with `addFunctionUrl`). */
+  public readonly invokeMode: InvokeMode;
+
+  constructor(scope: Construct, id: string, props: WebAdapterFunctionProps) {
+    checkRuntime(props.runtime, `WebAdapterFunction ${id}`);
+    const architecture = props.architecture ?? lambda.Architecture.ARM_64;
+    const osOnly = isOsOnlyRuntime(props.runtime);
+    if (osOnly && props.startScript !== undefined && props.startScript !== 'bootstrap') {
+      throw new Error(`startScript '${props.startScript}' does not apply to ${props.runtime.name}: Lambda runs the app's ` +
+        'bootstrap there; remove startScript (use startCommand to generate a bootstrap script)');
+    }
+    const startScript = osOnly ? 'bootstrap' : (props.startScript ?? 'run.sh');
+    checkEnvironment(props);
+
+    const bundling = {
+      appPath: path.resolve(props.appPath),
+      runtime: props.runtime,
+      architecture: rustArchitecture(architecture),
+      startScript,
+      startCommand: props.startCommand,
+      exclude: props.exclude ?? [],
+      installDependencies: props.installDependencies ?? true,
+      pythonBundling: props.pythonBundling ?? PythonBundling.AUTO,
+      skip: !Stack.of(scope).bundlingRequired,
+    };
+    const layout = inspectApp(bundling);
+
+    super(scope, id, {
+      ...props,
+      architecture,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      runtime: props.runtime,
+      handler: startScript,
+      code: appCode(bundling, layout),
+    });
+
+    this.adapter = WebAdapter.addTo(this, { ...props, startScript: osOnly ? undefined : startScript });
+    this.port = this.adapter.port;
+    this.invokeMode = this.adapter.invokeMode;
+  }
+
+  /**
+   * Adds a Function URL whose invoke mode matches the adapter's: `RESPONSE_STREAM` when the adapter streams.
+   * Asking for the other mode fails.
+   */
+  public addFunctionUrl(options: lambda.FunctionUrlOptions = {}): lambda.FunctionUrl {
+    const streaming = this.invokeMode === InvokeMode.RESPONSE_STREAM;
+    const expected = streaming ? lambda.InvokeMode.RESPONSE_STREAM : lambda.InvokeMode.BUFFERED;
+    if (options.invokeMode !== undefined && options.invokeMode !== expected) {
+      throw new Error(`addFunctionUrl invokeMode ${options.invokeMode} does not match the adapter's invokeMode ${this.invokeMode}; ` +
+        `omit invokeMode (the construct sets ${expected}) or change the adapter's invokeMode`);
+    }
+    return super.addFunctionUrl({ ...options, invokeMode: options.invokeMode ?? (streaming ? expected : undefined) });
+  }
+}
+
+/** Variables the construct owns, and the typed option to use instead. */
+const OWNED_VARIABLES: Record<string, string> = {
+  AWS_LAMBDA_EXEC_WRAPPER: '(set by the construct for managed runtimes)',
+  PORT: 'port',
+  AWS_LWA_PORT: 'port',
+  AWS_LWA_READINESS_CHECK_PORT: 'readinessCheckPort',
+  AWS_LWA_READINESS_CHECK_PATH: 'readinessCheckPath',
+  AWS_LWA_READINESS_CHECK_PROTOCOL: 'readinessCheckProtocol',
+  AWS_LWA_READINESS_CHECK_HEALTHY_STATUS: 'readinessCheckHealthyStatus',
+  AWS_LWA_READINESS_CHECK_MIN_UNHEALTHY_STATUS: 'readinessCheckHealthyStatus',
+  AWS_LWA_ASYNC_INIT: 'asyncInit',
+  AWS_LWA_INVOKE_MODE: 'invokeMode',
+  AWS_LWA_PASS_THROUGH_PATH: 'passThroughPath',
+  AWS_LWA_REMOVE_BASE_PATH: 'removeBasePath',
+  AWS_LWA_ENABLE_COMPRESSION: 'enableCompression',
+  AWS_LWA_ERROR_STATUS_CODES: 'errorStatusCodes',
+  AWS_LWA_AUTHORIZATION_SOURCE: 'authorizationSource',
+};
+
+function checkEnvironment(props: WebAdapterFunctionProps): void {
+  for (const key of Object.keys(props.environment ?? {})) {
+    const option = OWNED_VARIABLES[key];
+    if (option) {
+      throw new Error(`environment ${key} is set by the construct; remove it` +
+        (option.startsWith('(') ? ` ${option}` : ` and use the \`${option}\` option`));
+    }
+  }
+}

@@ -1,0 +1,4 @@
+export * from './types';
+export * from './layer';
+export * from './adapter';
+export * from './function';
