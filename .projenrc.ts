@@ -24,6 +24,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   srcdir: 'lib',
   libdir: 'dist',
   testdir: 'test',
+  entrypoint: 'dist/index.js',
 
   devDeps: [
     'aws-cdk@^2.1100.0', // the CLI, for `cdk synth` of the sample app
@@ -58,6 +59,11 @@ for (const pattern of ['/rust-handlers/target/', '/rust-handlers/coldstart/targe
   project.addPackageIgnore(pattern);
 }
 
+// The Web Adapter family uses @aws-cdk/aws-lambda-python-alpha for Docker bundling of Python apps, loaded lazily:
+// an optional peer, so users without Python apps need not install it.
+project.addPeerDeps('@aws-cdk/aws-lambda-python-alpha@^2.233.0-alpha.0');
+project.package.addField('peerDependenciesMeta', { '@aws-cdk/aws-lambda-python-alpha': { optional: true } });
+
 // One plain closing line ("jest: N passed, N failed, N skipped") for CI.
 project.jest?.addReporter(new JestReporter('<rootDir>/test/support/summary-reporter.js'));
 
@@ -82,10 +88,26 @@ samples.spawn(setup);
 // downloads the pinned binary instead.
 samples.exec('LLRT_PLACEHOLDER_BOOTSTRAP=${LLRT_PLACEHOLDER_BOOTSTRAP:-1} cdk synth --quiet', { cwd: 'samples' });
 samples.exec('ls -l cdk.out/*.template.json', { cwd: 'samples' });
+// ... then a short local cold-start benchmark of the sample functions (the full one: npm run bench:coldstart).
+samples.exec('ts-node --project test/tsconfig.json lib/local/cli.ts bench --quick');
+
+// The local Lambda host: `npx rustacean-lambda list | invoke | bench` against a synthesized cdk.out.
+project.addBins({ 'rustacean-lambda': 'bin/rustacean-lambda' });
+project.addTask('bench:coldstart', {
+  description: 'Local cold-start benchmark of the sample functions: bench-results/coldstart.{md,json,svg} (--quick, --docs)',
+  exec: 'ts-node --project test/tsconfig.json lib/local/cli.ts bench',
+  receiveArgs: true,
+});
 
 project.addTask('test:driver', {
   description: 'Unit tests of the cold-start driver against a fake Lambda API (compiles the AWS SDK: slow the first time)',
   exec: 'cargo test --quiet --manifest-path rust-handlers/coldstart/Cargo.toml -p coldstart-driver',
+});
+
+project.addTask('bench:web-adapter', {
+  description: 'Benchmark: per-request overhead of the Web Adapter vs the same Flask app directly and behind a WSGI adapter',
+  exec: 'ts-node --project test/tsconfig.json bench/web-adapter.ts',
+  receiveArgs: true,
 });
 
 project.addTask('bench:llrt', {

@@ -6,6 +6,7 @@
 #     toolchain "rustacean-arm64" (RustFunction finds it by itself)
 #   - qemu-user and an arm64 glibc, to run arm64 bootstraps in tests
 #   - cfn-lint, to validate synthesized templates
+#   - build tools for the official Node.js runtime client (aws-lambda-ric builds native code)
 # Idempotent and quick when everything is already there. A developer on a laptop with rustup does not need it:
 #   pip install cargo-lambda && rustup target add aarch64-unknown-linux-gnu
 set -euo pipefail
@@ -35,7 +36,10 @@ if have dpkg && have apt-get; then
   need=()
   archs=$(dpkg --print-foreign-architectures)
   printf '%s\n' "$archs" | grep -qx arm64 || { log "dpkg --add-architecture arm64"; $SUDO dpkg --add-architecture arm64; need+=(update); }
-  for p in qemu-user libc6-arm64-cross rustc-web cargo-web libstd-rust-web-dev:arm64 binutils; do
+  # autoconf, automake, libtool, cmake, make, g++: aws-lambda-ric (the official Node.js runtime client the local
+  # host runs Node.js functions with) compiles curl and aws-lambda-cpp when it is installed.
+  for p in qemu-user libc6-arm64-cross rustc-web cargo-web libstd-rust-web-dev:arm64 binutils \
+           autoconf automake libtool cmake make g++; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
   done
   if [ "${#need[@]}" -gt 0 ]; then

@@ -9,6 +9,7 @@
  * resort, when the Node.js process exits.
  */
 import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { InitError, InvokeOptions, InvokeResult, RuntimeApiServer } from './runtime-api';
 import { ElfMachine, elfMachine } from '../rust/util';
@@ -62,6 +63,8 @@ export interface RunBootstrapOptions {
   readonly qemuAarch64?: string;
   /** Sysroot qemu loads the aarch64 dynamic loader and libc from. @default '/usr/aarch64-linux-gnu' */
   readonly aarch64Sysroot?: string;
+  /** Called with each process id right after it is spawned (e.g. to start measuring its memory during init). */
+  readonly onSpawn?: (pid: number, label: string) => void;
 }
 
 /** A running local function. */
@@ -77,6 +80,8 @@ export interface LocalFunction {
   stdout(): string;
   /** Everything the processes wrote to stderr so far. */
   stderr(): string;
+  /** Process ids of the bootstrap and extensions that are still running (their children are not listed). */
+  pids(): number[];
 }
 
 /** ELF machine numbers (e_machine) we know how to run. */
@@ -102,14 +107,18 @@ export async function startFunction(options: RunBootstrapOptions): Promise<Local
   const server = new RuntimeApiServer({ functionName, handler, expectedExtensions: extensionSpecs.length });
   const address = await server.start();
   const env = lambdaEnvironment(options, { address, functionName, handler, cwd });
-  const fn = new RunningFunction(server, options.stopGraceMs ?? 2_000);
+  const fn = new RunningFunction(server, options.stopGraceMs ?? 2_000, options.onSpawn);
 
   try {
-    server.markProcessStart();
+    // Every process is forked first and parked; init is timed from the moment they are all let go (see launch()).
+    const parked: Array<Promise<void>> = [];
     for (const [i, command] of extensionCommands.entries()) {
-      fn.launch(`extension ${extensionSpecs[i].command}`, command, env, cwd, false);
+      parked.push(fn.launch(`extension ${extensionSpecs[i].command}`, command, env, cwd, false));
     }
-    fn.launch('bootstrap', bootstrapCommand, env, cwd, true);
+    parked.push(fn.launch('bootstrap', bootstrapCommand, env, cwd, true));
+    await Promise.race([Promise.all(parked), fn.exitedEarly]);
+    server.markProcessStart();
+    fn.release();
     const { initDurationMs } = await Promise.race([server.waitForInit(options.initTimeoutMs ?? 10_000), fn.exitedEarly]);
     fn.markInitialised(initDurationMs);
     return fn;
@@ -253,6 +262,8 @@ class RunningFunction implements LocalFunction {
   public readonly exitedEarly: Promise<never>;
 
   private readonly processes: Supervised[] = [];
+  /** Launched processes still waiting for {@link release}. */
+  private readonly gates: ChildProcess[] = [];
   private stdoutText = '';
   private stderrText = '';
   private initialised = false;
@@ -261,7 +272,11 @@ class RunningFunction implements LocalFunction {
   private runtimeGone?: Error;
   private rejectEarly?: (error: Error) => void;
 
-  constructor(public readonly server: RuntimeApiServer, private readonly graceMs: number) {
+  constructor(
+    public readonly server: RuntimeApiServer,
+    private readonly graceMs: number,
+    private readonly onSpawn?: (pid: number, label: string) => void,
+  ) {
     this.exitedEarly = new Promise<never>((_, reject) => {
       this.rejectEarly = reject;
     });
@@ -288,6 +303,12 @@ class RunningFunction implements LocalFunction {
     return this.stderrText;
   }
 
+  public pids(): number[] {
+    return this.processes
+      .filter(p => p.child.pid !== undefined && p.child.exitCode === null && p.child.signalCode === null)
+      .map(p => p.child.pid as number);
+  }
+
   /** Waits up to `ms` for the runtime process to end by itself. */
   public async runtimeExit(ms: number): Promise<void> {
     await withTimeout(Promise.all(this.processes.filter(p => p.isRuntime).map(p => p.done)), ms);
@@ -297,11 +318,36 @@ class RunningFunction implements LocalFunction {
     this.initDurationMs = initDurationMs;
   }
 
-  /** Spawns one process in its own process group and wires up output capture and exit handling. */
-  public launch(label: string, command: { command: string; args: string[] }, env: Record<string, string>, cwd: string, isRuntime: boolean): void {
+  /**
+   * Spawns one process in its own process group, wires up output capture and exit handling, and
+   * resolves once it is parked, ready to be let go by {@link release}.
+   *
+   * Forking from Node.js costs milliseconds, and tens of them when the host process is large (the
+   * page tables are copied), which would be counted as the function's init. So each process starts
+   * as a small shell that reports on fd 3 that it is up, waits for one line on stdin, and then
+   * `exec`s the real command (same pid): the clock starts when the processes are let go.
+   */
+  public launch(
+    label: string, command: { command: string; args: string[] }, env: Record<string, string>, cwd: string, isRuntime: boolean,
+  ): Promise<void> {
     installExitHook();
-    const child = spawn(command.command, command.args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const missing = missingExecutable(command.command, env.PATH);
+    if (missing) throw new Error(`${label} could not be started: ${missing}`);
+    // dash exports PWD to what it runs; Lambda's environment has none unless the caller set one.
+    const script = env.PWD === undefined ? `unset PWD; ${PARK_SCRIPT}` : PARK_SCRIPT;
+    const child = spawn('/bin/sh', ['-c', script, command.command, ...command.args], {
+      cwd, env, stdio: ['pipe', 'pipe', 'pipe', 'pipe'], detached: true,
+    });
     liveChildren.add(child);
+    this.gates.push(child);
+    const parked = new Promise<void>(resolve => {
+      const ready = child.stdio[3];
+      ready?.once('data', () => resolve());
+      ready?.once('error', () => resolve());
+      child.once('exit', () => resolve());
+      child.once('error', () => resolve());
+    });
+    if (child.pid !== undefined) this.onSpawn?.(child.pid, label);
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       this.stdoutText = capped(this.stdoutText + chunk);
     });
@@ -331,6 +377,15 @@ class RunningFunction implements LocalFunction {
       });
     });
     this.processes.push({ label, child, isRuntime, done });
+    return parked;
+  }
+
+  /** Lets every parked process go on to `exec` its command. */
+  public release(): void {
+    for (const child of this.gates.splice(0)) {
+      child.stdin?.on('error', () => undefined); // it may have exited already
+      child.stdin?.end('\n');
+    }
   }
 
   public stop(): Promise<void> {
@@ -369,6 +424,27 @@ class RunningFunction implements LocalFunction {
       this.server.abortInvocations(error);
     }
   }
+}
+
+/**
+ * Run by `/bin/sh -c` with the real command as `$0 "$@"`: say "parked" on fd 3, close it, wait for one line on
+ * stdin, then become the command.
+ */
+const PARK_SCRIPT = 'printf . >&3; exec 3>&-; read _gate || true; exec "$0" "$@"';
+
+/** Why `command` cannot be executed (not found on PATH, or not an executable file), or undefined. */
+function missingExecutable(command: string, searchPath: string | undefined): string | undefined {
+  const executable = (file: string) => {
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      return fs.statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes('/')) return executable(command) ? undefined : `${command} is not an executable file`;
+  const found = (searchPath ?? '').split(path.delimiter).some(dir => dir && executable(path.join(dir, command)));
+  return found ? undefined : `${command} was not found on PATH`;
 }
 
 function capped(text: string): string {

@@ -20,6 +20,7 @@ import { randomBytes, randomUUID } from 'crypto';
 import { EventEmitter } from 'events';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
+import { performance } from 'perf_hooks';
 
 /** Largest buffered response Lambda accepts from a runtime (6 MiB plus a small allowance, as on Lambda). */
 export const MAX_BUFFERED_RESPONSE_BYTES = 6 * 1024 * 1024 + 100;
@@ -158,6 +159,7 @@ interface Invocation {
   readonly resolve: (result: InvokeResult) => void;
   readonly reject: (error: Error) => void;
   timer?: NodeJS.Timeout;
+  /** `performance.now()` when the event was handed to the runtime. */
   dispatchedAt?: number;
   deadlineMs?: number;
   /** The runtime has started posting its answer; a second answer is refused. */
@@ -213,7 +215,8 @@ export class RuntimeApiServer extends EventEmitter {
   private readonly httpServer: http.Server;
   private listening?: string;
   private closing?: Promise<void>;
-  private processStartedAt = Date.now();
+  /** `performance.now()` when the processes were launched; init duration is measured from here (sub-millisecond). */
+  private processStartedAt = performance.now();
 
   private initPhase: InitPhase = 'pending';
   private initError?: InitError;
@@ -291,13 +294,13 @@ export class RuntimeApiServer extends EventEmitter {
     });
     const info = this.httpServer.address() as AddressInfo;
     this.listening = `${this.host}:${info.port}`;
-    this.processStartedAt = Date.now();
+    this.processStartedAt = performance.now();
     return this.listening;
   }
 
   /** Marks "now" as the moment the runtime process was launched; init duration is measured from here. */
   public markProcessStart(): void {
-    this.processStartedAt = Date.now();
+    this.processStartedAt = performance.now();
   }
 
   /**
@@ -733,7 +736,7 @@ export class RuntimeApiServer extends EventEmitter {
       if (!ext.ready) return;
     }
     this.initPhase = 'ready';
-    this.initDurationMs = Date.now() - this.processStartedAt;
+    this.initDurationMs = performance.now() - this.processStartedAt;
     const result = { initDurationMs: this.initDurationMs };
     for (const waiter of this.initWaiters.splice(0)) {
       clearTimeout(waiter.timer);
@@ -772,9 +775,8 @@ export class RuntimeApiServer extends EventEmitter {
   }
 
   private dispatch(invocation: Invocation, res: http.ServerResponse): void {
-    const now = Date.now();
-    invocation.dispatchedAt = now;
-    invocation.deadlineMs = now + invocation.timeoutMs;
+    invocation.dispatchedAt = performance.now();
+    invocation.deadlineMs = Date.now() + invocation.timeoutMs;
     clearTimeout(invocation.timer);
     invocation.timer = setTimeout(() => this.expire(invocation), invocation.timeoutMs);
     this.running.set(invocation.requestId, invocation);
@@ -810,7 +812,7 @@ export class RuntimeApiServer extends EventEmitter {
     this.settle(invocation);
     const result: InvokeResult = {
       requestId: invocation.requestId,
-      durationMs: Date.now() - (invocation.dispatchedAt ?? Date.now()),
+      durationMs: invocation.dispatchedAt === undefined ? 0 : performance.now() - invocation.dispatchedAt,
       ...outcome,
     };
     invocation.resolve(result);

@@ -431,7 +431,7 @@ describe('startFunction', () => {
     expect(fn.server.extensions.map(e => e.name)).toEqual(['fake']);
 
     const names = ['AWS_LAMBDA_RUNTIME_API', 'AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION',
-      'AWS_REGION', 'AWS_DEFAULT_REGION', 'LAMBDA_TASK_ROOT', 'TZ', 'AWS_LAMBDA_INITIALIZATION_TYPE', 'CUSTOM_SETTING', 'HOME'];
+      'AWS_REGION', 'AWS_DEFAULT_REGION', 'LAMBDA_TASK_ROOT', 'TZ', 'AWS_LAMBDA_INITIALIZATION_TYPE', 'CUSTOM_SETTING', 'HOME', 'PWD'];
     const result = await fn.invoke({ env: names });
     const body = JSON.parse(result.payload);
     expect(body.env).toEqual({
@@ -465,6 +465,27 @@ describe('startFunction', () => {
     expect(isAlive(extensionPid)).toBe(false);
     await expect(connect(address)).rejects.toThrow(/ECONNREFUSED/);
     await expect(fn.invoke({})).rejects.toThrow();
+  });
+
+  test('names a bootstrap that is not an executable file, before starting anything', async () => {
+    const error = await startFunction({ bootstrap: path.join(FIXTURES, 'no-such-bootstrap'), cwd: FIXTURES }).catch((e: unknown) => e as Error);
+    expect((error as Error).message).toMatch(/^bootstrap could not be started: .*no-such-bootstrap is not an executable file/);
+  });
+
+  test('times init from the moment the processes are let go, not from the host\'s own work of starting them', async () => {
+    // Forking a large Node.js process takes milliseconds to tens of them; simulate a very slow one by
+    // blocking the host for 1 s right after the spawn. The runtime is parked meanwhile, so none of it counts.
+    const fn = await track(startFunction({
+      bootstrap: NODE,
+      bootstrapArgs: [ECHO_RUNTIME],
+      cwd: FIXTURES,
+      onSpawn: () => {
+        const until = Date.now() + 1_000;
+        while (Date.now() < until) { /* busy host */ }
+      },
+    }));
+    expect(fn.initDurationMs).toBeGreaterThan(0);
+    expect(fn.initDurationMs).toBeLessThan(1_000);
   });
 
   test('rejects with the stderr of a bootstrap that exits before init', async () => {

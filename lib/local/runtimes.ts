@@ -1,0 +1,276 @@
+/**
+ * How each runtime family is started locally, the way Lambda starts it:
+ *
+ * - `provided.*`: the asset's `bootstrap` (arm64 ones through qemu-user on x86_64);
+ * - `python3.x`: `python3 -m awslambdaric <handler>` (the official client from PyPI), with
+ *   PYTHONPATH covering the task root and the layers' `python/` folders;
+ * - `nodejs*`: `node aws-lambda-ric/bin/index.mjs <handler>` (the official client from npm), with
+ *   NODE_PATH covering the layers' `nodejs/` folders;
+ * - `AWS_LAMBDA_EXEC_WRAPPER` (managed runtimes only): the wrapper runs with the runtime's command
+ *   line as its arguments; a path under `/opt` is taken from the extracted layers, never from /opt;
+ * - layers are merged into a temporary "opt" folder (later layers win, as on Lambda) and every
+ *   executable in its `extensions/` is started as an external extension.
+ *
+ * The code asset itself is used in place (an asset folder of the cloud assembly); only zipped
+ * assets and inline code are written to a temporary task root. Nothing writes into the assembly:
+ * Python runs with PYTHONDONTWRITEBYTECODE, as /var/task is read-only on Lambda.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import type { AssemblyFunction } from './assembly';
+import { ensureNodeClient, ensurePythonClient, findPython } from './clients';
+import type { LambdaArchitecture, ProcessSpec } from './process';
+
+/** The runtime families the host can start. */
+export type RuntimeFamily = 'provided' | 'python' | 'nodejs';
+
+/** Everything `startFunction` needs to launch one execution environment. */
+export interface LaunchPlan {
+  readonly family: RuntimeFamily;
+  readonly bootstrap: string;
+  readonly bootstrapArgs: ReadonlyArray<string>;
+  /** Set for native bootstraps (`provided.*`), so a wrong-architecture build is refused and arm64 runs under qemu. */
+  readonly arch?: LambdaArchitecture;
+  /** The task root (`LAMBDA_TASK_ROOT`, the working directory). */
+  readonly taskRoot: string;
+  /** The merged layers ("/opt"), when the function has any. */
+  readonly optDir?: string;
+  readonly extensions: ReadonlyArray<ProcessSpec>;
+  /** Environment on top of `startFunction`'s Lambda-like defaults. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Where the local run differs from Lambda (interpreter versions, emulation), for the user to read. */
+  readonly notes: ReadonlyArray<string>;
+}
+
+/** A prepared function: its plan and the temporary folders to remove afterwards. */
+export interface PreparedRuntime {
+  readonly plan: LaunchPlan;
+  /** Removes the temporary task root and opt folders. Idempotent. */
+  dispose(): void;
+}
+
+/** Options for {@link prepareRuntime}. */
+export interface PrepareOptions {
+  /** Progress messages (client installs). */
+  readonly log?: (line: string) => void;
+}
+
+/** The family of a Lambda runtime name, or undefined when the host cannot run it. */
+export function runtimeFamily(runtime: string | undefined): RuntimeFamily | undefined {
+  if (!runtime) return undefined;
+  if (runtime === 'provided' || runtime.startsWith('provided.')) return 'provided';
+  if (/^python3\.\d+$/.test(runtime)) return 'python';
+  if (/^nodejs\d+\.x$/.test(runtime)) return 'nodejs';
+  return undefined;
+}
+
+/**
+ * Gets a function ready to start: task root, merged layers, the runtime client installed,
+ * and the command line. Throws with the reason when the function cannot run locally.
+ */
+export function prepareRuntime(fn: AssemblyFunction, options: PrepareOptions = {}): PreparedRuntime {
+  const family = runtimeFamily(fn.runtime);
+  if (!family) {
+    throw new Error(`${fn.constructPath}: runtime '${fn.runtime ?? '(none: container image)'}' is not supported by the local host; ` +
+      'supported: provided.al2023, provided.al2, python3.x, nodejs*.x');
+  }
+  const temp: string[] = [];
+  const dispose = () => {
+    for (const dir of temp.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const taskRoot = materialiseCode(fn, family, temp);
+    const optDir = fn.layers.length > 0 ? mergeLayers(fn, temp) : undefined;
+    const plan = launchPlan(fn, family, taskRoot, optDir, options);
+    return { plan, dispose };
+  } catch (err) {
+    dispose();
+    throw err;
+  }
+}
+
+/** The command line and environment for a prepared task root and opt folder. */
+export function launchPlan(
+  fn: AssemblyFunction, family: RuntimeFamily, taskRoot: string, optDir: string | undefined, options: PrepareOptions = {},
+): LaunchPlan {
+  const notes: string[] = [];
+  const env: Record<string, string> = { ...fn.environment };
+  const basePath = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
+  const optPath = (...parts: string[]) => (optDir ? [path.join(optDir, ...parts)] : []);
+  let command: string;
+  let args: string[];
+
+  if (family === 'provided') {
+    command = path.join(taskRoot, 'bootstrap');
+    args = [];
+    if (!fs.existsSync(command)) {
+      throw new Error(`${fn.constructPath}: runtime ${fn.runtime} needs an executable 'bootstrap' at the root of its code, ` +
+        `but ${command} does not exist`);
+    }
+    env.PATH = [basePath, ...optPath('bin')].join(path.delimiter);
+  } else if (family === 'python') {
+    const python = findPython();
+    const client = ensurePythonClient(options.log);
+    const declared = (fn.runtime as string).replace('python', '');
+    if (declared !== python.version) {
+      notes.push(`${fn.runtime} runs on the local Python ${python.version} (${python.executable})`);
+    }
+    command = python.executable;
+    args = ['-m', 'awslambdaric', fn.handler ?? 'index.handler'];
+    const sitePackages = [...new Set([declared, python.version])].flatMap(v => optPath('python', 'lib', `python${v}`, 'site-packages'));
+    env.PYTHONPATH = [taskRoot, ...sitePackages, ...optPath('python'), client].join(path.delimiter);
+    env.PYTHONDONTWRITEBYTECODE = '1';
+    env.PYTHONNOUSERSITE = '1';
+    env.PYTHONUNBUFFERED = '1';
+    env.AWS_EXECUTION_ENV = `AWS_Lambda_${fn.runtime}`;
+    // Lambda puts its interpreter first on PATH (/var/lang/bin); scripts that call `python3` get the same one.
+    env.PATH = [path.dirname(python.executable), basePath, ...optPath('bin')].join(path.delimiter);
+  } else {
+    const client = ensureNodeClient(options.log);
+    const declared = (fn.runtime as string).replace(/^nodejs/, '').replace(/\.x$/, '');
+    const major = process.versions.node.split('.')[0];
+    if (declared !== major) notes.push(`${fn.runtime} runs on the local Node.js ${process.versions.node}`);
+    command = process.execPath;
+    args = [client, fn.handler ?? 'index.handler'];
+    env.NODE_PATH = [...optPath('nodejs', `node${declared}`, 'node_modules'), ...optPath('nodejs', 'node_modules')].join(path.delimiter);
+    env.AWS_EXECUTION_ENV = `AWS_Lambda_${fn.runtime}`;
+    env.PATH = [path.dirname(process.execPath), basePath, ...optPath('bin')].join(path.delimiter);
+  }
+  if (optDir) {
+    env.LD_LIBRARY_PATH = [path.join(optDir, 'lib'), process.env.LD_LIBRARY_PATH].filter(Boolean).join(path.delimiter);
+  }
+
+  // Exec wrappers: only managed runtimes honour them (on provided.* the bootstrap is the runtime).
+  const wrapper = fn.environment.AWS_LAMBDA_EXEC_WRAPPER;
+  if (wrapper && family !== 'provided') {
+    const local = mapOptPath(wrapper, optDir);
+    if (!local || !fs.existsSync(local)) {
+      throw new Error(`${fn.constructPath}: AWS_LAMBDA_EXEC_WRAPPER is '${wrapper}', which is not in the function's code or ` +
+        `layers${fn.externalLayers.length ? ` (its layers ${fn.externalLayers.join(', ')} cannot be fetched locally)` : ''}`);
+    }
+    env.AWS_LAMBDA_EXEC_WRAPPER = local;
+    args = [command, ...args];
+    command = local;
+  } else if (wrapper) {
+    notes.push('AWS_LAMBDA_EXEC_WRAPPER is ignored on provided.* runtimes, as on Lambda');
+  }
+
+  for (const layer of fn.externalLayers) {
+    notes.push(`layer ${layer} cannot be fetched locally: running without it`);
+  }
+  if (fn.unresolvedEnvironment.length > 0) {
+    notes.push(`environment variables known only at deploy time are left unset: ${fn.unresolvedEnvironment.join(', ')}`);
+  }
+  const extensions = optDir ? listExtensions(path.join(optDir, 'extensions')) : [];
+  return {
+    family,
+    bootstrap: command,
+    bootstrapArgs: args,
+    arch: family === 'provided' ? fn.architecture : undefined,
+    taskRoot,
+    optDir,
+    extensions,
+    env,
+    notes,
+  };
+}
+
+/** `/opt/x` → `<optDir>/x`; other absolute paths as they are; undefined for `/opt/...` without layers. */
+function mapOptPath(file: string, optDir: string | undefined): string | undefined {
+  if (file === '/opt' || file.startsWith('/opt/')) return optDir ? path.join(optDir, file.slice('/opt'.length)) : undefined;
+  return file;
+}
+
+/** Executables in an `extensions/` folder, in name order (Lambda starts them all at once). */
+function listExtensions(dir: string): ProcessSpec[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir)
+    .sort()
+    .map(name => path.join(dir, name))
+    .filter(file => fs.statSync(file).isFile())
+    .map(file => ({ command: file }));
+}
+
+/** The task root: the asset folder itself, or a temporary folder for zipped and inline code. */
+function materialiseCode(fn: AssemblyFunction, family: RuntimeFamily, temp: string[]): string {
+  const code = fn.code;
+  if (code.kind === 'unsupported') throw new Error(`${fn.constructPath}: ${code.reason}`);
+  if (code.kind === 'asset' && fs.statSync(code.path).isDirectory()) return code.path;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rustacean-lambda-task-'));
+  temp.push(dir);
+  if (code.kind === 'asset') {
+    extractZip(code.path, dir);
+  } else {
+    // CDK's inline code is always `index.<ext>`, the handler `index.<function>`.
+    const file = family === 'python' ? 'index.py' : family === 'nodejs' ? 'index.js' : 'bootstrap';
+    fs.writeFileSync(path.join(dir, file), code.source, { mode: 0o755 });
+  }
+  return dir;
+}
+
+/** Copies (or unzips) every layer into one temporary folder, in order. */
+function mergeLayers(fn: AssemblyFunction, temp: string[]): string {
+  const optDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rustacean-lambda-opt-'));
+  temp.push(optDir);
+  for (const layer of fn.layers) {
+    if (fs.statSync(layer.path).isDirectory()) {
+      fs.cpSync(layer.path, optDir, { recursive: true, force: true, verbatimSymlinks: true });
+    } else {
+      extractZip(layer.path, optDir);
+    }
+  }
+  return optDir;
+}
+
+/**
+ * Extracts a zip file (stored or deflated entries, as `cdk` and `zip` write them),
+ * keeping Unix permissions. Entries that would land outside `dest` are refused.
+ */
+export function extractZip(file: string, dest: string): void {
+  const data = fs.readFileSync(file);
+  // End of central directory: signature 0x06054b50, within the last 64 KiB + 22 bytes.
+  let eocd = -1;
+  for (let i = data.length - 22; i >= Math.max(0, data.length - 65_557); i--) {
+    if (data.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) throw new Error(`${file} is not a zip file`);
+  const count = data.readUInt16LE(eocd + 10);
+  let offset = data.readUInt32LE(eocd + 16);
+  const root = path.resolve(dest);
+  for (let n = 0; n < count; n++) {
+    if (data.readUInt32LE(offset) !== 0x02014b50) throw new Error(`${file}: broken central directory`);
+    const method = data.readUInt16LE(offset + 10);
+    const compressedSize = data.readUInt32LE(offset + 20);
+    const nameLength = data.readUInt16LE(offset + 28);
+    const extraLength = data.readUInt16LE(offset + 30);
+    const commentLength = data.readUInt16LE(offset + 32);
+    const externalAttributes = data.readUInt32LE(offset + 38);
+    const localHeader = data.readUInt32LE(offset + 42);
+    const name = data.subarray(offset + 46, offset + 46 + nameLength).toString('utf8');
+    offset += 46 + nameLength + extraLength + commentLength;
+
+    const target = path.resolve(root, name);
+    if (target !== root && !target.startsWith(root + path.sep)) throw new Error(`${file}: entry '${name}' escapes the folder`);
+    if (name.endsWith('/')) {
+      fs.mkdirSync(target, { recursive: true });
+      continue;
+    }
+    const start = localHeader + 30 + data.readUInt16LE(localHeader + 26) + data.readUInt16LE(localHeader + 28);
+    const raw = data.subarray(start, start + compressedSize);
+    const content = method === 0 ? raw : method === 8 ? zlib.inflateRawSync(raw) : undefined;
+    if (!content) throw new Error(`${file}: entry '${name}' uses compression method ${method}, which is not supported`);
+    // The upper 16 bits hold the Unix st_mode: file type (S_IFLNK = 0o120000) and permissions.
+    const unixMode = Math.floor(externalAttributes / 0x10000);
+    const mode = unixMode % 0o1000;
+    const isLink = Math.floor(unixMode / 0o10000) === 0o12;
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.rmSync(target, { force: true });
+    if (isLink) fs.symlinkSync(content.toString('utf8'), target);
+    else fs.writeFileSync(target, content, { mode: mode || 0o644 });
+  }
+}

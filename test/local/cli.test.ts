@@ -1,0 +1,158 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { synthRustHello, synthScripted, tempDir } from './apps';
+import { CliIo, run } from '../../lib/local/cli';
+import { parseReport } from '../../lib/local/measure';
+
+// The first run builds the Rust hello with cargo-lambda and installs awslambdaric: minutes; later runs: seconds.
+jest.setTimeout(15 * 60_000);
+
+let rustOut: string;
+let scriptedOut: string;
+
+beforeAll(() => {
+  rustOut = synthRustHello();
+  scriptedOut = synthScripted();
+});
+
+afterAll(() => {
+  for (const dir of [rustOut, scriptedOut]) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+interface Ran {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+async function cli(args: string[], stdin = ''): Promise<Ran> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = { stdout: t => { stdout += t; }, stderr: t => { stderr += t; }, stdin: async () => stdin };
+  const code = await run(args, io);
+  return { code, stdout, stderr };
+}
+
+const reports = (stderr: string) => stderr.split('\n').filter(l => l.startsWith('REPORT ')).map(parseReport);
+
+const canRunArm64 = process.arch === 'arm64' || spawnSync('qemu-aarch64', ['--version']).status === 0;
+
+describe('list', () => {
+  test('shows each function with runtime, architecture, memory and what keeps it from running locally', async () => {
+    const rust = await cli(['list', '--assembly', rustOut]);
+    expect(rust.code).toBe(0);
+    expect(rust.stdout).toMatch(/^function\s+runtime\s+arch\s+memory\s+timeout\s+handler\s+layers\s+notes$/m);
+    expect(rust.stdout).toMatch(/^LocalRust\/Hello\s+provided\.al2023\s+x86_64\s+128 MB\s+3 s\s+bootstrap\s+0$/m);
+
+    const scripted = await cli(['list', '--assembly', scriptedOut]);
+    expect(scripted.stdout).toMatch(/LocalScripted\/PyLayered\s+python3\.12\s+x86_64\s+256 MB\s+3 s\s+hello\.describe\s+2\s+1 layer\(s\) not fetchable; deploy-time env: BUCKET/);
+
+    const json = JSON.parse((await cli(['list', '--assembly', scriptedOut, '--json'])).stdout) as Array<{ constructPath: string; runnable: boolean }>;
+    expect(json.map(f => [f.constructPath, f.runnable]).sort()).toEqual([
+      ['LocalScripted/NodeHello', true], ['LocalScripted/NodeInline', true], ['LocalScripted/PyHello', true], ['LocalScripted/PyLayered', true],
+    ]);
+  });
+});
+
+describe('invoke', () => {
+  test('runs the real Rust hello: response on stdout, START/END/REPORT with Init Duration on stderr', async () => {
+    const dir = tempDir('event');
+    const eventFile = path.join(dir, 'event.json');
+    fs.writeFileSync(eventFile, '{"name": "Ferris"}\n');
+    const ran = await cli(['invoke', 'Hello', '--assembly', rustOut, '--event', eventFile]);
+    expect(ran.stderr).not.toMatch(/rustacean-lambda:/);
+    expect(ran.code).toBe(0);
+    const response = JSON.parse(ran.stdout);
+    expect(response.message).toBe('Hello, Ferris!');
+    const [report] = reports(ran.stderr);
+    expect(report.requestId).toBe(response.requestId);
+    expect(ran.stderr).toContain(`START RequestId: ${response.requestId} Version: $LATEST\nEND RequestId: ${response.requestId}\nREPORT RequestId: ${response.requestId}\t`);
+    expect(report.initDurationMs).toBeGreaterThan(0);
+    expect(report.initDurationMs).toBeLessThan(10_000);
+    expect(report.memorySizeMb).toBe(128);
+    expect(report.maxMemoryUsedMb).toBeGreaterThanOrEqual(1);
+    expect(report.billedDurationMs).toBe(Math.ceil(report.durationMs + (report.initDurationMs ?? 0)));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('keeps one environment for --count, and starts a fresh one per invocation with --cold', async () => {
+    const warm = await cli(['invoke', 'LocalRust/Hello', '--assembly', rustOut, '--count', '3']);
+    expect(warm.code).toBe(0);
+    expect(reports(warm.stderr).map(r => r.initDurationMs !== undefined)).toEqual([true, false, false]);
+    expect(warm.stdout.trim().split('\n')).toHaveLength(3);
+    expect(warm.stderr).toMatch(/summary: 3 invocations \(1 cold\), Duration p50 [\d.]+ ms p90 [\d.]+ ms, Init Duration p50 [\d.]+ ms/);
+
+    const cold = await cli(['invoke', 'Hello', '--assembly', rustOut, '--count', '2', '--cold', '--sample', 'sqs']);
+    expect(cold.code).toBe(0);
+    expect(reports(cold.stderr).map(r => r.initDurationMs !== undefined)).toEqual([true, true]);
+    // The SQS sample has no "name": the handler greets the world.
+    expect(cold.stdout.trim().split('\n').map(l => JSON.parse(l).message)).toEqual(['Hello, world!', 'Hello, world!']);
+  });
+
+  test('reads the event from standard input with --event -', async () => {
+    const ran = await cli(['invoke', 'Hello', '--assembly', rustOut, '--event', '-'], '{"name":"stdin"}');
+    expect(JSON.parse(ran.stdout).message).toBe('Hello, stdin!');
+  });
+
+  test('runs a Python function with its layer: the /opt/bootstrap wrapper, the extension and /opt/python', async () => {
+    const names = ['WRAPPED_BY', 'GREETING', 'REGION_NAME', 'BUCKET', 'EXTRA', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE'];
+    const ran = await cli(['invoke', 'PyLayered', '--assembly', scriptedOut, '--env', 'EXTRA=yes', '--event', '-'], JSON.stringify({ env: names }));
+    expect(ran.code).toBe(0);
+    const response = JSON.parse(ran.stdout);
+    expect(response).toEqual({
+      functionName: expect.stringMatching(/PyLayered/),
+      memoryLimitInMB: '256',
+      fromLayer: 'from the layer',
+      env: { WRAPPED_BY: 'layer bootstrap', GREETING: 'hi', REGION_NAME: 'us-east-1', BUCKET: null, EXTRA: 'yes', AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256' },
+    });
+    // The layer's extension registered and was waited for (its output is part of the function's logs).
+    expect(ran.stderr).toMatch(/registered [0-9a-f-]{36} pid \d+/);
+    expect(ran.stderr).toMatch(/note: layer arn:aws:lambda:us-east-1:123456789012:layer:elsewhere:3 cannot be fetched locally/);
+    expect(reports(ran.stderr)[0].memorySizeMb).toBe(256);
+  });
+
+  (canRunArm64 ? test : test.skip)('runs an arm64 Rust hello (under qemu-user on x86_64, and says its times do not compare)', async () => {
+    const armOut = synthRustHello(undefined, lambda.Architecture.ARM_64);
+    try {
+      const ran = await cli(['invoke', 'Hello', '--assembly', armOut, '--count', '2', '--sample', 'function-url']);
+      expect(ran.code).toBe(0);
+      expect(ran.stdout.trim().split('\n').map(l => JSON.parse(l).message)).toEqual(['Hello, world!', 'Hello, world!']);
+      if (process.arch === 'x64') {
+        expect(ran.stderr).toContain('note: arm64 bootstrap runs under qemu-user: a functional check only, its times are not comparable with Lambda\'s');
+        expect(ran.stderr).toMatch(/summary: .*\(under qemu-user: not comparable with Lambda\)/);
+        expect((await cli(['list', '--assembly', armOut])).stdout).toMatch(/LocalRust\/Hello\s+provided\.al2023\s+arm64\s+.*qemu-user/);
+      }
+    } finally {
+      fs.rmSync(armOut, { recursive: true, force: true });
+    }
+  });
+
+  test('refuses bad input with exit code 2 and a missing function with 1, naming the choices', async () => {
+    const unknownSample = await cli(['invoke', 'Hello', '--assembly', rustOut, '--sample', 'kinesis']);
+    expect(unknownSample.code).toBe(2);
+    expect(unknownSample.stderr).toContain("unknown sample event 'kinesis'; expected one of apigw-v2, function-url, sqs");
+    const notJson = await cli(['invoke', 'Hello', '--assembly', rustOut, '--event', '-'], '{nope');
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toContain('the event from standard input is not JSON');
+    const count = await cli(['invoke', 'Hello', '--assembly', rustOut, '--count', '0']);
+    expect(count.stderr).toContain("--count must be a positive whole number, got '0'");
+    const missing = await cli(['invoke', 'Nope', '--assembly', rustOut]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no function 'Nope' in .*; functions: LocalRust\/Hello/);
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    expect((await cli(['--help'])).stdout).toContain('usage: rustacean-lambda <command>');
+  });
+});
+
+test('runs as a program: `lib/local/cli.ts list` exits 0, an unknown verb exits 2', () => {
+  const tsNode = [require.resolve('ts-node/dist/bin.js'), '--transpile-only', '--project', path.join(__dirname, '..', 'tsconfig.json'),
+    path.join(__dirname, '..', '..', 'lib', 'local', 'cli.ts')];
+  const ok = spawnSync(process.execPath, [...tsNode, 'list', '--assembly', rustOut], { encoding: 'utf8' });
+  expect(ok.stderr).toBe('');
+  expect(ok.status).toBe(0);
+  expect(ok.stdout).toContain('LocalRust/Hello');
+  const bad = spawnSync(process.execPath, [...tsNode, 'nope'], { encoding: 'utf8' });
+  expect(bad.status).toBe(2);
+});
