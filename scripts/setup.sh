@@ -20,19 +20,22 @@ have() { command -v "$1" >/dev/null 2>&1; }
 SUDO=""; if [ "$(id -u)" != 0 ] && have sudo; then SUDO="sudo"; fi
 
 # --- Python tools ---------------------------------------------------------------------------------
-pip_ensure() { # name version
-  local shown; shown=$(python3 -m pip show "$1" 2>/dev/null || true)
-  if printf '%s\n' "$shown" | grep -qx "Version: $2"; then return 0; fi
+pip_ensure() { # package version command
+  # A tool already on PATH is kept at whatever version it is (a developer's own install wins); otherwise the
+  # pinned version is installed.
+  if have "$3"; then return 0; fi
   log "pip install $1==$2"
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "$1==$2"
 }
-pip_ensure cargo-lambda "$CARGO_LAMBDA_VERSION"
-pip_ensure cfn-lint "$CFN_LINT_VERSION"
+pip_ensure cargo-lambda "$CARGO_LAMBDA_VERSION" cargo-lambda
+pip_ensure cfn-lint "$CFN_LINT_VERSION" cfn-lint
 hash -r
 have cargo-lambda || { log "cargo-lambda is not on PATH after pip install"; exit 1; }
 
 # --- Debian packages --------------------------------------------------------------------------------
-if have dpkg && have apt-get; then
+if have dpkg && have apt-get && [ "$(id -u)" != 0 ] && [ -z "$SUDO" ]; then
+  log "not root and no sudo: skipping Debian packages (qemu-user, arm64 Rust std, build tools); install them yourself"
+elif have dpkg && have apt-get; then
   need=()
   archs=$(dpkg --print-foreign-architectures)
   printf '%s\n' "$archs" | grep -qx arm64 || { log "dpkg --add-architecture arm64"; $SUDO dpkg --add-architecture arm64; need+=(update); }
@@ -71,4 +74,6 @@ fi
 # --- checks -------------------------------------------------------------------------------------------
 python3 -m ziglang version >/dev/null 2>&1 || have zig || { log "zig is missing (pip install ziglang)"; exit 1; }
 have cfn-lint || { log "cfn-lint is not on PATH"; exit 1; }
+have go || log "warning: go is missing: the local host's cross-check against the official emulator (RIE) needs it"
+have javac || log "warning: javac is missing: the Java function of the cold-start sample stack needs a JDK"
 log "ok: cargo-lambda $(cargo-lambda lambda --version 2>/dev/null | awk '{print $2}'), zig $(python3 -m ziglang version 2>/dev/null || zig version), $(cfn-lint --version)"

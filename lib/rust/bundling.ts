@@ -111,7 +111,9 @@ export function planBuild(options: RustBuildOptions, architecture: RustArchitect
     glibc,
   };
   const key = CargoLambdaBuild.cacheKey(request);
-  return { request, binary, assetHash: sha256(key, binary.name, Toolchain.identity(options.toolchain)) };
+  // The key covers sources, options and the compiler that will build them, so the asset hash changes exactly when
+  // the bootstrap would.
+  return { request, binary, assetHash: sha256(key, binary.name) };
 }
 
 /** The CPU cargo-lambda tunes release builds for; we keep its choice when a preset replaces its defaults. */
@@ -209,6 +211,20 @@ export class Toolchain {
       Toolchain.identityCache.set(key, id);
     }
     return id;
+  }
+
+  /**
+   * The identity of the compiler that will build `architecture`: the one `forTarget` picks. When no toolchain has
+   * the target, a marker (the build itself then fails with instructions).
+   */
+  public static resolvedIdentity(architecture: RustArchitecture, requested: string | undefined): string {
+    let toolchain: string | undefined;
+    try {
+      toolchain = Toolchain.forTarget(architecture, requested);
+    } catch {
+      return `no toolchain with ${RUST_TARGETS[architecture]}`;
+    }
+    return Toolchain.identity(toolchain);
   }
 
   /** Throws with install instructions unless cargo-lambda (and zig, when it will be used) can run. */
@@ -437,7 +453,8 @@ export class CargoLambdaBuild {
 
   private static optionsKey(request: CargoBuildRequest): string {
     return sha256(JSON.stringify({
-      v: 2,
+      v: 3,
+      compiler: Toolchain.resolvedIdentity(request.architecture, request.toolchain),
       profile: request.profile,
       optimization: request.optimization,
       features: request.features,

@@ -49,7 +49,7 @@ export interface WebAdapterSourceProps extends lambda.LayerVersionOptions {
    * Where the crate's source and its builds are kept between synths (`<cacheDirectory>/web-adapter/<version>`).
    * A release build takes minutes; with the cache, later synths (in any project on the machine) take none.
    *
-   * @default - `$RUSTACEAN_LAMBDA_CACHE_DIR`, else `$XDG_CACHE_HOME/rustacean-lambda`, else `~/.cache/rustacean-lambda`
+   * @default - `$RUSTACEAN_LAMBDA_CACHE`, else the OS's per-user cache folder + `rustacean-lambda` (as for LLRT binaries)
    */
   readonly cacheDirectory?: string;
 }

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { InvokeMode, ReadinessCheckProtocol, WebAdapterOptions } from './types';
+import { cacheRoot } from '../llrt/util';
 
 /** The port this library gives web apps unless told otherwise (the adapter's own 8080 clashes with emulators). */
 export const DEFAULT_PORT = 8000;
@@ -150,13 +150,11 @@ export function checkRuntime(runtime: lambda.Runtime, what: string): void {
 }
 
 /**
- * The folder for downloaded sources and builds that outlive a synth: `$RUSTACEAN_LAMBDA_CACHE_DIR`, else
- * `$XDG_CACHE_HOME/rustacean-lambda`, else `~/.cache/rustacean-lambda`.
+ * The folder for downloaded sources and builds that outlive a synth: the library's one per-user cache root
+ * (`$RUSTACEAN_LAMBDA_CACHE`, else the OS's user cache folder + `rustacean-lambda`), shared with LlrtFunction.
  */
 export function defaultCacheRoot(): string {
-  if (process.env.RUSTACEAN_LAMBDA_CACHE_DIR) return path.resolve(process.env.RUSTACEAN_LAMBDA_CACHE_DIR);
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'rustacean-lambda');
+  return cacheRoot();
 }
 
 /** Writes a script with LF line endings and mode 0755. */
