@@ -8,13 +8,31 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { fakeElf, RecordedBuild } from './rust';
 import { LocalFunction, startFunction } from '../../lib/local/process';
 import { CargoLambdaBuild } from '../../lib/rust/bundling';
-import { ADAPTER_BINARY } from '../../lib/web-adapter/bundling';
+import { ADAPTER_BINARY, DockerEngine } from '../../lib/web-adapter/bundling';
 
 export const WEB_SAMPLES = path.join(__dirname, '..', '..', 'samples', 'web-adapter');
 export const FLASK_APP = path.join(WEB_SAMPLES, 'flask');
 export const EXPRESS_APP = path.join(WEB_SAMPLES, 'express');
 
 /** A throwaway folder that `cleanup()` removes. */
+/**
+ * Registers hooks that reset the build stub and the Docker probe around each test (Docker reported absent) and
+ * remove the temporary folders a test added to the returned list.
+ */
+export function useCleanBuildState(): string[] {
+  const owned: string[] = [];
+  beforeEach(() => {
+    CargoLambdaBuild.reset();
+    DockerEngine.reset(false);
+  });
+  afterEach(() => {
+    CargoLambdaBuild.reset();
+    DockerEngine.reset();
+    for (const dir of owned.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return owned;
+}
+
 export function tempDir(prefix: string, owned: string[]): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `rl-wa-${prefix}-`));
   owned.push(dir);

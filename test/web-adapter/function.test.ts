@@ -8,23 +8,13 @@ import {
   InvokeMode, PythonBundling, ReadinessCheckProtocol, StatusCodes, WebAdapterFunction, WebAdapterFunctionProps,
   WebAdapterLayer,
 } from '../../lib';
-import { CargoLambdaBuild } from '../../lib/rust/bundling';
 import { appCode, DockerEngine, inspectApp, pipCommand, pipPlatforms, startScriptFor } from '../../lib/web-adapter/bundling';
-import { assetDir, fakeAdapterCache, fakeApp, FLASK_APP, functionEnvironment, modeOf, stubAdapterBuild } from '../support/web-adapter';
+import { assetDir, fakeAdapterCache, fakeApp, FLASK_APP, functionEnvironment, modeOf, stubAdapterBuild, useCleanBuildState } from '../support/web-adapter';
 
 // Props-to-template tests. Nothing is installed or compiled: stacks skip bundling unless a test stages an asset,
 // and the adapter build is stubbed.
 
-const owned: string[] = [];
-beforeEach(() => {
-  CargoLambdaBuild.reset();
-  DockerEngine.reset(false);
-});
-afterEach(() => {
-  CargoLambdaBuild.reset();
-  DockerEngine.reset();
-  for (const dir of owned.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const owned = useCleanBuildState();
 
 /** A stack in us-east-1 that does not bundle (no pip, no npm, no cargo). */
 function templateStack(): Stack {

@@ -5,22 +5,11 @@ import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { WebAdapterFunction, WebAdapterLayer, WebAdapterVersion } from '../../lib';
-import { CargoLambdaBuild } from '../../lib/rust/bundling';
 import { OptimizationPreset } from '../../lib/rust/types';
-import { DockerEngine } from '../../lib/web-adapter/bundling';
 import { cfnLintAssembly } from '../support/cfn-lint';
-import { assetDir, fakeAdapterCache, fakeApp, modeOf, stubAdapterBuild } from '../support/web-adapter';
+import { assetDir, fakeAdapterCache, fakeApp, modeOf, stubAdapterBuild, useCleanBuildState } from '../support/web-adapter';
 
-const owned: string[] = [];
-beforeEach(() => {
-  CargoLambdaBuild.reset();
-  DockerEngine.reset(false);
-});
-afterEach(() => {
-  CargoLambdaBuild.reset();
-  DockerEngine.reset();
-  for (const dir of owned.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const owned = useCleanBuildState();
 
 function stackIn(props: StackProps, context: Record<string, unknown> = {}): Stack {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
