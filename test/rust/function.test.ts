@@ -1,11 +1,12 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { OptimizationPreset, RustExtension, RustFunction } from '../../lib';
-import { CargoLambdaBuild } from '../../lib/rust/bundling';
+import { CargoLambdaBuild, parseCargoLambdaVersion } from '../../lib/rust/bundling';
 import { copyFixture, stubBuild } from '../support/rust';
 
 // Props-to-template tests: cargo-lambda is replaced by a stub that writes fake bootstraps.
@@ -380,6 +381,27 @@ describe('errors at synth', () => {
     } finally {
       process.env.PATH = savedPath;
     }
+  });
+
+  test('a cargo-lambda older than the minimum is refused with the version found and the upgrade command', () => {
+    const savedPath = process.env.PATH;
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-old-cargo-lambda-'));
+    fs.writeFileSync(path.join(bin, 'cargo-lambda'), '#!/bin/sh\necho "cargo-lambda 0.21.1 (f00 2023-09-01Z)"\n', { mode: 0o755 });
+    const { stack } = newStack();
+    try {
+      process.env.PATH = [bin, savedPath].join(path.delimiter);
+      expect(() => new RustFunction(stack, 'Fn', { manifestPath: workspace, binaryName: 'alpha' }))
+        .toThrow(/cargo-lambda 0\.21\.1 is too old: this library needs cargo-lambda 1\.0\.0 or newer .*pip install -U cargo-lambda/);
+    } finally {
+      process.env.PATH = savedPath;
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  test('the version of cargo-lambda is read from its --version line', () => {
+    expect(parseCargoLambdaVersion('cargo-lambda 1.9.2 (67129fc 2026-08-21Z)')).toEqual([1, 9, 2]);
+    expect(parseCargoLambdaVersion('cargo-lambda v0.21.1')).toEqual([0, 21, 1]);
+    expect(parseCargoLambdaVersion('something else')).toBeUndefined();
   });
 
   test('a toolchain without the target says how to add it', () => {
