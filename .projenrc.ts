@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, github, javascript } from 'projen';
 import { JestReporter, UpdateSnapshot } from 'projen/lib/javascript';
 
 const project = new awscdk.AwsCdkConstructLibrary({
@@ -53,6 +53,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     dirs: ['lib'],
     devdirs: ['test', 'samples', 'bench', 'build-tools', 'projenrc', '.projenrc.ts'],
   },
+  // Pull requests are built by our own workflow (below), which runs exactly what CI runs: .ci/run.
+  buildWorkflow: false,
   gitignore: ['cdk.out/', 'target/', '.rustacean-lambda/', '*.tsbuildinfo', '/bench-results/'],
 });
 
@@ -74,17 +76,26 @@ const setup = project.addTask('setup', {
   exec: 'bash scripts/setup.sh',
 });
 // The tests build real Rust for both architectures: make sure the tools are there first (quick when they are).
-// The sample handlers' own unit tests, and the cold-start driver's REPORT parsing and statistics, run with cargo
-// before jest. (The driver crate's own tests compile the AWS SDK: `npx projen test:driver`.)
-project.testTask.prependExec('cargo test --quiet --manifest-path rust-handlers/coldstart/Cargo.toml -p coldstart-report');
+// Then, with cargo, the sample handlers' own unit tests and the whole cold-start workspace: the REPORT parser and
+// the driver ColdStartBenchmark deploys (its tests run against a fake Lambda API; the first build compiles the AWS
+// SDK, into rust-handlers/coldstart/target, which jest's real arm64 build of the driver then shares).
+project.testTask.prependExec('cargo test --quiet --manifest-path rust-handlers/coldstart/Cargo.toml --workspace');
 project.testTask.prependExec('cargo test --quiet --manifest-path rust-handlers/Cargo.toml');
 project.testTask.prependSpawn(setup);
+
+/**
+ * Tasks that build or lint run with the pinned cargo-lambda, cfn-lint and zig (scripts/tool-versions.env, installed
+ * by setup into .rustacean-lambda/tools/bin) first on PATH, whatever versions the machine has.
+ */
+const PINNED_TOOLS_PATH = '$(echo "$PWD/.rustacean-lambda/tools/bin:$PATH")';
+project.testTask.env('PATH', PINNED_TOOLS_PATH);
 
 // The main job of the README: build the sample handlers and synthesize the sample app.
 const samples = project.addTask('samples', {
   description: 'Build the sample handlers and synthesize the sample CDK app into samples/cdk.out',
 });
 samples.spawn(setup);
+samples.env('PATH', PINNED_TOOLS_PATH);
 // Our build machines cannot reach GitHub releases: unless a real LLRT binary is given (LLRT_BINARY_PATH), the LLRT
 // samples are synthesized with a placeholder bootstrap and a do-not-deploy warning. `cdk deploy` from samples/
 // downloads the pinned binary instead.
@@ -97,32 +108,54 @@ samples.exec('ts-node --project test/tsconfig.json lib/local/cli.ts bench --quic
 // The local Lambda host: `npx rustacean-lambda list | invoke | bench` against a synthesized cdk.out.
 project.addBins({ 'rustacean-lambda': 'bin/rustacean-lambda' });
 project.addTask('bench:coldstart', {
+  env: { PATH: PINNED_TOOLS_PATH },
   description: 'Local cold-start benchmark of the sample functions: bench-results/coldstart.{md,json,svg} (--quick, --docs)',
   exec: 'ts-node --project test/tsconfig.json lib/local/cli.ts bench',
   receiveArgs: true,
 });
 
 project.addTask('test:driver', {
-  description: 'Unit tests of the cold-start driver against a fake Lambda API (compiles the AWS SDK: slow the first time)',
+  description: 'Only the unit tests of the cold-start driver against a fake Lambda API (also part of `npm test`)',
   exec: 'cargo test --quiet --manifest-path rust-handlers/coldstart/Cargo.toml -p coldstart-driver',
 });
 
 project.addTask('bench:web-adapter', {
+  env: { PATH: PINNED_TOOLS_PATH },
   description: 'Benchmark: per-request overhead of the Web Adapter vs the same Flask app directly and behind a WSGI adapter',
   exec: 'ts-node --project test/tsconfig.json bench/web-adapter.ts',
   receiveArgs: true,
 });
 
 project.addTask('bench:llrt', {
+  env: { PATH: PINNED_TOOLS_PATH },
   description: 'Benchmark: LLRT bundle sizes per binary type and synth time with a cold vs warm binary cache',
   exec: 'ts-node --project test/tsconfig.json bench/llrt.ts',
   receiveArgs: true,
 });
 
 project.addTask('bench', {
+  env: { PATH: PINNED_TOOLS_PATH },
   description: 'Benchmark: bootstrap sizes and synth times against cargo-lambda-cdk, printed as a table',
   exec: 'ts-node --project test/tsconfig.json bench/rust.ts',
   receiveArgs: true,
+});
+
+// The pull request build: the same `.ci/run` as our CI (setup.sh, then the README's test command), on GitHub's
+// standard Ubuntu runner, where setup.sh takes the arm64 Rust target from rustup and installs no Debian-only package.
+const build = new github.GithubWorkflow(project.github!, 'build');
+build.on({ pullRequest: {}, workflowDispatch: {} });
+build.addJob('build', {
+  runsOn: ['ubuntu-latest'],
+  permissions: { contents: github.workflows.JobPermission.READ },
+  env: { CI: 'true' },
+  steps: [
+    { name: 'Checkout', uses: 'actions/checkout@v4' },
+    { name: 'Setup Node.js', uses: 'actions/setup-node@v4', with: { 'node-version': '20' } },
+    { name: 'Setup Python', uses: 'actions/setup-python@v5', with: { 'python-version': '3.12' } },
+    { name: 'Setup Go', uses: 'actions/setup-go@v5', with: { 'go-version': 'stable' } },
+    { name: 'Setup Java', uses: 'actions/setup-java@v4', with: { 'distribution': 'temurin', 'java-version': '17' } },
+    { name: 'Install, then the README\'s test command', run: 'bash .ci/run' },
+  ],
 });
 
 project.synth();

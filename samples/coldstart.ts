@@ -29,11 +29,10 @@ export interface ColdStartSampleStackProps extends StackProps {
   readonly llrtBinaryPath?: string;
 
   /**
-   * The runtime of the Node.js hello function. Node.js 20 is what the talk and LLRT's own figures compare against;
-   * Lambda deprecated it on 2026-04-30 and blocks creating functions on it from 2027-02-01: pick
-   * `lambda.Runtime.NODEJS_22_X` or newer from then on.
+   * The runtime of the Node.js hello function: the newest Node.js Lambda supports (cfn-lint names nodejs24.x as
+   * the successor of the deprecated nodejs20.x, which the talk and LLRT's own figures compared against).
    *
-   * @default lambda.Runtime.NODEJS_20_X
+   * @default lambda.Runtime.NODEJS_24_X
    */
   readonly nodeRuntime?: lambda.Runtime;
 
@@ -46,7 +45,7 @@ export interface ColdStartSampleStackProps extends StackProps {
 }
 
 /**
- * The talk's comparison in your own account: the same hello function on Rust, LLRT, Python 3.12, Node.js 20 and
+ * The talk's comparison in your own account: the same hello function on Rust, LLRT, Python 3.12, Node.js 24 and
  * Java 21 (all arm64, 128 MB, zip packages), plus a `ColdStartBenchmark` that forces 10 cold starts of each.
  *
  * After `cdk deploy`, run `aws lambda invoke --function-name <DriverFunctionName> summary.json`; the summary is
@@ -86,7 +85,7 @@ export class ColdStartSampleStack extends Stack {
       description: 'Cold-start sample: Python 3.12 hello',
     });
 
-    const nodeRuntime = props.nodeRuntime ?? lambda.Runtime.NODEJS_20_X;
+    const nodeRuntime = props.nodeRuntime ?? lambda.Runtime.NODEJS_24_X;
     const node = new lambda.Function(this, 'NodeHello', {
       ...common,
       runtime: nodeRuntime,
@@ -94,10 +93,6 @@ export class ColdStartSampleStack extends Stack {
       code: lambda.Code.fromAsset(path.join(COLDSTART_HANDLERS, 'node')),
       description: `Cold-start sample: ${nodeRuntime.name} hello`,
     });
-    if (nodeRuntime.name === lambda.Runtime.NODEJS_20_X.name) {
-      // Kept on purpose as the comparison point (see nodeRuntime); cfn-lint's deprecation warning is expected.
-      (node.node.defaultChild as lambda.CfnFunction).addMetadata('cfn-lint', { config: { ignore_checks: ['W2531'] } });
-    }
     this.functions.node = node;
 
     if (props.java ?? true) {

@@ -38,7 +38,7 @@ export interface AssemblyFunction {
   readonly constructPath: string;
   /** The literal `FunctionName`, when the template sets one. */
   readonly functionName?: string;
-  /** E.g. `provided.al2023`, `python3.12`, `nodejs20.x`; undefined for container images. */
+  /** E.g. `provided.al2023`, `python3.12`, `nodejs24.x`; undefined for container images. */
   readonly runtime?: string;
   readonly handler?: string;
   readonly architecture: LambdaArchitecture;

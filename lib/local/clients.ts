@@ -12,17 +12,19 @@
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 /** `awslambdaric` from PyPI: what Lambda's Python runtimes use to talk to the Runtime API. */
 export const AWSLAMBDARIC_VERSION = process.env.RUSTACEAN_LAMBDA_AWSLAMBDARIC_VERSION ?? '4.2.2';
 /**
- * `aws-lambda-ric` from npm. 4.x declares Node.js >= 22; on older Node.js the 3.x line is used.
- * Both build a native addon (they compile curl and aws-lambda-cpp), which needs a C++ compiler,
- * make, cmake, autoconf, automake and libtool.
+ * `aws-lambda-ric` from npm for a Node.js major: 4.x declares Node.js >= 22 (and ships its native addon prebuilt);
+ * on older Node.js the 3.x line is used, which compiles curl and aws-lambda-cpp when installed and so needs a C++
+ * compiler, make, cmake, autoconf, automake and libtool.
  */
-export const AWS_LAMBDA_RIC_VERSION = process.env.RUSTACEAN_LAMBDA_NODE_RIC_VERSION
-  ?? (Number(process.versions.node.split('.')[0]) >= 22 ? '4.0.2' : '3.3.0');
+export function awsLambdaRicVersion(nodeMajor: number): string {
+  return process.env.RUSTACEAN_LAMBDA_NODE_RIC_VERSION ?? (nodeMajor >= 22 ? '4.0.2' : '3.3.0');
+}
 /** The Runtime Interface Emulator, as the Go module proxy serves it (it serves no tagged release of it). */
 export const RIE_VERSION = process.env.RUSTACEAN_LAMBDA_RIE_VERSION ?? 'v0.0.0-20261030222936-bef5c4ba774d';
 const RIE_MODULE = 'github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie';
@@ -76,26 +78,92 @@ export function pipInstall(target: string, requirements: string[]): void {
     '--root-user-action=ignore', '--target', target, ...requirements], `pip install ${requirements.join(' ')}`);
 }
 
-/** Path of `aws-lambda-ric`'s entry point (`bin/index.mjs`); installs the package when missing. */
-export function ensureNodeClient(log: (line: string) => void = () => undefined): string {
-  const major = process.versions.node.split('.')[0];
-  const dir = path.join(localHome(), 'runtimes', `node${major}-aws-lambda-ric-${AWS_LAMBDA_RIC_VERSION}`);
-  const installed = ensureInstalled(dir, `aws-lambda-ric ${AWS_LAMBDA_RIC_VERSION} (npm) for Node.js ${major}`, log, staging => {
-    const missing = ['autoreconf', 'libtoolize', 'cmake', 'make', 'g++'].filter(tool => !onPath(tool));
+/** A Node.js interpreter the host runs `nodejs*.x` functions with. */
+export interface NodeInterpreter {
+  readonly executable: string;
+  /** Full version without the `v`, e.g. `24.22.3`. */
+  readonly version: string;
+  readonly major: number;
+}
+
+const nodeCache = new Map<number, NodeInterpreter | undefined>();
+
+/**
+ * A Node.js of the given major: this process's own when it matches, else `.rustacean-lambda/runtimes/node<major>`
+ * (scripts/setup.sh puts Node.js 24 there), `node<major>` on PATH, or the newest nvm install of that major.
+ * Undefined when none is found (the caller falls back to this process's Node.js and says so).
+ */
+export function findNode(major: number): NodeInterpreter | undefined {
+  if (nodeCache.has(major)) return nodeCache.get(major);
+  const candidates = [process.execPath, path.join(localHome(), 'runtimes', `node${major}`, 'bin', 'node'),
+    ...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map(dir => path.join(dir, `node${major}`))];
+  const nvm = path.join(process.env.NVM_DIR ?? path.join(os.homedir(), '.nvm'), 'versions', 'node');
+  if (fs.existsSync(nvm)) {
+    const installs = fs.readdirSync(nvm).filter(v => v.startsWith(`v${major}.`))
+      .sort((a, b) => compareVersion(b.slice(1), a.slice(1)));
+    candidates.push(...installs.map(v => path.join(nvm, v, 'bin', 'node')));
+  }
+  let found: NodeInterpreter | undefined;
+  for (const executable of candidates) {
+    const version = executable === process.execPath ? process.versions.node : nodeVersion(executable);
+    if (version && Number(version.split('.')[0]) === major) {
+      found = { executable, version, major };
+      break;
+    }
+  }
+  nodeCache.set(major, found);
+  return found;
+}
+
+/** This process's own Node.js, as a {@link NodeInterpreter}. */
+export function currentNode(): NodeInterpreter {
+  return { executable: process.execPath, version: process.versions.node, major: Number(process.versions.node.split('.')[0]) };
+}
+
+function nodeVersion(executable: string): string | undefined {
+  if (!fs.existsSync(executable)) return undefined;
+  const result = spawnSync(executable, ['--version'], { encoding: 'utf8' });
+  return result.status === 0 ? result.stdout.trim().replace(/^v/, '') : undefined;
+}
+
+function compareVersion(a: string, b: string): number {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+  return 0;
+}
+
+/**
+ * Path of `aws-lambda-ric`'s entry point for a Node.js interpreter (default: this process's); installs the package
+ * with that interpreter when missing.
+ */
+export function ensureNodeClient(log: (line: string) => void = () => undefined, node: NodeInterpreter = currentNode()): string {
+  const version = awsLambdaRicVersion(node.major);
+  const dir = path.join(localHome(), 'runtimes', `node${node.major}-aws-lambda-ric-${version}`);
+  const packageDir = (root: string) => path.join(root, 'node_modules', 'aws-lambda-ric');
+  const installed = ensureInstalled(dir, `aws-lambda-ric ${version} (npm) for Node.js ${node.major}`, log, staging => {
+    const major = Number(version.split('.')[0]);
+    const missing = major < 4 ? ['autoreconf', 'libtoolize', 'cmake', 'make', 'g++'].filter(tool => !onPath(tool)) : [];
     if (missing.length > 0) {
-      throw new Error(`aws-lambda-ric builds a native addon and needs ${missing.join(', ')} on PATH; on Debian: ` +
+      throw new Error(`aws-lambda-ric ${version} builds a native addon and needs ${missing.join(', ')} on PATH; on Debian: ` +
         '`apt-get install autoconf automake libtool cmake make g++`');
     }
     fs.writeFileSync(path.join(staging, 'package.json'), '{"private":true}\n');
+    // npm and the package's install scripts run with the interpreter the functions will run on.
+    const home = path.dirname(path.dirname(node.executable));
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: [path.dirname(node.executable), process.env.PATH].join(path.delimiter) };
+    if (fs.existsSync(path.join(home, 'include', 'node', 'node.h'))) env.npm_config_nodedir = home;
     run('npm', ['install', '--prefix', staging, '--no-audit', '--no-fund', '--no-save', '--loglevel=error',
-      `aws-lambda-ric@${AWS_LAMBDA_RIC_VERSION}`], `npm install aws-lambda-ric@${AWS_LAMBDA_RIC_VERSION}`);
-    const addon = path.join(staging, 'node_modules', 'aws-lambda-ric', 'dist', 'rapid-client.node');
-    if (!fs.existsSync(addon)) {
-      throw new Error(`npm install aws-lambda-ric@${AWS_LAMBDA_RIC_VERSION} finished without building its native addon ` +
-        `(${addon} is missing); were install scripts disabled (npm --ignore-scripts)?`);
+      `aws-lambda-ric@${version}`], `npm install aws-lambda-ric@${version}`, env);
+    const addons = [path.join(packageDir(staging), 'rapid-client.node'), path.join(packageDir(staging), 'dist', 'rapid-client.node')];
+    if (!addons.some(addon => fs.existsSync(addon))) {
+      throw new Error(`npm install aws-lambda-ric@${version} finished without its native addon ` +
+        `(neither ${addons.join(' nor ')} exists); were install scripts disabled (npm --ignore-scripts)?`);
     }
   });
-  return path.join(installed, 'node_modules', 'aws-lambda-ric', 'bin', 'index.mjs');
+  const manifest = JSON.parse(fs.readFileSync(path.join(packageDir(installed), 'package.json'), 'utf8')) as { bin?: string | Record<string, string> };
+  const bin = typeof manifest.bin === 'string' ? manifest.bin : manifest.bin?.['aws-lambda-ric'] ?? 'bin/index.mjs';
+  return path.join(packageDir(installed), bin);
 }
 
 /** Path of the `aws-lambda-rie` binary; builds it with `go install` when missing (needs Go). */

@@ -4,8 +4,9 @@
  * - `provided.*`: the asset's `bootstrap` (arm64 ones through qemu-user on x86_64);
  * - `python3.x`: `python3 -m awslambdaric <handler>` (the official client from PyPI), with
  *   PYTHONPATH covering the task root and the layers' `python/` folders;
- * - `nodejs*`: `node aws-lambda-ric/bin/index.mjs <handler>` (the official client from npm), with
- *   NODE_PATH covering the layers' `nodejs/` folders;
+ * - `nodejs*`: `node <aws-lambda-ric> <handler>` (the official client from npm) on a Node.js of the declared
+ *   major when the machine has one (else this process's, with a note), with NODE_PATH covering the layers'
+ *   `nodejs/` folders;
  * - `AWS_LAMBDA_EXEC_WRAPPER` (managed runtimes only): the wrapper runs with the runtime's command
  *   line as its arguments; a path under `/opt` is taken from the extracted layers, never from /opt;
  * - layers are merged into a temporary "opt" folder (later layers win, as on Lambda) and every
@@ -20,7 +21,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import type { AssemblyFunction } from './assembly';
-import { ensureNodeClient, ensurePythonClient, findPython } from './clients';
+import { currentNode, ensureNodeClient, ensurePythonClient, findNode, findPython } from './clients';
 import type { LambdaArchitecture, ProcessSpec } from './process';
 
 /** The runtime families the host can start. */
@@ -128,15 +129,16 @@ export function launchPlan(
     // Lambda puts its interpreter first on PATH (/var/lang/bin); scripts that call `python3` get the same one.
     env.PATH = [path.dirname(python.executable), basePath, ...optPath('bin')].join(path.delimiter);
   } else {
-    const client = ensureNodeClient(options.log);
     const declared = (fn.runtime as string).replace(/^nodejs/, '').replace(/\.x$/, '');
-    const major = process.versions.node.split('.')[0];
-    if (declared !== major) notes.push(`${fn.runtime} runs on the local Node.js ${process.versions.node}`);
-    command = process.execPath;
+    // The declared major when this machine has it (like Lambda's /var/lang/bin/node), else our own with a note.
+    const node = findNode(Number(declared)) ?? currentNode();
+    if (String(node.major) !== declared) notes.push(`${fn.runtime} runs on the local Node.js ${node.version} (${node.executable})`);
+    const client = ensureNodeClient(options.log, node);
+    command = node.executable;
     args = [client, fn.handler ?? 'index.handler'];
     env.NODE_PATH = [...optPath('nodejs', `node${declared}`, 'node_modules'), ...optPath('nodejs', 'node_modules')].join(path.delimiter);
     env.AWS_EXECUTION_ENV = `AWS_Lambda_${fn.runtime}`;
-    env.PATH = [path.dirname(process.execPath), basePath, ...optPath('bin')].join(path.delimiter);
+    env.PATH = [path.dirname(node.executable), basePath, ...optPath('bin')].join(path.delimiter);
   }
   if (optDir) {
     env.LD_LIBRARY_PATH = [path.join(optDir, 'lib'), process.env.LD_LIBRARY_PATH].filter(Boolean).join(path.delimiter);

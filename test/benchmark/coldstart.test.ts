@@ -187,7 +187,7 @@ describe('ColdStartBenchmark permissions', () => {
     const app = new App();
     const functionsStack = new Stack(app, 'Functions', { env: ENV });
     const fn = new lambda.Function(functionsStack, 'Hello', {
-      runtime: lambda.Runtime.NODEJS_20_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       handler: 'index.handler',
       code: lambda.Code.fromInline('exports.handler = async () => ({})'),
     });

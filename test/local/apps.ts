@@ -80,12 +80,12 @@ export function synthScripted(context: Record<string, unknown> = CLI_CONTEXT): s
     },
   });
   new lambda.Function(stack, 'NodeHello', {
-    runtime: lambda.Runtime.NODEJS_20_X,
+    runtime: lambda.Runtime.NODEJS_24_X,
     handler: 'index.handler',
     code: lambda.Code.fromAsset(NODE_HANDLERS),
   });
   new lambda.Function(stack, 'NodeInline', {
-    runtime: lambda.Runtime.NODEJS_20_X,
+    runtime: lambda.Runtime.NODEJS_24_X,
     handler: 'index.handler',
     code: lambda.Code.fromInline('exports.handler = async (event) => ({ inline: true, event });'),
   });

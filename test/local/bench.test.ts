@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { tempDir } from './apps';
-import { BenchResults, packageSize, renderMarkdown, renderSvg } from '../../lib/local/bench';
+import { BenchResults, goals, packageSize, renderMarkdown, renderSvg } from '../../lib/local/bench';
 
 const results: BenchResults = {
   generatedAt: '2026-11-27T00:00:00.000Z',
@@ -27,11 +27,11 @@ const results: BenchResults = {
     { id: 'llrt-hello', label: 'LLRT hello', skipped: 'no LLRT binary: set LLRT_BINARY_PATH', reference: { initMs: 68, memoryMb: 30 } },
     {
       id: 'nodejs-hello',
-      label: 'Node.js 20 hello',
-      runtime: 'nodejs20.x',
+      label: 'Node.js 24 hello',
+      runtime: 'nodejs24.x',
       architecture: 'x86_64',
       memorySizeMb: 128,
-      notes: ['nodejs20.x runs on the local Node.js 22.1.0'],
+      notes: ['nodejs24.x runs on the local Node.js 22.1.0'],
       init: { p50: 120, p90: 130, p99: 150, samples: [120] },
       coldDuration: { p50: 3 },
       warm: { p50: 0.9, p99: 2, roundTripP50: 1.1, samples: 100 },
@@ -51,10 +51,10 @@ test('renders a Markdown table with the reference beside each row, skipped rows 
   const md = renderMarkdown(results);
   expect(md).toContain('| Rust hello | 4.5 ms | 6.0 ms | 9.0 ms | 0.20 ms | 0.50 ms | 3 MB | 400 KiB | 0.21 | 0.20 | 16 ms / 15 MB |');
   expect(md).toContain('| LLRT hello | skipped: no LLRT binary: set LLRT_BINARY_PATH | | | | | | | | | 68 ms / 30 MB |');
-  expect(md).toContain('| Node.js 20 hello | 120.0 ms | 130.0 ms | 150.0 ms | 0.90 ms | 2.00 ms | 44 MB | 0.3 KiB | 0.46 | 0.20 | 142 ms / 67 MB |');
+  expect(md).toContain('| Node.js 24 hello | 120.0 ms | 130.0 ms | 150.0 ms | 0.90 ms | 2.00 ms | 44 MB | 0.3 KiB | 0.46 | 0.20 | 142 ms / 67 MB |');
   expect(md).toContain('Host overhead per invoke (no-op Rust handler, 100 invokes): round trip p50 0.25 ms, p99 0.6 ms; of which Duration p50 0.15 ms.');
   expect(md).toContain('- met: Rust hello Init p50 at least 10x lower than Node.js hello: 26.7x');
-  expect(md).toContain('- note: Node.js 20 hello: nodejs20.x runs on the local Node.js 22.1.0');
+  expect(md).toContain('- note: Node.js 24 hello: nodejs24.x runs on the local Node.js 22.1.0');
 });
 
 test('draws one bar per measured row on a log axis, a reference mark where lambda-perf has one, and well-formed XML', () => {
@@ -85,4 +85,19 @@ test('sizes a package as a zip would store it: deflated content plus headers', (
   const deflated = zlib.deflateRawSync(Buffer.from(text)).length;
   expect(size.zip).toBe(22 + (76 + 2 * 'sub/a.txt'.length + deflated) + (76 + 2 * 'b.bin'.length + 3));
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('goals are computed from the figures, never written as met', () => {
+  const rows = results.rows;
+  const met = goals(rows, results.hostOverhead);
+  expect(met).toEqual([
+    { goal: 'Rust hello Init p50 at least 10x lower than Node.js hello', met: true, detail: '26.7x (4.5 ms vs 120 ms)' },
+    { goal: 'Rust warm p50 under 1 ms (host overhead included)', met: true, detail: 'Duration p50 0.2 ms, round trip p50 0.3 ms' },
+    { goal: 'local host overhead below 1 ms p50 per invoke (no-op Rust handler)', met: true,
+      detail: 'round trip p50 0.25 ms, p99 0.6 ms (83% of Rust hello\'s warm round trip)' },
+  ]);
+  const slowRust = rows.map(r => (r.id === 'rust-hello' ? { ...r, init: { ...r.init!, p50: 30 }, warm: { ...r.warm!, p50: 1.5 } } : r));
+  const missed = goals(slowRust, { ...results.hostOverhead!, roundTripP50: 1.2 })!;
+  expect(missed.map(g => g.met)).toEqual([false, false, false]);
+  expect(goals(rows.filter(r => r.id !== 'nodejs-hello'), undefined)!.map(g => g.goal)).toEqual(['Rust warm p50 under 1 ms (host overhead included)']);
 });

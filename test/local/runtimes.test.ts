@@ -1,8 +1,9 @@
-import { spawnSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { synthScripted, tempDir } from './apps';
 import { AssemblyFunction, readAssembly } from '../../lib/local/assembly';
+import { findNode } from '../../lib/local/clients';
 import { extractZip, prepareRuntime, PreparedRuntime, runtimeFamily } from '../../lib/local/runtimes';
 
 // Python and Node.js plans install the official clients on first use (npm builds a native addon: minutes).
@@ -32,9 +33,9 @@ function prepare(fn: AssemblyFunction): PreparedRuntime {
 const named = (name: string) => functions.find(f => f.constructPath === `LocalScripted/${name}`) as AssemblyFunction;
 
 test('maps Lambda runtime names to the families the host can start', () => {
-  expect(['provided.al2023', 'provided.al2', 'provided', 'python3.12', 'python3.9', 'nodejs20.x', 'nodejs22.x'].map(runtimeFamily))
-    .toEqual(['provided', 'provided', 'provided', 'python', 'python', 'nodejs', 'nodejs']);
-  expect(['java21', 'dotnet8', 'ruby3.3', undefined].map(runtimeFamily)).toEqual([undefined, undefined, undefined, undefined]);
+  expect(['provided.al2023', 'python3.12', 'python3.14', 'nodejs24.x', 'nodejs22.x'].map(runtimeFamily))
+    .toEqual(['provided', 'python', 'python', 'nodejs', 'nodejs']);
+  expect(['java21', 'dotnet10', 'ruby3.3', undefined].map(runtimeFamily)).toEqual([undefined, undefined, undefined, undefined]);
 });
 
 test('starts Python with the official awslambdaric client and the task root first on PYTHONPATH', () => {
@@ -71,11 +72,14 @@ test('runs the layer\'s /opt/bootstrap wrapper around the runtime command, and i
   expect(fs.existsSync(optDir)).toBe(false);
 });
 
-test('starts Node.js with the official aws-lambda-ric client; inline code gets a temporary task root', () => {
+test('starts nodejs24.x on a Node.js 24 with the official aws-lambda-ric client; inline code gets a temporary task root', () => {
   const { plan } = prepare(named('NodeInline'));
   expect(plan.family).toBe('nodejs');
-  expect(plan.bootstrap).toBe(process.execPath);
-  expect(plan.bootstrapArgs[0]).toMatch(/aws-lambda-ric[/\\]bin[/\\]index\.mjs$/);
+  // scripts/setup.sh installs Node.js 24 for the host when the machine's own Node.js is another major.
+  expect(execFileSync(plan.bootstrap, ['--version'], { encoding: 'utf8' })).toMatch(/^v24\./);
+  expect(plan.notes.join('\n')).not.toMatch(/runs on the local Node\.js/);
+  expect(plan.env.PATH.split(path.delimiter)[0]).toBe(path.dirname(plan.bootstrap));
+  expect(plan.bootstrapArgs[0]).toMatch(/aws-lambda-ric[/\\](bin[/\\])?index\.mjs$/);
   expect(plan.bootstrapArgs[1]).toBe('index.handler');
   expect(fs.readFileSync(path.join(plan.taskRoot, 'index.js'), 'utf8')).toContain('inline: true');
 });
@@ -134,4 +138,13 @@ describe('extractZip', () => {
     expect(() => extractZip(path.join(dir, 'plain.txt'), dir)).toThrow(/is not a zip file/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
+});
+
+test('finds a Node.js of the declared major: this process\'s own, the one setup installed, or none', () => {
+  const own = Number(process.versions.node.split('.')[0]);
+  expect(findNode(own)).toEqual({ executable: process.execPath, version: process.versions.node, major: own });
+  const node24 = findNode(24);
+  expect(node24?.major).toBe(24);
+  expect(execFileSync(node24!.executable, ['--version'], { encoding: 'utf8' }).trim()).toBe(`v${node24!.version}`);
+  expect(findNode(99)).toBeUndefined();
 });

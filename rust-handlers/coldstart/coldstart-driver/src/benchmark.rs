@@ -560,7 +560,7 @@ mod tests {
     fn forces_n_cold_starts_per_function_and_summarises_them() {
         let fake = FakeLambda::new(vec![
             FakeFunction::new("hello-rust", "provided.al2023", "arm64", 14.5),
-            FakeFunction::new("hello-node", "nodejs20.x", "x86_64", 125.0),
+            FakeFunction::new("hello-node", "nodejs24.x", "x86_64", 125.0),
         ]);
         let plan = plan(&["hello-rust", "hello-node"], 3);
         let summary = block_on(run(&fake, &plan));
@@ -647,7 +647,7 @@ mod tests {
 
     #[test]
     fn polling_backs_off_and_gives_up_at_the_limit() {
-        let mut stuck = FakeFunction::new("stuck", "nodejs20.x", "arm64", 125.0);
+        let mut stuck = FakeFunction::new("stuck", "nodejs24.x", "arm64", 125.0);
         stuck.stuck = true;
         let fake = FakeLambda::new(vec![stuck]);
         let mut plan = plan(&["stuck"], 2);
@@ -711,7 +711,7 @@ mod tests {
 
     #[test]
     fn update_conflicts_are_retried() {
-        let mut f = FakeFunction::new("f", "nodejs20.x", "arm64", 120.0);
+        let mut f = FakeFunction::new("f", "nodejs24.x", "arm64", 120.0);
         f.update_errors = vec![
             "ResourceConflictException: The operation cannot be performed at this time.".to_owned(),
         ];
@@ -728,7 +728,7 @@ mod tests {
 
     #[test]
     fn warm_invocations_are_reported_apart() {
-        let mut f = FakeFunction::new("f", "nodejs20.x", "arm64", 120.0);
+        let mut f = FakeFunction::new("f", "nodejs24.x", "arm64", 120.0);
         f.always_warm = true;
         let fake = FakeLambda::new(vec![f]);
         let summary = block_on(run(&fake, &plan(&["f"], 2)));

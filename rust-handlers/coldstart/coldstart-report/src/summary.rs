@@ -35,7 +35,7 @@ pub struct FunctionSummary {
     pub function: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function_name: Option<String>,
-    /// The managed runtime (`python3.12`, `nodejs20.x`, `java21`, `provided.al2023`, ...).
+    /// The managed runtime (`python3.12`, `nodejs24.x`, `java21`, `provided.al2023`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -312,7 +312,7 @@ mod tests {
     #[test]
     fn no_samples_no_stats_no_cost_but_the_error() {
         let s = FunctionSummary::new(
-            info("gone", "nodejs20.x", Architecture::Arm64),
+            info("gone", "nodejs24.x", Architecture::Arm64),
             vec![],
             Some("AccessDenied".to_owned()),
             &Pricing::us_east_1(),
@@ -396,7 +396,7 @@ mod tests {
     fn table_lists_fastest_first() {
         let pricing = Pricing::us_east_1();
         let slow = FunctionSummary::new(
-            info("hello-node", "nodejs20.x", Architecture::Arm64),
+            info("hello-node", "nodejs24.x", Architecture::Arm64),
             vec![sample(1, &rust_line(125.0, 140, 67))],
             None,
             &pricing,

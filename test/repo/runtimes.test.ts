@@ -1,0 +1,89 @@
+/**
+ * What users copy must start them on a supported runtime: no Lambda runtime that the pinned cfn-lint's lifecycle
+ * data (scripts/tool-versions.env) calls deprecated today appears in the samples, the benchmarks, the README or
+ * the tests, and no cfn-lint rule about deprecated runtimes is muted anywhere.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { pinnedTool, REPO_ROOT } from '../support/pinned-tools';
+
+interface Lifecycle { readonly deprecated: string; readonly 'create-block': string; readonly successor: string | null }
+
+/** cfn-lint's own table of Lambda runtime dates, read from the pinned install. */
+function lifecycleData(): Record<string, Lifecycle> {
+  const python = path.join(path.dirname(fs.realpathSync(pinnedTool('cfn-lint'))), 'python');
+  const result = spawnSync(python, ['-c', 'import cfnlint, os; print(os.path.dirname(cfnlint.__file__))'], { encoding: 'utf-8' });
+  if (result.status !== 0) throw new Error(`cannot locate cfn-lint's data: ${result.stderr}`);
+  const file = path.join(result.stdout.trim(), 'data', 'AdditionalSpecs', 'LmbdRuntimeLifecycle.json');
+  return JSON.parse(fs.readFileSync(file, 'utf-8'));
+}
+
+const SCANNED = ['samples', 'bench', 'test', 'llrt-handlers', 'rust-handlers', 'docs', 'README.md', '.projenrc.ts'];
+const SKIPPED_DIRS = new Set(['node_modules', 'cdk.out', 'target', '.rustacean-lambda']);
+const EXTENSIONS = /\.(ts|js|mjs|cjs|json|snap|md|py|rs|toml|txt|sh|java)$/;
+
+function files(entry: string): string[] {
+  const full = path.join(REPO_ROOT, entry);
+  if (!fs.existsSync(full)) return [];
+  if (fs.statSync(full).isFile()) return [full];
+  return fs.readdirSync(full, { withFileTypes: true }).flatMap(d => {
+    if (d.isDirectory()) return SKIPPED_DIRS.has(d.name) ? [] : files(path.join(entry, d.name));
+    return EXTENSIONS.test(d.name) ? [path.join(full, d.name)] : [];
+  });
+}
+
+/**
+ * Runtime names a file uses: quoted identifiers (`'nodejs24.x'`; a bare `'provided'` is our name for the OS-only
+ * family, so only `Runtime.PROVIDED` counts for that one) and aws-cdk-lib constants
+ * (`Runtime.NODEJS_24_X`).
+ */
+export function runtimesIn(text: string): string[] {
+  const found = new Set<string>();
+  for (const m of text.matchAll(/["'`](nodejs\d+\.x|python\d\.\d+|java\d+(?:\.al2)?|provided\.al2(?:023)?|dotnet\d+|ruby\d\.\d+)["'`]/g)) {
+    found.add(m[1]);
+  }
+  for (const m of text.matchAll(/Runtime\.(NODEJS_(\d+)_X|PYTHON_3_(\d+)|JAVA_(\d+)|PROVIDED_AL2023|PROVIDED_AL2|PROVIDED)\b/g)) {
+    if (m[2]) found.add(`nodejs${m[2]}.x`);
+    else if (m[3]) found.add(`python3.${m[3]}`);
+    else if (m[4]) found.add(`java${m[4]}`);
+    else found.add(m[1].toLowerCase().replace('_', '.'));
+  }
+  return [...found];
+}
+
+test('the scanner finds quoted runtime names and aws-cdk-lib constants', () => {
+  expect(runtimesIn(`runtime: lambda.Runtime.NODEJS_22_X, x: 'python3.12', "Runtime": "provided.al2", Runtime.PROVIDED_AL2023`).sort())
+    .toEqual(['nodejs22.x', 'provided.al2', 'provided.al2023', 'python3.12']);
+  expect(runtimesIn('Node.js 20 and the provided value')).toEqual([]);
+});
+
+test('no runtime that the pinned cfn-lint calls deprecated today is used in samples, benchmarks, README or tests', () => {
+  const lifecycle = lifecycleData();
+  expect(lifecycle['nodejs20.x'].deprecated).toBe('2026-04-30'); // the data we judge with is the pinned one
+  const today = new Date().toISOString().slice(0, 10);
+  const offenders: string[] = [];
+  let scanned = 0;
+  for (const file of SCANNED.flatMap(files)) {
+    if (file === __filename) continue; // this file names deprecated runtimes on purpose
+    scanned++;
+    for (const runtime of runtimesIn(fs.readFileSync(file, 'utf-8'))) {
+      const dates = lifecycle[runtime];
+      if (dates && dates.deprecated <= today) {
+        offenders.push(`${path.relative(REPO_ROOT, file)}: ${runtime} (deprecated ${dates.deprecated}; successor ${dates.successor ?? 'none'})`);
+      }
+    }
+  }
+  expect(scanned).toBeGreaterThan(50);
+  expect(offenders).toEqual([]);
+});
+
+test('no cfn-lint rule about deprecated runtimes (E2531, W2531, E2533) is muted anywhere', () => {
+  const muted: string[] = [];
+  for (const file of [...SCANNED, 'lib'].flatMap(files)) {
+    if (file === __filename) continue;
+    const text = fs.readFileSync(file, 'utf-8');
+    if (/ignore[_-]checks[^\n]*(E2531|W2531|E2533)|(E2531|W2531|E2533)[^\n]*ignore/i.test(text)) muted.push(path.relative(REPO_ROOT, file));
+  }
+  expect(muted).toEqual([]);
+});
