@@ -1,9 +1,9 @@
 import * as path from 'path';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { WebAdapter } from './adapter';
-import { appCode, inspectApp } from './bundling';
+import { appCode, inspectApp, planBytecode } from './bundling';
 import { InvokeMode, PythonBundling, WebAdapterOptions } from './types';
 import { checkRuntime, isOsOnlyRuntime } from './util';
 import { rustArchitecture } from '../rust/bundling';
@@ -68,6 +68,19 @@ export interface WebAdapterFunctionProps extends lambda.FunctionOptions, WebAdap
   readonly pythonBundling?: PythonBundling;
 
   /**
+   * Ship Python bytecode for the runtime's Python in the asset: every `.py` file (the app and its dependencies) is
+   * compiled with `compileall --invalidation-mode unchecked-hash`, so neither the zip's file times nor the
+   * read-only `/var/task` make Python compile from source at every cold start (which Lambda bills as INIT).
+   *
+   * The compiler must be the runtime's exact `major.minor` version: the Docker build image when Docker bundles the
+   * app, else a local interpreter (`python3.X` on PATH, pyenv, uv). When there is none, synth warns (once per
+   * version) and the asset ships without bytecode.
+   *
+   * @default true
+   */
+  readonly pythonBytecode?: boolean;
+
+  /**
    * Glob patterns of files in `appPath` to leave out of the asset. `.git`, `.venv`, `venv`, `__pycache__`,
    * `*.pyc`, `cdk.out` and (when dependencies are installed) `node_modules` are always left out.
    *
@@ -122,9 +135,11 @@ export class WebAdapterFunction extends lambda.Function {
       exclude: props.exclude ?? [],
       installDependencies: props.installDependencies ?? true,
       pythonBundling: props.pythonBundling ?? PythonBundling.AUTO,
+      pythonBytecode: props.pythonBytecode ?? true,
       skip: !Stack.of(scope).bundlingRequired,
     };
     const layout = inspectApp(bundling);
+    const bytecode = planBytecode(bundling, layout);
 
     super(scope, id, {
       ...props,
@@ -133,8 +148,9 @@ export class WebAdapterFunction extends lambda.Function {
       timeout: props.timeout ?? Duration.seconds(30),
       runtime: props.runtime,
       handler: startScript,
-      code: appCode(bundling, layout),
+      code: appCode({ ...bundling, bytecodeCompiler: bytecode.compiler }, layout),
     });
+    if (bytecode.missing) warnOncePerVersion(this, props.runtime, bytecode.missing);
 
     this.adapter = WebAdapter.addTo(this, { ...props, startScript: osOnly ? undefined : startScript });
     this.port = this.adapter.port;
@@ -154,6 +170,18 @@ export class WebAdapterFunction extends lambda.Function {
     }
     return super.addFunctionUrl({ ...options, invokeMode: options.invokeMode ?? (streaming ? expected : undefined) });
   }
+}
+
+/** Python versions already warned about, per app: one warning per version, not one per function. */
+const bytecodeWarnings = new WeakMap<IConstruct, Set<string>>();
+
+function warnOncePerVersion(fn: lambda.Function, runtime: lambda.Runtime, message: string): void {
+  const root = fn.node.root;
+  const warned = bytecodeWarnings.get(root) ?? new Set<string>();
+  bytecodeWarnings.set(root, warned);
+  if (warned.has(runtime.name)) return;
+  warned.add(runtime.name);
+  Annotations.of(fn).addWarningV2('rustacean-lambda:webAdapterNoBytecode', message);
 }
 
 /** Variables the construct owns, and the typed option to use instead. */
