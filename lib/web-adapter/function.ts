@@ -5,7 +5,7 @@ import { Construct, IConstruct } from 'constructs';
 import { WebAdapter } from './adapter';
 import { appCode, inspectApp, planBytecode } from './bundling';
 import { InvokeMode, PythonBundling, WebAdapterOptions } from './types';
-import { checkRuntime, isOsOnlyRuntime } from './util';
+import { checkRuntime, checkSnapStartRuntime, isOsOnlyRuntime } from './util';
 import { rustArchitecture } from '../rust/bundling';
 
 /**
@@ -125,6 +125,8 @@ export class WebAdapterFunction extends lambda.Function {
     }
     const startScript = osOnly ? 'bootstrap' : (props.startScript ?? 'run.sh');
     checkEnvironment(props);
+    // Before aws-cdk-lib's own check, whose message names neither the runtimes that have SnapStart nor the fix.
+    if (props.snapStart !== undefined) checkSnapStartRuntime(props.runtime, `WebAdapterFunction ${id}`);
 
     const bundling = {
       appPath: path.resolve(props.appPath),
@@ -152,14 +154,20 @@ export class WebAdapterFunction extends lambda.Function {
     });
     if (bytecode.missing) warnOncePerVersion(this, props.runtime, bytecode.missing);
 
-    this.adapter = WebAdapter.addTo(this, { ...props, startScript: osOnly ? undefined : startScript });
+    // SnapStart (props.snapStart) applies to published versions: the adapter publishes one.
+    this.adapter = WebAdapter.addTo(this, {
+      ...props,
+      startScript: osOnly ? undefined : startScript,
+      snapStart: props.snapStart !== undefined,
+    });
     this.port = this.adapter.port;
     this.invokeMode = this.adapter.invokeMode;
   }
 
   /**
    * Adds a Function URL whose invoke mode matches the adapter's: `RESPONSE_STREAM` when the adapter streams.
-   * Asking for the other mode fails.
+   * Asking for the other mode fails. With `snapStart` the URL is that of the alias `live` of the published version
+   * (`$LATEST` never uses SnapStart).
    */
   public addFunctionUrl(options: lambda.FunctionUrlOptions = {}): lambda.FunctionUrl {
     const streaming = this.invokeMode === InvokeMode.RESPONSE_STREAM;
@@ -168,7 +176,23 @@ export class WebAdapterFunction extends lambda.Function {
       throw new Error(`addFunctionUrl invokeMode ${options.invokeMode} does not match the adapter's invokeMode ${this.invokeMode}; ` +
         `omit invokeMode (the construct sets ${expected}) or change the adapter's invokeMode`);
     }
-    return super.addFunctionUrl({ ...options, invokeMode: options.invokeMode ?? (streaming ? expected : undefined) });
+    const urlOptions = { ...options, invokeMode: options.invokeMode ?? (streaming ? expected : undefined) };
+    if (this.adapter?.snapStartVersion) return this.liveAlias().addFunctionUrl(urlOptions);
+    return super.addFunctionUrl(urlOptions);
+  }
+
+  /**
+   * The alias `live` of the version SnapStart snapshots (created on first use), for triggers that should get
+   * SnapStart's restores. Only with `snapStart`.
+   */
+  public liveAlias(): lambda.Alias {
+    const version = this.adapter.snapStartVersion;
+    if (!version) {
+      throw new Error(`WebAdapterFunction ${this.node.id} has no SnapStart version; set snapStart: ` +
+        'lambda.SnapStartConf.ON_PUBLISHED_VERSIONS (or point triggers at the function itself)');
+    }
+    return (this.node.tryFindChild('LiveAlias') as lambda.Alias | undefined) ??
+      new lambda.Alias(this, 'LiveAlias', { aliasName: 'live', version });
   }
 }
 
@@ -201,6 +225,8 @@ const OWNED_VARIABLES: Record<string, string> = {
   AWS_LWA_ENABLE_COMPRESSION: 'enableCompression',
   AWS_LWA_ERROR_STATUS_CODES: 'errorStatusCodes',
   AWS_LWA_AUTHORIZATION_SOURCE: 'authorizationSource',
+  AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH: 'snapStartBeforeCheckpointPath',
+  AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH: 'snapStartAfterRestorePath',
 };
 
 function checkEnvironment(props: WebAdapterFunctionProps): void {
