@@ -1,5 +1,18 @@
 /**
- * Benchmark: the per-request overhead of the Lambda Web Adapter, in one run on one machine.
+ * Benchmark: where the Init of a web app behind the Lambda Web Adapter goes, and the adapter's per-request
+ * overhead, in one run on one machine.
+ *
+ * Where Init goes (--cold N cold starts each of the Flask and the Express sample, staged by WebAdapterFunction:
+ * pip for the local Python with its bytecode, npm ci; run with PYTHONDONTWRITEBYTECODE, as /var/task is
+ * read-only on Lambda). Every phase is timed from the moment the local host lets the processes go (the adapter
+ * as an extension, the app through the /opt/bootstrap wrapper, in parallel, as on Lambda):
+ *   adapter start       until the adapter registers with the Extensions API
+ *   app listening       until the app's port is in LISTEN state (/proc/net/tcp, polled every ms: the app is not
+ *                       disturbed by probes)
+ *   readiness check     from listening until init ends (the adapter got its healthy answer and asked the Runtime
+ *                       API for the first event); with gunicorn this includes its worker importing the app
+ *   Init                the local Init Duration
+ *   first request       the Duration of the first invoke
  *
  * The same Flask app (samples/web-adapter/flask, staged by WebAdapterFunction with its dependencies) is called
  * warm, one request at a time, along four paths:
@@ -13,7 +26,7 @@
  * All four run side by side and are measured round-robin (one request per path per round, the order rotating),
  * so a change in the machine's load during the run affects every path alike.
  *
- * Usage: npx ts-node --project test/tsconfig.json bench/web-adapter.ts [--requests 300] [--warmup 30] [--json out.json]
+ * Usage: npx ts-node --project test/tsconfig.json bench/web-adapter.ts [--cold 5] [--requests 300] [--warmup 30] [--json out.json]
  * Python packages for the wsgi path (awslambdaric, apig-wsgi) are installed into .rustacean-lambda/bench/.
  */
 import { ChildProcess, execFileSync, spawn } from 'child_process';
@@ -25,9 +38,10 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { WebAdapterFunction, WebAdapterLayer } from '../lib';
 import { LocalFunction, startFunction } from '../lib/local/process';
+import type { RuntimeApiServer } from '../lib/local/runtime-api';
 import { DockerEngine, HostPython } from '../lib/web-adapter/bundling';
 import {
-  assetDir, FLASK_APP, freePort, functionEnvironment, httpApiEvent, pythonBinDir, startWebApp,
+  assetDir, EXPRESS_APP, FLASK_APP, freePort, functionEnvironment, httpApiEvent, pythonBinDir, startWebApp,
 } from '../test/support/web-adapter';
 
 const AWSLAMBDARIC = 'awslambdaric==4.2.2';
@@ -40,6 +54,7 @@ const arg = (name: string, fallback: string) => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
 };
+const COLD = Number(arg('cold', '5'));
 const REQUESTS = Number(arg('requests', '300'));
 const WARMUP = Number(arg('warmup', '30'));
 const JSON_OUT = arg('json', '');
@@ -54,24 +69,155 @@ function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
 
-/** Stages the Flask app and the adapter layer exactly as a synth would. */
-async function stage(): Promise<{ appDir: string; layerDir: string; environment: Record<string, string> }> {
+interface Staged { readonly appDir: string; readonly layerDir: string; readonly environment: Record<string, string> }
+
+/**
+ * Stages the Flask app (for the local Python, with its bytecode), the Express app (npm ci) and the adapter layer
+ * exactly as a synth would.
+ */
+async function stage(): Promise<{ flask: Staged; express: Staged }> {
   DockerEngine.reset(false);
   const app = new App({ outdir: path.join(scratch, 'cdk.out') });
   const stack = new Stack(app, 'Bench', { env: { account: '123456789012', region: 'us-east-1' } });
-  const fn = new WebAdapterFunction(stack, 'Flask', {
+  const architecture = process.arch === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64;
+  const layer = WebAdapterLayer.fromSource();
+  const flask = new WebAdapterFunction(stack, 'Flask', {
     appPath: FLASK_APP,
     runtime: new lambda.Runtime(`python${HostPython.find().version}`, lambda.RuntimeFamily.PYTHON),
-    architecture: process.arch === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
-    layer: WebAdapterLayer.fromSource(),
+    architecture,
+    layer,
     port: await freePort(),
   });
-  const layer = fn.adapter.layer as lambda.LayerVersion;
-  return {
+  const express = new WebAdapterFunction(stack, 'Express', {
+    appPath: EXPRESS_APP,
+    runtime: lambda.Runtime.NODEJS_22_X,
+    architecture,
+    layer,
+    port: await freePort(),
+  });
+  const staged = (fn: WebAdapterFunction): Staged => ({
     appDir: assetDir(app, fn.node.defaultChild as lambda.CfnFunction),
-    layerDir: assetDir(app, layer.node.defaultChild as lambda.CfnLayerVersion),
+    layerDir: assetDir(app, (fn.adapter.layer as lambda.LayerVersion).node.defaultChild as lambda.CfnLayerVersion),
     environment: functionEnvironment(fn),
-  };
+  });
+  return { flask: staged(flask), express: staged(express) };
+}
+
+/** Whether something listens on 127.0.0.1:`port` (or any address), from the kernel's socket table: no probe. */
+function listening(port: number): boolean {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = fs.readFileSync(table, 'utf-8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length > 3 && fields[1].endsWith(hex) && fields[3] === '0A') return true;
+    }
+  }
+  return false;
+}
+
+/** Phases of one cold start, in ms from the moment the processes were let go. */
+interface InitPhases {
+  readonly adapterRegistered: number;
+  readonly appListening: number;
+  readonly init: number;
+  readonly firstRequest: number;
+}
+
+/** One cold start of a staged app through the real adapter, timed phase by phase. */
+async function coldStart(staged: Staged, env: Record<string, string>, event: unknown): Promise<InitPhases> {
+  const port = Number(staged.environment.PORT);
+  if (listening(port)) throw new Error(`port ${port} is still in use before the cold start`);
+  let startedAt = 0;
+  let registeredAt: number | undefined;
+  let listeningAt: number | undefined;
+  let poller: NodeJS.Timeout | undefined;
+  const local = await startWebApp({
+    ...staged,
+    handler: 'run.sh',
+    extraPath: [pythonBinDir()],
+    extraEnv: env,
+    initTimeoutMs: 30_000,
+    onServer: (server: RuntimeApiServer) => {
+      server.once('processStart', () => {
+        startedAt = performance.now();
+        poller = setInterval(() => {
+          if (listening(port)) {
+            listeningAt = performance.now();
+            clearInterval(poller);
+          }
+        }, 1);
+      });
+      server.once('extensionRegistered', () => {
+        registeredAt = performance.now();
+      });
+    },
+  });
+  clearInterval(poller);
+  try {
+    const init = local.initDurationMs;
+    const result = await local.invoke(event, { timeoutMs: 30_000 });
+    const status = result.ok ? (JSON.parse(result.payload) as { statusCode?: number }).statusCode : undefined;
+    if (status !== 200) throw new Error(`unexpected answer: ${result.payload}\n${local.stderr().slice(-3000)}`);
+    if (registeredAt === undefined) throw new Error('the adapter never registered as an extension');
+    // Listening can only be missed when it happened less than a poll before init ended: take the end of init then.
+    return {
+      adapterRegistered: registeredAt - startedAt,
+      appListening: listeningAt !== undefined ? listeningAt - startedAt : init,
+      init,
+      firstRequest: result.durationMs,
+    };
+  } finally {
+    await local.stop();
+  }
+}
+
+interface InitRow { readonly app: string; readonly what: string; readonly phases: InitPhases[] }
+
+/** `--cold` cold starts of each sample; the rows of the "where Init goes" table. */
+async function whereInitGoes(staged: { flask: Staged; express: Staged }): Promise<InitRow[]> {
+  const event = httpApiEvent('GET', '/hello/bench', { query: 'x=1' });
+  const rows: InitRow[] = [];
+  const apps: Array<[string, string, Staged, Record<string, string>]> = [
+    ['Flask', `gunicorn + Flask, Python ${HostPython.find().version}, bytecode`, staged.flask, { PYTHONDONTWRITEBYTECODE: '1' }],
+    ['Express', `Express 5, Node.js ${process.versions.node}`, staged.express, {}],
+  ];
+  for (const [app, what, stagedApp, env] of apps) {
+    const phases: InitPhases[] = [];
+    for (let i = 0; i < COLD; i++) {
+      phases.push(await coldStart(stagedApp, env, event));
+      log(`${app} cold ${i + 1}/${COLD}: Init ${phases[phases.length - 1].init.toFixed(1)} ms`);
+    }
+    rows.push({ app, what, phases });
+  }
+  return rows;
+}
+
+function median(values: number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 50);
+}
+
+function initReport(rows: InitRow[]): string[] {
+  const f = (n: number) => n.toFixed(1);
+  return [
+    `Where Init goes: p50 of ${COLD} cold starts per app through the real adapter (ms from the moment the host lets the ` +
+      'adapter and the app go, in parallel as on Lambda)',
+    '',
+    '| app | adapter start (registered) | app start to listening | readiness check (listening to ready) | Init | first request |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...rows.map(r => {
+      const m = (pick: (p: InitPhases) => number) => median(r.phases.map(pick));
+      const listen = m(p => p.appListening);
+      return `| ${r.app} (${r.what}) | ${f(m(p => p.adapterRegistered))} | ${f(listen)} | ` +
+        `${f(median(r.phases.map(p => Math.max(0, p.init - p.appListening))))} | ${f(m(p => p.init))} | ${f(m(p => p.firstRequest))} |`;
+    }),
+    '',
+  ];
 }
 
 /** A virtualenv with the Python runtime client and the WSGI adapter, kept between runs. */
@@ -149,14 +295,17 @@ async function waitForHttp(port: number, timeoutMs: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  log('staging the Flask app and building the adapter layer (first run: minutes)');
-  const staged = await stage();
+  log('staging the Flask and Express apps and building the adapter layer (first run: minutes)');
+  const both = await stage();
+  const staged = both.flask;
+  const initRows = COLD > 0 ? await whereInitGoes(both) : [];
+  if (initRows.length > 0) process.stdout.write(`${initReport(initRows).join('\n')}\n`);
   const venv = wsgiVenv();
   const pathPrefix = [pythonBinDir()];
   const event = httpApiEvent('GET', '/hello/bench', { query: 'x=1' });
 
   // (a) through the real adapter
-  const adapter = await startWebApp({ ...staged, handler: 'run.sh', extraPath: pathPrefix });
+  const adapter = await startWebApp({ ...staged, handler: 'run.sh', extraPath: pathPrefix, extraEnv: { PYTHONDONTWRITEBYTECODE: '1' } });
   functions.push(adapter);
 
   // (b) the same gunicorn + Flask on another port, called directly
@@ -209,10 +358,10 @@ async function main(): Promise<void> {
       },
     },
   ]);
-  report(samples);
+  report(samples, initRows);
 }
 
-function report(samples: Sample[]): void {
+function report(samples: Sample[], initRows: InitRow[]): void {
   const stats = new Map(samples.map(s => {
     const sorted = [...s.ms].sort((a, b) => a - b);
     return [s.name, { p50: percentile(sorted, 50), p99: percentile(sorted, 99), mean: s.ms.reduce((a, b) => a + b, 0) / s.ms.length }];
@@ -239,7 +388,9 @@ function report(samples: Sample[]): void {
   process.stdout.write(`${lines.join('\n')}\n`);
   if (JSON_OUT) {
     fs.mkdirSync(path.dirname(path.resolve(JSON_OUT)), { recursive: true });
-    fs.writeFileSync(JSON_OUT, JSON.stringify({ requests: REQUESTS, warmup: WARMUP, stats: Object.fromEntries(stats), samples }, null, 2));
+    fs.writeFileSync(JSON_OUT, JSON.stringify({
+      requests: REQUESTS, warmup: WARMUP, stats: Object.fromEntries(stats), samples, cold: COLD, init: initRows,
+    }, null, 2));
   }
 }
 

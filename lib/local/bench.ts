@@ -26,6 +26,7 @@ import { billedDurationMs, costPerMillion, percentile } from './measure';
 import { LlrtFunction } from '../llrt';
 import { RustFunction } from '../rust';
 import { PythonBundling, WebAdapterFunction, WebAdapterLayer } from '../web-adapter';
+import { compileBytecode, LocalPython } from '../web-adapter/bytecode';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const RUST_HANDLERS = path.join(REPO, 'rust-handlers');
@@ -53,6 +54,8 @@ interface RowDefinition {
   readonly event: unknown;
   /** Adds the function to the stack; returns a reason instead when it cannot be built here. */
   readonly add: (stack: Stack, id: string) => lambda.Function | string;
+  /** A Python row: built for, and run by, the local interpreter. */
+  readonly python?: boolean;
 }
 
 /** Measured figures of one row (times in ms, memory in MB, sizes in bytes, cost in USD). */
@@ -64,6 +67,8 @@ export interface BenchRow {
   readonly memorySizeMb?: number;
   readonly skipped?: string;
   readonly notes?: string[];
+  /** Python rows: the interpreter that built the asset (pip, bytecode) and runs it here. */
+  readonly python?: { readonly version: string; readonly executable: string; readonly pycFiles: number };
   readonly init?: { readonly p50: number; readonly p90: number; readonly p99: number; readonly samples: number[] };
   readonly coldDuration?: { readonly p50: number };
   readonly warm?: { readonly p50: number; readonly p99: number; readonly roundTripP50: number; readonly samples: number };
@@ -102,6 +107,35 @@ function flaskEvent(): unknown {
   return event;
 }
 
+/**
+ * The Python every Python row is built for and runs on here: the local host's interpreter. Each row's runtime is
+ * `python<its version>` and its asset holds bytecode compiled by it (unchecked-hash, as WebAdapterFunction ships
+ * it), so the rows compare like with like: no row compiles its imports from source at each cold start.
+ */
+function localPython(): LocalPython {
+  const python = findPython();
+  return { command: python.executable, prefixArgs: [], version: python.version, source: 'the local host\'s Python' };
+}
+
+function localPythonRuntime(): lambda.Runtime {
+  const name = `python${localPython().version}`;
+  return lambda.Runtime.ALL.find(r => r.name === name) ?? new lambda.Runtime(name, lambda.RuntimeFamily.PYTHON);
+}
+
+/** Temporary asset folders of this run, removed at its end. */
+const temporaryAssets: string[] = [];
+
+/** A copy of `dir` (plus extra files) with bytecode for the local Python, in a temporary folder. */
+function compiledCopy(dir: string, prefix: string, extra: Record<string, string> = {}): string {
+  const asset = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  temporaryAssets.push(asset);
+  fs.cpSync(dir, asset, { recursive: true, filter: src => !['__pycache__', '.complete'].includes(path.basename(src)) && !src.endsWith('.pyc') });
+  for (const [name, from] of Object.entries(extra)) fs.copyFileSync(from, path.join(asset, name));
+  const { failed } = compileBytecode(localPython(), asset);
+  if (failed.length > 0) process.stderr.write(`${failed.length} files of ${dir} did not compile to bytecode\n`);
+  return asset;
+}
+
 function rowDefinitions(): RowDefinition[] {
   const x86 = lambda.Architecture.X86_64;
   return [
@@ -127,15 +161,16 @@ function rowDefinitions(): RowDefinition[] {
     },
     {
       id: 'python-hello',
-      label: 'Python 3.12 hello',
+      label: `Python ${localPython().version} hello`,
       reference: 'python3.12',
       event: HELLO_EVENT,
+      python: true,
       add: (stack, id) => new lambda.Function(stack, id, {
-        runtime: lambda.Runtime.PYTHON_3_12,
+        runtime: localPythonRuntime(),
         architecture: x86,
         memorySize: 128,
         handler: 'hello.handler',
-        code: lambda.Code.fromAsset(path.join(COLDSTART_SAMPLES, 'python')),
+        code: lambda.Code.fromAsset(compiledCopy(path.join(COLDSTART_SAMPLES, 'python'), 'rustacean-lambda-hello-')),
       }),
     },
     {
@@ -151,16 +186,18 @@ function rowDefinitions(): RowDefinition[] {
     },
     {
       id: 'flask-web-adapter',
-      label: 'Flask via Web Adapter',
+      label: `Flask via Web Adapter, Python ${localPython().version}`,
       event: flaskEvent(),
+      python: true,
       add: (stack, id) => webAdapterFlask(stack, id),
     },
     {
       id: 'flask-wsgi',
-      label: 'Flask via apig-wsgi',
+      label: `Flask via apig-wsgi, Python ${localPython().version}`,
       event: flaskEvent(),
+      python: true,
       add: (stack, id) => new lambda.Function(stack, id, {
-        runtime: lambda.Runtime.PYTHON_3_12,
+        runtime: localPythonRuntime(),
         architecture: x86,
         memorySize: 128,
         handler: 'wsgi_handler.handler',
@@ -177,9 +214,10 @@ function rowDefinitions(): RowDefinition[] {
  */
 function webAdapterFlask(stack: Stack, id: string): lambda.Function | string {
   try {
+    // pip for the local Python's version, and its bytecode (WebAdapterFunction's default), as for the other rows.
     return new WebAdapterFunction(stack, id, {
       appPath: FLASK_APP,
-      runtime: lambda.Runtime.PYTHON_3_12,
+      runtime: localPythonRuntime(),
       architecture: lambda.Architecture.X86_64,
       memorySize: 128,
       layer: WebAdapterLayer.fromSource(),
@@ -190,18 +228,31 @@ function webAdapterFlask(stack: Stack, id: string): lambda.Function | string {
   }
 }
 
-/** The Flask sample plus apig-wsgi, installed for the local Python (cached under .rustacean-lambda/bench). */
+/**
+ * The Flask sample plus apig-wsgi, installed for the local Python (cached under .rustacean-lambda/bench), with
+ * bytecode compiled for it (pip's own, timestamp-based, would not match the copied files' times).
+ */
 function wsgiAsset(): string {
   const python = findPython();
   const requirements = fs.readFileSync(path.join(WSGI_ADAPTER, 'requirements.txt'), 'utf8').split('\n').map(l => l.trim()).filter(Boolean);
   const key = requirements.join(',').replace(/[^A-Za-z0-9.,=-]/g, '');
   const deps = ensureInstalled(path.join(localHome(), 'bench', `flask-wsgi-python${python.version}-${key}`), 'Flask + apig-wsgi',
     line => process.stderr.write(`${line}\n`), staging => pipInstall(staging, requirements));
-  const asset = fs.mkdtempSync(path.join(os.tmpdir(), 'rustacean-lambda-wsgi-'));
-  fs.cpSync(deps, asset, { recursive: true, filter: src => path.basename(src) !== '.complete' });
-  fs.copyFileSync(path.join(FLASK_APP, 'app.py'), path.join(asset, 'app.py'));
-  fs.copyFileSync(path.join(WSGI_ADAPTER, 'wsgi_handler.py'), path.join(asset, 'wsgi_handler.py'));
-  return asset;
+  return compiledCopy(deps, 'rustacean-lambda-wsgi-', {
+    'app.py': path.join(FLASK_APP, 'app.py'),
+    'wsgi_handler.py': path.join(WSGI_ADAPTER, 'wsgi_handler.py'),
+  });
+}
+
+/** How many `.pyc` files for `version` a folder holds. */
+function countPyc(dir: string, version: string): number {
+  const tag = `.cpython-${version.replace('.', '')}.pyc`;
+  let count = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) count += countPyc(path.join(dir, entry.name), version);
+    else if (entry.name.endsWith(tag)) count++;
+  }
+  return count;
 }
 
 /** Sizes of a function's package: its code asset plus its layers, unzipped and as a zip (deflate, computed). */
@@ -387,6 +438,7 @@ export async function benchmark(options: BenchOptions, log: (line: string) => vo
     };
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
+    for (const dir of temporaryAssets.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -435,9 +487,14 @@ async function measureRow(
     const coldP50 = percentile(coldDurations, 50);
     const warmP50 = percentile(warm, 50);
     const arch = fn.architecture;
+    const python = definition.python && fn.code.kind === 'asset' ? (() => {
+      const interpreter = findPython();
+      return { version: interpreter.version, executable: interpreter.executable, pycFiles: countPyc(fn.code.path, interpreter.version) };
+    })() : undefined;
     return {
       id: definition.id,
       label: definition.label,
+      python,
       runtime: fn.runtime,
       architecture: arch,
       memorySizeMb: fn.memorySizeMb,
@@ -501,6 +558,15 @@ function goals(rows: BenchRow[], host: BenchResults['hostOverhead']): BenchResul
   if (rust?.warm) {
     out.push({ goal: 'Rust warm p50 under 1 ms (host overhead included)', met: rust.warm.p50 < 1, detail: `Duration p50 ${rust.warm.p50} ms, round trip p50 ${rust.warm.roundTripP50} ms` });
   }
+  const adapter = get('flask-web-adapter');
+  const wsgi = get('flask-wsgi');
+  if (adapter?.init && wsgi?.init) {
+    out.push({
+      goal: 'Flask behind the Web Adapter: Init p50 at most that of the same app in-process behind apig-wsgi',
+      met: adapter.init.p50 <= wsgi.init.p50,
+      detail: `${adapter.init.p50} ms vs ${wsgi.init.p50} ms (${(adapter.init.p50 / wsgi.init.p50).toFixed(2)}x)`,
+    });
+  }
   if (host) {
     out.push({ goal: 'host overhead per invoke reported (no-op Rust handler)', met: true, detail: `round trip p50 ${host.roundTripP50} ms, p99 ${host.roundTripP99} ms` });
   }
@@ -549,6 +615,14 @@ export function renderMarkdown(results: BenchResults): string {
   }
   if (results.goals?.length) {
     for (const g of results.goals) lines.push(`- ${g.met ? 'met' : 'NOT met'}: ${g.goal}: ${g.detail}`);
+    lines.push('');
+  }
+  const pythons = results.rows.filter(r => r.python);
+  if (pythons.length > 0) {
+    const p = pythons[0].python!;
+    lines.push(`Python rows (${pythons.map(r => r.label).join('; ')}): built for and run by the local Python ${p.version} ` +
+      `(${p.executable}): dependencies installed for python${p.version}, bytecode compiled by that interpreter ` +
+      `(unchecked-hash; ${pythons.map(r => `${r.python!.pycFiles} .pyc`).join(', ')}), run with PYTHONDONTWRITEBYTECODE as on Lambda.`);
     lines.push('');
   }
   const notes = results.rows.flatMap(r => (r.notes ?? []).map(n => `${r.label}: ${n}`));

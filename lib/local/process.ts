@@ -65,6 +65,8 @@ export interface RunBootstrapOptions {
   readonly aarch64Sysroot?: string;
   /** Called with each process id right after it is spawned (e.g. to start measuring its memory during init). */
   readonly onSpawn?: (pid: number, label: string) => void;
+  /** Called with the Runtime API server before any process starts (e.g. to time the phases of init from its events). */
+  readonly onServer?: (server: RuntimeApiServer) => void;
 }
 
 /** A running local function. */
@@ -106,6 +108,7 @@ export async function startFunction(options: RunBootstrapOptions): Promise<Local
 
   const server = new RuntimeApiServer({ functionName, handler, expectedExtensions: extensionSpecs.length });
   const address = await server.start();
+  options.onServer?.(server);
   const env = lambdaEnvironment(options, { address, functionName, handler, cwd });
   const fn = new RunningFunction(server, options.stopGraceMs ?? 2_000, options.onSpawn);
 

@@ -86,3 +86,17 @@ test('sizes a package as a zip would store it: deflated content plus headers', (
   expect(size.zip).toBe(22 + (76 + 2 * 'sub/a.txt'.length + deflated) + (76 + 2 * 'b.bin'.length + 3));
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('says which Python built and ran the Python rows, and how much bytecode each asset holds', () => {
+  const flask = (id: string, label: string, pycFiles: number) => ({
+    ...results.rows[0], id, label, runtime: 'python3.11', python: { version: '3.11', executable: '/usr/bin/python3.11', pycFiles },
+  });
+  const md = renderMarkdown({
+    ...results,
+    rows: [flask('flask-web-adapter', 'Flask via Web Adapter, Python 3.11', 190), flask('flask-wsgi', 'Flask via apig-wsgi, Python 3.11', 180)],
+  });
+  expect(md).toContain('| Flask via Web Adapter, Python 3.11 | 4.5 ms |');
+  expect(md).toContain('Python rows (Flask via Web Adapter, Python 3.11; Flask via apig-wsgi, Python 3.11): built for and run by the ' +
+    'local Python 3.11 (/usr/bin/python3.11): dependencies installed for python3.11, bytecode compiled by that interpreter ' +
+    '(unchecked-hash; 190 .pyc, 180 .pyc), run with PYTHONDONTWRITEBYTECODE as on Lambda.');
+});
