@@ -383,26 +383,51 @@ export async function benchmark(options: BenchOptions, log: (line: string) => vo
     app.synth();
     const functions = readAssembly(outdir).functions;
 
-    const rows: BenchRow[] = [];
-    let hostOverhead: BenchResults['hostOverhead'];
+    // Cold starts round-robin over the rows (one per row per round), so a change in the machine's load during the
+    // run (a shared build machine) affects every row alike; then each row's warm invokes.
+    const slots: Array<{ definition: RowDefinition; reference: BenchRow['reference']; row?: BenchRow; run?: RowRun }> = [];
     for (const definition of definitions) {
       const reference = definition.reference ? LAMBDA_PERF_X86_64[definition.reference] : undefined;
       const reason = skipped.get(definition.id);
-      if (reason) {
-        rows.push({ id: definition.id, label: definition.label, skipped: reason, reference });
-        continue;
-      }
       const fn = functions.find(f => f.constructPath === `${STACK}/${definition.id}`);
-      if (!fn) {
-        rows.push({ id: definition.id, label: definition.label, error: 'not found in the synthesized assembly', reference });
+      if (reason) {
+        slots.push({ definition, reference, row: { id: definition.id, label: definition.label, skipped: reason, reference } });
+      } else if (!fn) {
+        slots.push({ definition, reference, row: { id: definition.id, label: definition.label, error: 'not found in the synthesized assembly', reference } });
+      } else {
+        try {
+          slots.push({ definition, reference, run: new RowRun(definition, fn, log) });
+        } catch (err) {
+          slots.push({ definition, reference, row: failedRow(definition, reference, err as Error, log) });
+        }
+      }
+    }
+    for (let i = 0; i < options.cold; i++) {
+      for (const slot of slots) {
+        if (!slot.run || slot.row) continue;
+        try {
+          await slot.run.coldStart(i, options.cold);
+        } catch (err) {
+          slot.row = failedRow(slot.definition, slot.reference, err as Error, log);
+          await slot.run.close();
+        }
+      }
+    }
+    const rows: BenchRow[] = [];
+    let hostOverhead: BenchResults['hostOverhead'];
+    for (const slot of slots) {
+      if (slot.row) {
+        rows.push(slot.row);
         continue;
       }
+      const run = slot.run!;
       try {
-        rows.push(await measureRow(definition, fn, options, log, reference));
-        if (definition.id === 'rust-hello') hostOverhead = await measureHostOverhead(fn, options.warm, log);
+        rows.push(await run.finish(options, slot.reference));
+        if (slot.definition.id === 'rust-hello') hostOverhead = await measureHostOverhead(run.fn, options.warm, log);
       } catch (err) {
-        log(`[${definition.id}] failed: ${(err as Error).message}`);
-        rows.push({ id: definition.id, label: definition.label, error: (err as Error).message.split('\n')[0], reference });
+        rows.push(failedRow(slot.definition, slot.reference, err as Error, log));
+      } finally {
+        await run.close();
       }
     }
     const python = (() => {
@@ -442,33 +467,45 @@ export async function benchmark(options: BenchOptions, log: (line: string) => vo
   }
 }
 
-async function measureRow(
-  definition: RowDefinition, fn: AssemblyFunction, options: BenchOptions, log: (line: string) => void,
-  reference: BenchRow['reference'],
-): Promise<BenchRow> {
-  const tag = `[${definition.id}]`;
-  const local = LocalLambda.prepare(fn, { log: line => log(`${tag} ${line}`), sampleAfterInit: false });
-  try {
-    const inits: number[] = [];
-    const coldDurations: number[] = [];
-    let maxMemoryMb = 0;
-    for (let i = 0; i < options.cold; i++) {
-      const env = await local.start();
-      try {
-        const outcome = await env.invoke(definition.event);
-        if (!outcome.result.ok) throw new Error(`the function failed: ${outcome.result.payload}`);
-        inits.push(env.initDurationMs);
-        coldDurations.push(outcome.result.durationMs);
-        maxMemoryMb = Math.max(maxMemoryMb, outcome.report.maxMemoryUsedMb);
-      } finally {
-        await env.stop();
-      }
-      log(`${tag} cold ${i + 1}/${options.cold}: Init ${inits[inits.length - 1].toFixed(2)} ms`);
-    }
+function failedRow(definition: RowDefinition, reference: BenchRow['reference'], err: Error, log: (line: string) => void): BenchRow {
+  log(`[${definition.id}] failed: ${err.message}`);
+  return { id: definition.id, label: definition.label, error: err.message.split('\n')[0], reference };
+}
 
+/** One row being measured: its cold starts (called round by round) and then its warm invokes. */
+class RowRun {
+  private readonly local: LocalLambda;
+  private readonly tag: string;
+  private readonly inits: number[] = [];
+  private readonly coldDurations: number[] = [];
+  private maxMemoryMb = 0;
+
+  constructor(private readonly definition: RowDefinition, public readonly fn: AssemblyFunction, private readonly log: (line: string) => void) {
+    this.tag = `[${definition.id}]`;
+    this.local = LocalLambda.prepare(fn, { log: line => log(`${this.tag} ${line}`), sampleAfterInit: false });
+  }
+
+  /** One cold start: a fresh execution environment, one invoke. */
+  public async coldStart(index: number, total: number): Promise<void> {
+    const env = await this.local.start();
+    try {
+      const outcome = await env.invoke(this.definition.event);
+      if (!outcome.result.ok) throw new Error(`the function failed: ${outcome.result.payload}`);
+      this.inits.push(env.initDurationMs);
+      this.coldDurations.push(outcome.result.durationMs);
+      this.maxMemoryMb = Math.max(this.maxMemoryMb, outcome.report.maxMemoryUsedMb);
+    } finally {
+      await env.stop();
+    }
+    this.log(`${this.tag} cold ${index + 1}/${total}: Init ${this.inits[this.inits.length - 1].toFixed(2)} ms`);
+  }
+
+  /** The warm invokes of one environment, then the row's figures. */
+  public async finish(options: BenchOptions, reference: BenchRow['reference']): Promise<BenchRow> {
+    const { definition, fn, inits, coldDurations } = this;
     const warm: number[] = [];
     const roundTrips: number[] = [];
-    const env = await local.start();
+    const env = await this.local.start();
     try {
       await env.invoke(definition.event); // the cold one, not counted
       for (let i = 0; i < options.warm; i++) {
@@ -477,11 +514,11 @@ async function measureRow(
         warm.push(outcome.result.durationMs);
         roundTrips.push(outcome.roundTripMs);
       }
-      maxMemoryMb = Math.max(maxMemoryMb, env.maxMemoryUsedMb());
+      this.maxMemoryMb = Math.max(this.maxMemoryMb, env.maxMemoryUsedMb());
     } finally {
       await env.stop();
     }
-    log(`${tag} warm ${options.warm} invokes: p50 ${percentile(warm, 50).toFixed(3)} ms`);
+    this.log(`${this.tag} warm ${options.warm} invokes: p50 ${percentile(warm, 50).toFixed(3)} ms`);
 
     const init = { p50: percentile(inits, 50), p90: percentile(inits, 90), p99: percentile(inits, 99), samples: inits.map(round2) };
     const coldP50 = percentile(coldDurations, 50);
@@ -498,11 +535,11 @@ async function measureRow(
       runtime: fn.runtime,
       architecture: arch,
       memorySizeMb: fn.memorySizeMb,
-      notes: [...local.notes],
+      notes: [...this.local.notes],
       init: { p50: round2(init.p50), p90: round2(init.p90), p99: round2(init.p99), samples: init.samples },
       coldDuration: { p50: round2(coldP50) },
       warm: { p50: round3(warmP50), p99: round3(percentile(warm, 99)), roundTripP50: round3(percentile(roundTrips, 50)), samples: warm.length },
-      maxMemoryMb,
+      maxMemoryMb: this.maxMemoryMb,
       packageBytes: packageSize([fn.code.kind === 'asset' ? fn.code.path : '', ...fn.layers.map(l => l.path)].filter(Boolean)),
       costPerMillion: {
         cold: round2(costPerMillion(billedDurationMs(coldP50, init.p50), fn.memorySizeMb, arch)),
@@ -510,8 +547,10 @@ async function measureRow(
       },
       reference,
     };
-  } finally {
-    await local.close();
+  }
+
+  public close(): Promise<void> {
+    return this.local.close();
   }
 }
 
