@@ -7,8 +7,9 @@
  * read-only on Lambda). Every phase is timed from the moment the local host lets the processes go (the adapter
  * as an extension, the app through the /opt/bootstrap wrapper, in parallel, as on Lambda):
  *   adapter start       until the adapter registers with the Extensions API
- *   app listening       until the app's port is in LISTEN state (/proc/net/tcp, polled every ms: the app is not
- *                       disturbed by probes)
+ *   app listening       until the app says it listens (the line waitress and the Express sample write right after
+ *                       they bound the port: read from its output as it arrives, so nothing probes the app or
+ *                       polls the kernel while it starts)
  *   readiness check     from listening until init ends (the adapter got its healthy answer and asked the Runtime
  *                       API for the first event)
  *   Init                the local Init Duration
@@ -104,23 +105,8 @@ async function stage(): Promise<{ flask: Staged; express: Staged }> {
   return { flask: staged(flask), express: staged(express) };
 }
 
-/** Whether something listens on 127.0.0.1:`port` (or any address), from the kernel's socket table: no probe. */
-function listening(port: number): boolean {
-  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text: string;
-    try {
-      text = fs.readFileSync(table, 'utf-8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      if (fields.length > 3 && fields[1].endsWith(hex) && fields[3] === '0A') return true;
-    }
-  }
-  return false;
-}
+/** The line each sample writes once its port is bound: waitress' `Serving on`, the Express sample's `listening on`. */
+const LISTENING_LINE = /Serving on http|listening on \d/;
 
 /** Phases of one cold start, in ms from the moment the processes were let go. */
 interface InitPhases {
@@ -132,12 +118,10 @@ interface InitPhases {
 
 /** One cold start of a staged app through the real adapter, timed phase by phase. */
 async function coldStart(staged: Staged, env: Record<string, string>, event: unknown): Promise<InitPhases> {
-  const port = Number(staged.environment.PORT);
-  if (listening(port)) throw new Error(`port ${port} is still in use before the cold start`);
   let startedAt = 0;
   let registeredAt: number | undefined;
   let listeningAt: number | undefined;
-  let poller: NodeJS.Timeout | undefined;
+  let output = '';
   const local = await startWebApp({
     ...staged,
     handler: 'run.sh',
@@ -147,32 +131,25 @@ async function coldStart(staged: Staged, env: Record<string, string>, event: unk
     onServer: (server: RuntimeApiServer) => {
       server.once('processStart', () => {
         startedAt = performance.now();
-        poller = setInterval(() => {
-          if (listening(port)) {
-            listeningAt = performance.now();
-            clearInterval(poller);
-          }
-        }, 1);
       });
       server.once('extensionRegistered', () => {
         registeredAt = performance.now();
       });
     },
+    onOutput: (label, _stream, chunk) => {
+      if (listeningAt !== undefined || label !== 'bootstrap') return;
+      output += chunk;
+      if (LISTENING_LINE.test(output)) listeningAt = performance.now();
+    },
   });
-  clearInterval(poller);
   try {
     const init = local.initDurationMs;
     const result = await local.invoke(event, { timeoutMs: 30_000 });
     const status = result.ok ? (JSON.parse(result.payload) as { statusCode?: number }).statusCode : undefined;
     if (status !== 200) throw new Error(`unexpected answer: ${result.payload}\n${local.stderr().slice(-3000)}`);
     if (registeredAt === undefined) throw new Error('the adapter never registered as an extension');
-    // Listening can only be missed when it happened less than a poll before init ended: take the end of init then.
-    return {
-      adapterRegistered: registeredAt - startedAt,
-      appListening: listeningAt !== undefined ? listeningAt - startedAt : init,
-      init,
-      firstRequest: result.durationMs,
-    };
+    if (listeningAt === undefined) throw new Error(`the app never wrote a line matching ${LISTENING_LINE}:\n${output.slice(-2000)}`);
+    return { adapterRegistered: registeredAt - startedAt, appListening: listeningAt - startedAt, init, firstRequest: result.durationMs };
   } finally {
     await local.stop();
   }
@@ -209,7 +186,7 @@ function initReport(rows: InitRow[]): string[] {
     `Where Init goes: p50 of ${COLD} cold starts per app through the real adapter (ms from the moment the host lets the ` +
       'adapter and the app go, in parallel as on Lambda)',
     '',
-    '| app | adapter start (registered) | app start to listening | readiness check (listening to ready) | Init | first request |',
+    '| app | adapter start (registered) | app start to listening (its log line) | readiness check (listening to ready) | Init | first request |',
     '|---|---:|---:|---:|---:|---:|',
     ...rows.map(r => {
       const m = (pick: (p: InitPhases) => number) => median(r.phases.map(pick));

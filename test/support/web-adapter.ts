@@ -190,6 +190,7 @@ export function startWebApp(options: {
   extraEnv?: Record<string, string>;
   initTimeoutMs?: number;
   onServer?: (server: RuntimeApiServer) => void;
+  onOutput?: (label: string, stream: 'stdout' | 'stderr', chunk: string) => void;
 }): Promise<LocalFunction> {
   const { AWS_LAMBDA_EXEC_WRAPPER: _wrapper, ...environment } = options.environment;
   return startFunction({
@@ -207,6 +208,7 @@ export function startWebApp(options: {
     initTimeoutMs: options.initTimeoutMs ?? 30_000,
     stopGraceMs: 3_000,
     onServer: options.onServer,
+    onOutput: options.onOutput,
   });
 }
 
