@@ -26,6 +26,7 @@ import { billedDurationMs, costPerMillion, percentile } from './measure';
 import { LlrtFunction } from '../llrt';
 import { RustFunction } from '../rust';
 import { PythonBundling, WebAdapterFunction, WebAdapterLayer } from '../web-adapter';
+import { compileBytecode, LocalPython } from '../web-adapter/bytecode';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const RUST_HANDLERS = path.join(REPO, 'rust-handlers');
@@ -54,6 +55,8 @@ interface RowDefinition {
   readonly event: unknown;
   /** Adds the function to the stack; returns a reason instead when it cannot be built here. */
   readonly add: (stack: Stack, id: string) => lambda.Function | string;
+  /** A Python row: built for, and run by, the local interpreter. */
+  readonly python?: boolean;
 }
 
 /** Measured figures of one row (times in ms, memory in MB, sizes in bytes, cost in USD). */
@@ -65,6 +68,8 @@ export interface BenchRow {
   readonly memorySizeMb?: number;
   readonly skipped?: string;
   readonly notes?: string[];
+  /** Python rows: the interpreter that built the asset (pip, bytecode) and runs it here. */
+  readonly python?: { readonly version: string; readonly executable: string; readonly pycFiles: number };
   readonly init?: { readonly p50: number; readonly p90: number; readonly p99: number; readonly samples: number[] };
   readonly coldDuration?: { readonly p50: number };
   readonly warm?: { readonly p50: number; readonly p99: number; readonly roundTripP50: number; readonly samples: number };
@@ -103,6 +108,35 @@ function flaskEvent(): unknown {
   return event;
 }
 
+/**
+ * The Python every Python row is built for and runs on here: the local host's interpreter. Each row's runtime is
+ * `python<its version>` and its asset holds bytecode compiled by it (unchecked-hash, as WebAdapterFunction ships
+ * it), so the rows compare like with like: no row compiles its imports from source at each cold start.
+ */
+function localPython(): LocalPython {
+  const python = findPython();
+  return { command: python.executable, prefixArgs: [], version: python.version, source: 'the local host\'s Python' };
+}
+
+function localPythonRuntime(): lambda.Runtime {
+  const name = `python${localPython().version}`;
+  return lambda.Runtime.ALL.find(r => r.name === name) ?? new lambda.Runtime(name, lambda.RuntimeFamily.PYTHON);
+}
+
+/** Temporary asset folders of this run, removed at its end. */
+const temporaryAssets: string[] = [];
+
+/** A copy of `dir` (plus extra files) with bytecode for the local Python, in a temporary folder. */
+function compiledCopy(dir: string, prefix: string, extra: Record<string, string> = {}): string {
+  const asset = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  temporaryAssets.push(asset);
+  fs.cpSync(dir, asset, { recursive: true, filter: src => !['__pycache__', '.complete'].includes(path.basename(src)) && !src.endsWith('.pyc') });
+  for (const [name, from] of Object.entries(extra)) fs.copyFileSync(from, path.join(asset, name));
+  const { failed } = compileBytecode(localPython(), asset);
+  if (failed.length > 0) process.stderr.write(`${failed.length} files of ${dir} did not compile to bytecode\n`);
+  return asset;
+}
+
 function rowDefinitions(): RowDefinition[] {
   const x86 = lambda.Architecture.X86_64;
   return [
@@ -129,15 +163,16 @@ function rowDefinitions(): RowDefinition[] {
     },
     {
       id: 'python-hello',
-      label: 'Python 3.12 hello',
+      label: `Python ${localPython().version} hello`,
       reference: 'python3.12',
       event: HELLO_EVENT,
+      python: true,
       add: (stack, id) => new lambda.Function(stack, id, {
-        runtime: lambda.Runtime.PYTHON_3_12,
+        runtime: localPythonRuntime(),
         architecture: x86,
         memorySize: 128,
         handler: 'hello.handler',
-        code: lambda.Code.fromAsset(path.join(COLDSTART_SAMPLES, 'python')),
+        code: lambda.Code.fromAsset(compiledCopy(path.join(COLDSTART_SAMPLES, 'python'), 'rustacean-lambda-hello-')),
       }),
     },
     {
@@ -153,16 +188,18 @@ function rowDefinitions(): RowDefinition[] {
     },
     {
       id: 'flask-web-adapter',
-      label: 'Flask via Web Adapter',
+      label: `Flask via Web Adapter, Python ${localPython().version}`,
       event: flaskEvent(),
+      python: true,
       add: (stack, id) => webAdapterFlask(stack, id),
     },
     {
       id: 'flask-wsgi',
-      label: 'Flask via apig-wsgi',
+      label: `Flask via apig-wsgi, Python ${localPython().version}`,
       event: flaskEvent(),
+      python: true,
       add: (stack, id) => new lambda.Function(stack, id, {
-        runtime: lambda.Runtime.PYTHON_3_12,
+        runtime: localPythonRuntime(),
         architecture: x86,
         memorySize: 128,
         handler: 'wsgi_handler.handler',
@@ -177,9 +214,10 @@ function rowDefinitions(): RowDefinition[] {
  * account's layer, nothing to download but crates). A layer or app that cannot be built fails the row.
  */
 function webAdapterFlask(stack: Stack, id: string): lambda.Function {
+  // pip for the local Python's version, and its bytecode (WebAdapterFunction's default), as for the other rows.
   return new WebAdapterFunction(stack, id, {
     appPath: FLASK_APP,
-    runtime: lambda.Runtime.PYTHON_3_12,
+    runtime: localPythonRuntime(),
     architecture: lambda.Architecture.X86_64,
     memorySize: 128,
     layer: WebAdapterLayer.fromSource(),
@@ -187,18 +225,31 @@ function webAdapterFlask(stack: Stack, id: string): lambda.Function {
   });
 }
 
-/** The Flask sample plus apig-wsgi, installed for the local Python (cached under .rustacean-lambda/bench). */
+/**
+ * The Flask sample plus apig-wsgi, installed for the local Python (cached under .rustacean-lambda/bench), with
+ * bytecode compiled for it (pip's own, timestamp-based, would not match the copied files' times).
+ */
 function wsgiAsset(): string {
   const python = findPython();
   const requirements = fs.readFileSync(path.join(WSGI_ADAPTER, 'requirements.txt'), 'utf8').split('\n').map(l => l.trim()).filter(Boolean);
   const key = requirements.join(',').replace(/[^A-Za-z0-9.,=-]/g, '');
   const deps = ensureInstalled(path.join(localHome(), 'bench', `flask-wsgi-python${python.version}-${key}`), 'Flask + apig-wsgi',
     line => process.stderr.write(`${line}\n`), staging => pipInstall(staging, requirements));
-  const asset = fs.mkdtempSync(path.join(os.tmpdir(), 'rustacean-lambda-wsgi-'));
-  fs.cpSync(deps, asset, { recursive: true, filter: src => path.basename(src) !== '.complete' });
-  fs.copyFileSync(path.join(FLASK_APP, 'app.py'), path.join(asset, 'app.py'));
-  fs.copyFileSync(path.join(WSGI_ADAPTER, 'wsgi_handler.py'), path.join(asset, 'wsgi_handler.py'));
-  return asset;
+  return compiledCopy(deps, 'rustacean-lambda-wsgi-', {
+    'app.py': path.join(FLASK_APP, 'app.py'),
+    'wsgi_handler.py': path.join(WSGI_ADAPTER, 'wsgi_handler.py'),
+  });
+}
+
+/** How many `.pyc` files for `version` a folder holds. */
+function countPyc(dir: string, version: string): number {
+  const tag = `.cpython-${version.replace('.', '')}.pyc`;
+  let count = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) count += countPyc(path.join(dir, entry.name), version);
+    else if (entry.name.endsWith(tag)) count++;
+  }
+  return count;
 }
 
 /** Sizes of a function's package: its code asset plus its layers, unzipped and as a zip (deflate, computed). */
@@ -334,31 +385,54 @@ export async function benchmark(options: BenchOptions, log: (line: string) => vo
     app.synth();
     const functions = readAssembly(outdir).functions;
 
-    const rows: BenchRow[] = [];
-    let hostOverhead: BenchResults['hostOverhead'];
+    // Cold starts round-robin over the rows (one per row per round), so a change in the machine's load during the
+    // run (a shared build machine) affects every row alike; then each row's warm invokes.
+    const slots: Array<{ definition: RowDefinition; reference: BenchRow['reference']; row?: BenchRow; run?: RowRun }> = [];
     for (const definition of definitions) {
       const reference = definition.reference ? LAMBDA_PERF_X86_64[definition.reference] : undefined;
       const failure = failed.get(definition.id);
-      if (failure) {
-        rows.push({ id: definition.id, label: definition.label, error: failure, reference });
-        continue;
-      }
       const reason = skipped.get(definition.id);
-      if (reason) {
-        rows.push({ id: definition.id, label: definition.label, skipped: reason, reference });
-        continue;
-      }
       const fn = functions.find(f => f.constructPath === `${STACK}/${definition.id}`);
-      if (!fn) {
-        rows.push({ id: definition.id, label: definition.label, error: 'not found in the synthesized assembly', reference });
+      if (failure) {
+        slots.push({ definition, reference, row: { id: definition.id, label: definition.label, error: failure, reference } });
+      } else if (reason) {
+        slots.push({ definition, reference, row: { id: definition.id, label: definition.label, skipped: reason, reference } });
+      } else if (!fn) {
+        slots.push({ definition, reference, row: { id: definition.id, label: definition.label, error: 'not found in the synthesized assembly', reference } });
+      } else {
+        try {
+          slots.push({ definition, reference, run: new RowRun(definition, fn, log) });
+        } catch (err) {
+          slots.push({ definition, reference, row: failedRow(definition, reference, err as Error, log) });
+        }
+      }
+    }
+    for (let i = 0; i < options.cold; i++) {
+      for (const slot of slots) {
+        if (!slot.run || slot.row) continue;
+        try {
+          await slot.run.coldStart(i, options.cold);
+        } catch (err) {
+          slot.row = failedRow(slot.definition, slot.reference, err as Error, log);
+          await slot.run.close();
+        }
+      }
+    }
+    const rows: BenchRow[] = [];
+    let hostOverhead: BenchResults['hostOverhead'];
+    for (const slot of slots) {
+      if (slot.row) {
+        rows.push(slot.row);
         continue;
       }
+      const run = slot.run!;
       try {
-        rows.push(await measureRow(definition, fn, options, log, reference));
-        if (definition.id === 'rust-hello') hostOverhead = await measureHostOverhead(fn, options.warm, log);
+        rows.push(await run.finish(options, slot.reference));
+        if (slot.definition.id === 'rust-hello') hostOverhead = await measureHostOverhead(run.fn, options.warm, log);
       } catch (err) {
-        log(`[${definition.id}] failed: ${(err as Error).message}`);
-        rows.push({ id: definition.id, label: definition.label, error: (err as Error).message.split('\n')[0], reference });
+        rows.push(failedRow(slot.definition, slot.reference, err as Error, log));
+      } finally {
+        await run.close();
       }
     }
     const python = (() => {
@@ -394,36 +468,49 @@ export async function benchmark(options: BenchOptions, log: (line: string) => vo
     };
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
+    for (const dir of temporaryAssets.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function measureRow(
-  definition: RowDefinition, fn: AssemblyFunction, options: BenchOptions, log: (line: string) => void,
-  reference: BenchRow['reference'],
-): Promise<BenchRow> {
-  const tag = `[${definition.id}]`;
-  const local = LocalLambda.prepare(fn, { log: line => log(`${tag} ${line}`), sampleAfterInit: false });
-  try {
-    const inits: number[] = [];
-    const coldDurations: number[] = [];
-    let maxMemoryMb = 0;
-    for (let i = 0; i < options.cold; i++) {
-      const env = await local.start();
-      try {
-        const outcome = await env.invoke(definition.event);
-        if (!outcome.result.ok) throw new Error(`the function failed: ${outcome.result.payload}`);
-        inits.push(env.initDurationMs);
-        coldDurations.push(outcome.result.durationMs);
-        maxMemoryMb = Math.max(maxMemoryMb, outcome.report.maxMemoryUsedMb);
-      } finally {
-        await env.stop();
-      }
-      log(`${tag} cold ${i + 1}/${options.cold}: Init ${inits[inits.length - 1].toFixed(2)} ms`);
-    }
+function failedRow(definition: RowDefinition, reference: BenchRow['reference'], err: Error, log: (line: string) => void): BenchRow {
+  log(`[${definition.id}] failed: ${err.message}`);
+  return { id: definition.id, label: definition.label, error: err.message.split('\n')[0], reference };
+}
 
+/** One row being measured: its cold starts (called round by round) and then its warm invokes. */
+class RowRun {
+  private readonly local: LocalLambda;
+  private readonly tag: string;
+  private readonly inits: number[] = [];
+  private readonly coldDurations: number[] = [];
+  private maxMemoryMb = 0;
+
+  constructor(private readonly definition: RowDefinition, public readonly fn: AssemblyFunction, private readonly log: (line: string) => void) {
+    this.tag = `[${definition.id}]`;
+    this.local = LocalLambda.prepare(fn, { log: line => log(`${this.tag} ${line}`), sampleAfterInit: false });
+  }
+
+  /** One cold start: a fresh execution environment, one invoke. */
+  public async coldStart(index: number, total: number): Promise<void> {
+    const env = await this.local.start();
+    try {
+      const outcome = await env.invoke(this.definition.event);
+      if (!outcome.result.ok) throw new Error(`the function failed: ${outcome.result.payload}`);
+      this.inits.push(env.initDurationMs);
+      this.coldDurations.push(outcome.result.durationMs);
+      this.maxMemoryMb = Math.max(this.maxMemoryMb, outcome.report.maxMemoryUsedMb);
+    } finally {
+      await env.stop();
+    }
+    this.log(`${this.tag} cold ${index + 1}/${total}: Init ${this.inits[this.inits.length - 1].toFixed(2)} ms`);
+  }
+
+  /** The warm invokes of one environment, then the row's figures. */
+  public async finish(options: BenchOptions, reference: BenchRow['reference']): Promise<BenchRow> {
+    const { definition, fn, inits, coldDurations } = this;
     const warm: number[] = [];
     const roundTrips: number[] = [];
-    const env = await local.start();
+    const env = await this.local.start();
     try {
       await env.invoke(definition.event); // the cold one, not counted
       for (let i = 0; i < options.warm; i++) {
@@ -432,27 +519,32 @@ async function measureRow(
         warm.push(outcome.result.durationMs);
         roundTrips.push(outcome.roundTripMs);
       }
-      maxMemoryMb = Math.max(maxMemoryMb, env.maxMemoryUsedMb());
+      this.maxMemoryMb = Math.max(this.maxMemoryMb, env.maxMemoryUsedMb());
     } finally {
       await env.stop();
     }
-    log(`${tag} warm ${options.warm} invokes: p50 ${percentile(warm, 50).toFixed(3)} ms`);
+    this.log(`${this.tag} warm ${options.warm} invokes: p50 ${percentile(warm, 50).toFixed(3)} ms`);
 
     const init = { p50: percentile(inits, 50), p90: percentile(inits, 90), p99: percentile(inits, 99), samples: inits.map(round2) };
     const coldP50 = percentile(coldDurations, 50);
     const warmP50 = percentile(warm, 50);
     const arch = fn.architecture;
+    const python = definition.python && fn.code.kind === 'asset' ? (() => {
+      const interpreter = findPython();
+      return { version: interpreter.version, executable: interpreter.executable, pycFiles: countPyc(fn.code.path, interpreter.version) };
+    })() : undefined;
     return {
       id: definition.id,
       label: definition.label,
+      python,
       runtime: fn.runtime,
       architecture: arch,
       memorySizeMb: fn.memorySizeMb,
-      notes: [...local.notes],
+      notes: [...this.local.notes],
       init: { p50: round2(init.p50), p90: round2(init.p90), p99: round2(init.p99), samples: init.samples },
       coldDuration: { p50: round2(coldP50) },
       warm: { p50: round3(warmP50), p99: round3(percentile(warm, 99)), roundTripP50: round3(percentile(roundTrips, 50)), samples: warm.length },
-      maxMemoryMb,
+      maxMemoryMb: this.maxMemoryMb,
       packageBytes: packageSize([fn.code.kind === 'asset' ? fn.code.path : '', ...fn.layers.map(l => l.path)].filter(Boolean)),
       costPerMillion: {
         cold: round2(costPerMillion(billedDurationMs(coldP50, init.p50), fn.memorySizeMb, arch)),
@@ -460,8 +552,10 @@ async function measureRow(
       },
       reference,
     };
-  } finally {
-    await local.close();
+  }
+
+  public close(): Promise<void> {
+    return this.local.close();
   }
 }
 
@@ -508,6 +602,18 @@ export function goals(rows: BenchRow[], host: BenchResults['hostOverhead']): Ben
   }
   if (rust?.warm) {
     out.push({ goal: 'Rust warm p50 under 1 ms (host overhead included)', met: rust.warm.p50 < 1, detail: `Duration p50 ${rust.warm.p50} ms, round trip p50 ${rust.warm.roundTripP50} ms` });
+  }
+  const adapter = get('flask-web-adapter');
+  const wsgi = get('flask-wsgi');
+  if (adapter?.init && wsgi?.init) {
+    out.push({
+      goal: 'Flask behind the Web Adapter: Init p50 at most that of the same app in-process behind apig-wsgi',
+      met: adapter.init.p50 <= wsgi.init.p50,
+      // The adapter's readiness check serves the app's first request inside Init; in-process, the first invoke does.
+      detail: `${adapter.init.p50} ms vs ${wsgi.init.p50} ms (${(adapter.init.p50 / wsgi.init.p50).toFixed(2)}x); ` +
+        `Init + first invoke Duration: ${round2(adapter.init.p50 + (adapter.coldDuration?.p50 ?? 0))} ms vs ` +
+        `${round2(wsgi.init.p50 + (wsgi.coldDuration?.p50 ?? 0))} ms`,
+    });
   }
   if (rust?.warm && host) {
     // The host's own share of a warm round trip, so a reader can tell the handler's cost from ours.
@@ -560,6 +666,14 @@ export function renderMarkdown(results: BenchResults): string {
   }
   if (results.goals?.length) {
     for (const g of results.goals) lines.push(`- ${g.met ? 'met' : 'NOT met'}: ${g.goal}: ${g.detail}`);
+    lines.push('');
+  }
+  const pythons = results.rows.filter(r => r.python);
+  if (pythons.length > 0) {
+    const p = pythons[0].python!;
+    lines.push(`Python rows (${pythons.map(r => r.label).join('; ')}): built for and run by the local Python ${p.version} ` +
+      `(${p.executable}): dependencies installed for python${p.version}, bytecode compiled by that interpreter ` +
+      `(unchecked-hash; ${pythons.map(r => `${r.python!.pycFiles} .pyc`).join(', ')}), run with PYTHONDONTWRITEBYTECODE as on Lambda.`);
     lines.push('');
   }
   const notes = results.rows.flatMap(r => (r.notes ?? []).map(n => `${r.label}: ${n}`));

@@ -65,6 +65,10 @@ export interface RunBootstrapOptions {
   readonly aarch64Sysroot?: string;
   /** Called with each process id right after it is spawned (e.g. to start measuring its memory during init). */
   readonly onSpawn?: (pid: number, label: string) => void;
+  /** Called with the Runtime API server before any process starts (e.g. to time the phases of init from its events). */
+  readonly onServer?: (server: RuntimeApiServer) => void;
+  /** Called with every chunk a process writes, as it arrives (e.g. to time when an app says it listens). */
+  readonly onOutput?: (label: string, stream: 'stdout' | 'stderr', chunk: string) => void;
 }
 
 /** A running local function. */
@@ -106,8 +110,9 @@ export async function startFunction(options: RunBootstrapOptions): Promise<Local
 
   const server = new RuntimeApiServer({ functionName, handler, expectedExtensions: extensionSpecs.length });
   const address = await server.start();
+  options.onServer?.(server);
   const env = lambdaEnvironment(options, { address, functionName, handler, cwd });
-  const fn = new RunningFunction(server, options.stopGraceMs ?? 2_000, options.onSpawn);
+  const fn = new RunningFunction(server, options.stopGraceMs ?? 2_000, options.onSpawn, options.onOutput);
 
   try {
     // Every process is forked first and parked; init is timed from the moment they are all let go (see launch()).
@@ -276,6 +281,7 @@ class RunningFunction implements LocalFunction {
     public readonly server: RuntimeApiServer,
     private readonly graceMs: number,
     private readonly onSpawn?: (pid: number, label: string) => void,
+    private readonly onOutput?: (label: string, stream: 'stdout' | 'stderr', chunk: string) => void,
   ) {
     this.exitedEarly = new Promise<never>((_, reject) => {
       this.rejectEarly = reject;
@@ -350,9 +356,11 @@ class RunningFunction implements LocalFunction {
     if (child.pid !== undefined) this.onSpawn?.(child.pid, label);
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       this.stdoutText = capped(this.stdoutText + chunk);
+      this.onOutput?.(label, 'stdout', chunk);
     });
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       this.stderrText = capped(this.stderrText + chunk);
+      this.onOutput?.(label, 'stderr', chunk);
     });
 
     const done = new Promise<void>(resolve => {

@@ -298,9 +298,13 @@ export class RuntimeApiServer extends EventEmitter {
     return this.listening;
   }
 
-  /** Marks "now" as the moment the runtime process was launched; init duration is measured from here. */
+  /**
+   * Marks "now" as the moment the runtime process was launched; init duration is measured from here. Emits
+   * `processStart`, so an observer can time the phases of init (`extensionRegistered`, `init`) from the same moment.
+   */
   public markProcessStart(): void {
     this.processStartedAt = performance.now();
+    this.emit('processStart');
   }
 
   /**

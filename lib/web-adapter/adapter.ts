@@ -6,7 +6,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IConstruct } from 'constructs';
 import { WebAdapterLayer } from './layer';
 import { InvokeMode, WebAdapterOptions } from './types';
-import { adapterSettings, checkRuntime, EXEC_WRAPPER, isOsOnlyRuntime } from './util';
+import {
+  adapterSettings, checkRuntime, checkSnapStartRuntime, compareReleases, EXEC_WRAPPER, isOsOnlyRuntime, SNAPSTART_HOOKS_RELEASE,
+} from './util';
 
 /**
  * Options for adding the Lambda Web Adapter to a function you already have.
@@ -21,6 +23,21 @@ export interface WebAdapterAttachOptions extends WebAdapterOptions {
    * @default - the function's handler, which must then already name a script (e.g. `run.sh`)
    */
   readonly startScript?: string;
+
+  /**
+   * Turn on Lambda SnapStart for the function (`SnapStartConf: ApplyOn PublishedVersions`) and publish a version
+   * (`fn.currentVersion`): Lambda runs init (adapter, app start, readiness check) once when it publishes the
+   * version, snapshots the environment, and cold starts of that version restore the snapshot instead of running
+   * init (Lambda reports `Restore Duration` instead of `Init Duration`). Only published versions (and aliases of
+   * them) use SnapStart: invoke those, not `$LATEST`.
+   *
+   * Lambda supports SnapStart for Java 11+, Python 3.12+ and .NET 8+ (synth fails for other runtimes).
+   * `asyncInit` does not apply under SnapStart (the adapter ignores it and waits for readiness before the
+   * snapshot). A function that already has SnapStart (its own `snapStart` prop) is recognised without this option.
+   *
+   * @default false
+   */
+  readonly snapStart?: boolean;
 }
 
 /** Functions that already have an adapter: a second one would fight over the port and the Runtime API. */
@@ -64,6 +81,16 @@ export class WebAdapter {
   /** The environment variables the adapter added to the function. */
   public readonly environment: { [key: string]: string };
 
+  /** Whether the function uses SnapStart (set by `snapStart`, or by the function's own props). */
+  public readonly snapStart: boolean;
+
+  /**
+   * The published version that SnapStart snapshots, when `snapStart` is set.
+   *
+   * @default - none published by the adapter
+   */
+  public readonly snapStartVersion?: lambda.Version;
+
   private constructor(fn: lambda.Function, options: WebAdapterAttachOptions) {
     const what = `function ${fn.node.path}`;
     if (attached.has(fn)) {
@@ -99,6 +126,34 @@ export class WebAdapter {
     }
 
     const layerSource = options.layer ?? WebAdapterLayer.fromAwsPublished();
+    const release = layerSource.version.version;
+    const hooks = (['snapStartBeforeCheckpointPath', 'snapStartAfterRestorePath'] as const).filter(h => options[h] !== undefined);
+    if (hooks.length > 0 && compareReleases(release, SNAPSTART_HOOKS_RELEASE) < 0) {
+      throw new Error(`${hooks.join(' and ')} need Lambda Web Adapter ${SNAPSTART_HOOKS_RELEASE} or later (the release with the ` +
+        `SnapStart hooks), but ${what} gets ${release}` + (release === '1.0.0-rc1'
+        ? ' (WebAdapterLayer.fromSource() builds 1.0.0-rc1, the newest release on crates.io)' : '') +
+        `; use AWS's layer of ${SNAPSTART_HOOKS_RELEASE}: layer: WebAdapterLayer.fromAwsPublished(WebAdapterVersion.V1_1_0) ` +
+        '(layer 30), or remove the hooks');
+    }
+
+    const configured = (Stack.of(fn).resolve(cfn.snapStart) as { applyOn?: string } | undefined)?.applyOn === 'PublishedVersions';
+    if (options.snapStart) {
+      checkSnapStartRuntime(fn.runtime, what);
+      if (!configured) cfn.snapStart = { applyOn: 'PublishedVersions' };
+      this.snapStartVersion = fn.currentVersion;
+    }
+    this.snapStart = options.snapStart === true || configured;
+    if (this.snapStart && options.asyncInit) {
+      Annotations.of(fn).addWarningV2('rustacean-lambda:webAdapterAsyncInitSnapStart', 'asyncInit does not apply under ' +
+        'SnapStart: the adapter ignores it and waits for the app to be ready before the snapshot (init has no 10 s ' +
+        'limit there); remove asyncInit');
+    }
+    if (!this.snapStart && hooks.length > 0) {
+      Annotations.of(fn).addWarningV2('rustacean-lambda:webAdapterHooksWithoutSnapStart', `${hooks.join(' and ')} only ` +
+        'run under SnapStart, which this function does not use; set snapStart (on WebAdapterFunction: ' +
+        'snapStart: lambda.SnapStartConf.ON_PUBLISHED_VERSIONS) or remove the hooks');
+    }
+
     this.layer = layerSource.bind(fn, fn.architecture);
     fn.addLayers(this.layer);
     for (const [key, value] of Object.entries(environment)) fn.addEnvironment(key, value);

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AssetHashType, DockerImage, FileSystem, IgnoreMode, IgnoreStrategy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { BYTECODE_COST, compileallArgs, compileBytecode, LocalPython, PythonInterpreters } from './bytecode';
 import { PythonBundling } from './types';
 import { isOsOnlyRuntime, writeExecutable, WRAPPER_SCRIPT } from './util';
 import { CargoLambdaBuild, planBuild, RustArchitecture, RustBuildPlan } from '../rust/bundling';
@@ -172,6 +173,10 @@ export interface AppBundlingOptions {
   readonly exclude: string[];
   readonly installDependencies: boolean;
   readonly pythonBundling: PythonBundling;
+  /** Compile the asset's Python to bytecode (`pythonBytecode`). */
+  readonly pythonBytecode: boolean;
+  /** The local interpreter that compiles it (local bundling); see {@link planBytecode}. */
+  readonly bytecodeCompiler?: LocalPython;
   /** The stack is not bundled in this synth (`cdk synth -e`, `cdk deploy OtherStack`): build nothing, start no Docker. */
   readonly skip?: boolean;
 }
@@ -268,6 +273,42 @@ function isPython(runtime: lambda.Runtime): boolean {
   return runtime.family === lambda.RuntimeFamily.PYTHON;
 }
 
+/** Whether the app is bundled with Docker (Python dependencies with a Docker engine). */
+function bundlesWithDocker(options: AppBundlingOptions, layout: AppLayout): boolean {
+  const python = isPython(options.runtime) && options.installDependencies && layout.hasRequirements;
+  return python && !options.skip && resolvePythonBundling(options.pythonBundling) === PythonBundling.DOCKER;
+}
+
+/** How the asset of a Python app gets its bytecode: the interpreter that compiles it, or why it gets none. */
+export interface BytecodePlan {
+  /** The local interpreter of the runtime's version (local bundling). */
+  readonly compiler?: LocalPython;
+  /** Compiled in the Docker build image, whose Python is the runtime's. */
+  readonly docker?: boolean;
+  /** Set when the asset ships without bytecode although it was asked for: what it costs and the fix. */
+  readonly missing?: string;
+}
+
+/**
+ * Decides who compiles a Python app's bytecode: the Docker build image when Docker bundles it, else a local
+ * interpreter of the runtime's exact version (`python3.X` on PATH, pyenv, uv). Nothing for other runtimes, with
+ * `pythonBytecode: false`, or when the stack is not bundled in this synth.
+ */
+export function planBytecode(options: Omit<AppBundlingOptions, 'bytecodeCompiler'>, layout: AppLayout): BytecodePlan {
+  if (!isPython(options.runtime) || !options.pythonBytecode || options.skip) return {};
+  if (bundlesWithDocker(options, layout)) return { docker: true };
+  const version = pythonVersion(options.runtime);
+  const compiler = PythonInterpreters.find(version);
+  if (compiler) return { compiler };
+  return {
+    missing: `no Python ${version} on this machine (looked for python${version} on PATH, pyenv and uv), so the asset of ` +
+      `${options.runtime.name} functions ships no bytecode and every cold start compiles the app and its dependencies ` +
+      `from source, which Lambda bills as INIT (${BYTECODE_COST}). Install Python ${version} (e.g. \`pyenv install ${version}\` ` +
+      `or \`uv python install ${version}\`), or bundle with Docker (pythonBundling: PythonBundling.DOCKER); ` +
+      'pythonBytecode: false turns bytecode off and this warning with it',
+  };
+}
+
 /** The function code for a web app: bundled locally, or for Python with Docker through the Python alpha module. */
 export function appCode(options: AppBundlingOptions, layout: AppLayout): lambda.AssetCode {
   const excludes = appExcludes(options, layout);
@@ -280,10 +321,12 @@ export function appCode(options: AppBundlingOptions, layout: AppLayout): lambda.
       startCommand: options.startCommand ?? null,
       installDependencies: options.installDependencies,
       pythonBundling: options.pythonBundling,
+      // Who compiles the bytecode decides what the asset holds: none, or .pyc files of one Python version.
+      pythonBytecode: !isPython(options.runtime) || !options.pythonBytecode ? 'off'
+        : bundlesWithDocker(options, layout) ? 'docker' : (options.bytecodeCompiler?.version ?? 'none'),
     }));
 
-  const python = isPython(options.runtime) && options.installDependencies && layout.hasRequirements;
-  if (python && !options.skip && resolvePythonBundling(options.pythonBundling) === PythonBundling.DOCKER) {
+  if (bundlesWithDocker(options, layout)) {
     return pythonDockerCode(options, excludes, assetHash);
   }
   return lambda.Code.fromAsset(options.appPath, {
@@ -323,6 +366,17 @@ export function stageApp(options: AppBundlingOptions, layout: AppLayout, outputD
   const script = path.join(outputDir, options.startScript);
   if (options.startCommand !== undefined) writeExecutable(script, startScriptFor(options.startCommand));
   else normalizeStartScript(script);
+
+  if (isPython(options.runtime) && options.pythonBytecode && options.bytecodeCompiler) {
+    const python = options.bytecodeCompiler;
+    const { pycFiles, failed } = compileBytecode(python, outputDir);
+    process.stderr.write(`rustacean-lambda: compiled ${pycFiles} Python ${python.version} bytecode files (unchecked-hash) ` +
+      `for ${options.runtime.name} with ${python.command} (${python.source})\n`);
+    if (failed.length > 0) {
+      process.stderr.write(`rustacean-lambda: ${failed.length} files did not compile for Python ${python.version} and stay ` +
+        `source only: ${failed.slice(0, 5).map(f => path.relative(outputDir, f) || f).join(', ')}${failed.length > 5 ? ', ...' : ''}\n`);
+    }
+  }
 }
 
 /** The `--platform` tags pip may pick wheels for: manylinux2014 everywhere, newer glibc on AL2023 runtimes. */
@@ -353,9 +407,9 @@ export function pipCommand(python: string, requirements: string, target: string,
 
 function pipInstall(requirements: string, target: string, runtime: lambda.Runtime, architecture: RustArchitecture): void {
   const host = HostPython.find();
-  // Byte code compiled by another Python version would never be used by the runtime: skip it then.
-  const { command, args } = pipCommand(host.command, requirements, target, runtime, architecture,
-    host.version === pythonVersion(runtime));
+  // pip's own bytecode is timestamp-based (invalid once the asset is zipped) and of the local Python's version:
+  // the asset's bytecode is compiled afterwards, for the runtime (see planBytecode).
+  const { command, args } = pipCommand(host.command, requirements, target, runtime, architecture, false);
   process.stderr.write(`rustacean-lambda: pip install -r ${path.basename(requirements)} for ${runtime.name} ${architecture}\n`);
   const result = run(command, args, { cwd: path.dirname(requirements) });
   if (result.error || result.status !== 0) {
@@ -433,6 +487,15 @@ function resolvePythonBundling(mode: PythonBundling): PythonBundling {
   return mode;
 }
 
+/**
+ * The build image's Python is the runtime's: compile the whole asset there. A file that does not compile stays
+ * source only (as with local bundling), so compileall's exit status does not fail the bundling.
+ */
+export function dockerBytecodeCommand(outputDir: string): string {
+  return `python ${compileallArgs(outputDir).map(shellQuote).join(' ')} || ` +
+    'echo "rustacean-lambda: some files did not compile to bytecode and stay source only" >&2';
+}
+
 /** POSIX-shell quoting of one word. */
 function shellQuote(text: string): string {
   return `'${text.replace(/'/g, "'\\''")}'`;
@@ -472,6 +535,7 @@ function pythonDockerCode(options: AppBundlingOptions, excludes: string[], asset
           ...write,
           `sed -i -e '1s/^\\xEF\\xBB\\xBF//' -e 's/\\r$//' ${shellQuote(target)}`,
           `chmod 0755 ${shellQuote(target)}`,
+          ...(options.pythonBytecode ? [dockerBytecodeCommand(outputDir)] : []),
         ];
       },
     },

@@ -1,11 +1,11 @@
 import * as path from 'path';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { WebAdapter } from './adapter';
-import { appCode, inspectApp } from './bundling';
+import { appCode, inspectApp, planBytecode } from './bundling';
 import { InvokeMode, PythonBundling, WebAdapterOptions } from './types';
-import { checkRuntime, isOsOnlyRuntime } from './util';
+import { checkRuntime, checkSnapStartRuntime, isOsOnlyRuntime } from './util';
 import { rustArchitecture } from '../rust/bundling';
 
 /**
@@ -68,6 +68,19 @@ export interface WebAdapterFunctionProps extends lambda.FunctionOptions, WebAdap
   readonly pythonBundling?: PythonBundling;
 
   /**
+   * Ship Python bytecode for the runtime's Python in the asset: every `.py` file (the app and its dependencies) is
+   * compiled with `compileall --invalidation-mode unchecked-hash`, so neither the zip's file times nor the
+   * read-only `/var/task` make Python compile from source at every cold start (which Lambda bills as INIT).
+   *
+   * The compiler must be the runtime's exact `major.minor` version: the Docker build image when Docker bundles the
+   * app, else a local interpreter (`python3.X` on PATH, pyenv, uv). When there is none, synth warns (once per
+   * version) and the asset ships without bytecode.
+   *
+   * @default true
+   */
+  readonly pythonBytecode?: boolean;
+
+  /**
    * Glob patterns of files in `appPath` to leave out of the asset. `.git`, `.venv`, `venv`, `__pycache__`,
    * `*.pyc`, `cdk.out` and (when dependencies are installed) `node_modules` are always left out.
    *
@@ -112,6 +125,8 @@ export class WebAdapterFunction extends lambda.Function {
     }
     const startScript = osOnly ? 'bootstrap' : (props.startScript ?? 'run.sh');
     checkEnvironment(props);
+    // Before aws-cdk-lib's own check, whose message names neither the runtimes that have SnapStart nor the fix.
+    if (props.snapStart !== undefined) checkSnapStartRuntime(props.runtime, `WebAdapterFunction ${id}`);
 
     const bundling = {
       appPath: path.resolve(props.appPath),
@@ -122,9 +137,11 @@ export class WebAdapterFunction extends lambda.Function {
       exclude: props.exclude ?? [],
       installDependencies: props.installDependencies ?? true,
       pythonBundling: props.pythonBundling ?? PythonBundling.AUTO,
+      pythonBytecode: props.pythonBytecode ?? true,
       skip: !Stack.of(scope).bundlingRequired,
     };
     const layout = inspectApp(bundling);
+    const bytecode = planBytecode(bundling, layout);
 
     super(scope, id, {
       ...props,
@@ -133,17 +150,24 @@ export class WebAdapterFunction extends lambda.Function {
       timeout: props.timeout ?? Duration.seconds(30),
       runtime: props.runtime,
       handler: startScript,
-      code: appCode(bundling, layout),
+      code: appCode({ ...bundling, bytecodeCompiler: bytecode.compiler }, layout),
     });
+    if (bytecode.missing) warnOncePerVersion(this, props.runtime, bytecode.missing);
 
-    this.adapter = WebAdapter.addTo(this, { ...props, startScript: osOnly ? undefined : startScript });
+    // SnapStart (props.snapStart) applies to published versions: the adapter publishes one.
+    this.adapter = WebAdapter.addTo(this, {
+      ...props,
+      startScript: osOnly ? undefined : startScript,
+      snapStart: props.snapStart !== undefined,
+    });
     this.port = this.adapter.port;
     this.invokeMode = this.adapter.invokeMode;
   }
 
   /**
    * Adds a Function URL whose invoke mode matches the adapter's: `RESPONSE_STREAM` when the adapter streams.
-   * Asking for the other mode fails.
+   * Asking for the other mode fails. With `snapStart` the URL is that of the alias `live` of the published version
+   * (`$LATEST` never uses SnapStart).
    */
   public addFunctionUrl(options: lambda.FunctionUrlOptions = {}): lambda.FunctionUrl {
     const streaming = this.invokeMode === InvokeMode.RESPONSE_STREAM;
@@ -152,8 +176,36 @@ export class WebAdapterFunction extends lambda.Function {
       throw new Error(`addFunctionUrl invokeMode ${options.invokeMode} does not match the adapter's invokeMode ${this.invokeMode}; ` +
         `omit invokeMode (the construct sets ${expected}) or change the adapter's invokeMode`);
     }
-    return super.addFunctionUrl({ ...options, invokeMode: options.invokeMode ?? (streaming ? expected : undefined) });
+    const urlOptions = { ...options, invokeMode: options.invokeMode ?? (streaming ? expected : undefined) };
+    if (this.adapter?.snapStartVersion) return this.liveAlias().addFunctionUrl(urlOptions);
+    return super.addFunctionUrl(urlOptions);
   }
+
+  /**
+   * The alias `live` of the version SnapStart snapshots (created on first use), for triggers that should get
+   * SnapStart's restores. Only with `snapStart`.
+   */
+  public liveAlias(): lambda.Alias {
+    const version = this.adapter.snapStartVersion;
+    if (!version) {
+      throw new Error(`WebAdapterFunction ${this.node.id} has no SnapStart version; set snapStart: ` +
+        'lambda.SnapStartConf.ON_PUBLISHED_VERSIONS (or point triggers at the function itself)');
+    }
+    return (this.node.tryFindChild('LiveAlias') as lambda.Alias | undefined) ??
+      new lambda.Alias(this, 'LiveAlias', { aliasName: 'live', version });
+  }
+}
+
+/** Python versions already warned about, per app: one warning per version, not one per function. */
+const bytecodeWarnings = new WeakMap<IConstruct, Set<string>>();
+
+function warnOncePerVersion(fn: lambda.Function, runtime: lambda.Runtime, message: string): void {
+  const root = fn.node.root;
+  const warned = bytecodeWarnings.get(root) ?? new Set<string>();
+  bytecodeWarnings.set(root, warned);
+  if (warned.has(runtime.name)) return;
+  warned.add(runtime.name);
+  Annotations.of(fn).addWarningV2('rustacean-lambda:webAdapterNoBytecode', message);
 }
 
 /** Variables the construct owns, and the typed option to use instead. */
@@ -173,6 +225,8 @@ const OWNED_VARIABLES: Record<string, string> = {
   AWS_LWA_ENABLE_COMPRESSION: 'enableCompression',
   AWS_LWA_ERROR_STATUS_CODES: 'errorStatusCodes',
   AWS_LWA_AUTHORIZATION_SOURCE: 'authorizationSource',
+  AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH: 'snapStartBeforeCheckpointPath',
+  AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH: 'snapStartAfterRestorePath',
 };
 
 function checkEnvironment(props: WebAdapterFunctionProps): void {

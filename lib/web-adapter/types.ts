@@ -314,4 +314,26 @@ export interface WebAdapterOptions {
    * @default - headers are passed unchanged
    */
   readonly authorizationSource?: string;
+
+  /**
+   * A path of the app that the adapter POSTs to (empty body, expects a 2xx) right before Lambda takes the
+   * SnapStart snapshot, after the app has passed the readiness check (`AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH`):
+   * close connections and other state that must not be frozen into the snapshot. The adapter answers outside
+   * requests to this path with 403. Must start with `/`, must not be `/` or the pass-through path.
+   *
+   * Needs Lambda Web Adapter 1.1.0 or later (AWS's layer 30) and SnapStart on the function (`snapStart`).
+   *
+   * @default - no hook before the snapshot
+   */
+  readonly snapStartBeforeCheckpointPath?: string;
+
+  /**
+   * A path of the app that the adapter POSTs to (empty body, expects a 2xx) after Lambda restored the environment
+   * from the SnapStart snapshot and before the first request (`AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH`): reconnect,
+   * refresh credentials, reseed random number generators. The adapter then checks readiness again. Same rules as
+   * `snapStartBeforeCheckpointPath`.
+   *
+   * @default - no hook after restore
+   */
+  readonly snapStartAfterRestorePath?: string;
 }

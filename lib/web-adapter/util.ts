@@ -98,7 +98,94 @@ export function adapterSettings(options: WebAdapterOptions): AdapterSettings {
     }
     env.AWS_LWA_AUTHORIZATION_SOURCE = Token.isUnresolved(header) ? header : header.toLowerCase();
   }
+  const hooks: Array<[keyof WebAdapterOptions, string, string]> = [
+    ['snapStartBeforeCheckpointPath', 'AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH', '/snapstart/before'],
+    ['snapStartAfterRestorePath', 'AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH', '/snapstart/after'],
+  ];
+  for (const [name, variable, example] of hooks) {
+    const value = options[name] as string | undefined;
+    if (value === undefined) continue;
+    checkHookPath(name, value, example, options.passThroughPath ?? DEFAULT_PASS_THROUGH_PATH);
+    env[variable] = value;
+  }
   return { port, invokeMode, environment: env, warnings };
+}
+
+/** The adapter's default pass-through path for non-HTTP events. */
+const DEFAULT_PASS_THROUGH_PATH = '/events';
+
+/**
+ * The adapter refuses at start (so the function fails to initialise) hook paths it cannot guard against outside
+ * requests: ones with '%', ones that collapse to '/', and the pass-through path. Caught here at synth instead.
+ */
+function checkHookPath(name: string, value: string, example: string, passThrough: string): void {
+  if (Token.isUnresolved(value)) return;
+  checkPath(name, value, example);
+  if (value.includes('%')) {
+    throw new Error(`${name} '${value}' contains '%'; the adapter refuses percent-encoded hook paths at start (the function ` +
+      `would fail to initialise); write a plain path such as '${example}'`);
+  }
+  const canonical = (p: string) => {
+    const segments: string[] = [];
+    for (const segment of p.toLowerCase().split('/')) {
+      if (segment === '' || segment === '.') continue;
+      if (segment === '..') segments.pop();
+      else segments.push(segment);
+    }
+    return `/${segments.join('/')}`;
+  };
+  if (canonical(value) === '/') {
+    throw new Error(`${name} '${value}' is the app's root; the adapter refuses it at start (it would block every request ` +
+      `to '/'); use a path of its own such as '${example}'`);
+  }
+  if (!Token.isUnresolved(passThrough) && canonical(value) === canonical(passThrough)) {
+    throw new Error(`${name} '${value}' is the pass-through path for non-HTTP events ('${passThrough}'); the adapter refuses ` +
+      `it at start; use a path of its own such as '${example}'`);
+  }
+}
+
+/** Adapter releases, compared by their numbers (a pre-release sorts before its release). */
+export function compareReleases(a: string, b: string): number {
+  const parse = (v: string) => {
+    const [core, pre] = v.split('-', 2);
+    return { parts: core.split('.').map(Number), pre };
+  };
+  const [x, y] = [parse(a), parse(b)];
+  for (let i = 0; i < 3; i++) {
+    const d = (x.parts[i] ?? 0) - (y.parts[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  if (x.pre === y.pre) return 0;
+  if (x.pre === undefined) return 1;
+  if (y.pre === undefined) return -1;
+  return x.pre < y.pre ? -1 : 1;
+}
+
+/** The first adapter release with the SnapStart hooks. */
+export const SNAPSTART_HOOKS_RELEASE = '1.1.0';
+
+/**
+ * Whether Lambda SnapStart is available for a runtime: Java 11 and later, Python 3.12 and later, .NET 8 and later
+ * (by name, so `new Runtime('python3.13', ...)` counts too).
+ */
+export function supportsSnapStart(runtime: lambda.Runtime): boolean {
+  const name = runtime.name;
+  const java = /^java(\d+)/.exec(name);
+  if (java) return Number(java[1]) >= 11;
+  const python = /^python3\.(\d+)$/.exec(name);
+  if (python) return Number(python[1]) >= 12;
+  const dotnet = /^dotnet(\d+)$/.exec(name);
+  if (dotnet) return Number(dotnet[1]) >= 8;
+  return false;
+}
+
+/** Throws, naming the runtimes Lambda supports SnapStart for, when `runtime` is not one of them. */
+export function checkSnapStartRuntime(runtime: lambda.Runtime, what: string): void {
+  if (!supportsSnapStart(runtime)) {
+    throw new Error(`${what}: SnapStart is not available for ${runtime.name}; Lambda supports it for Java 11 and later, ` +
+      'Python 3.12 and later and .NET 8 and later (not Node.js, Ruby or OS-only runtimes); choose one of those runtimes ' +
+      'or remove snapStart');
+  }
 }
 
 function checkPort(name: string, port: number, warnings: Array<[string, string]>): void {

@@ -100,4 +100,25 @@ test('goals are computed from the figures, never written as met', () => {
   const missed = goals(slowRust, { ...results.hostOverhead!, roundTripP50: 1.2 })!;
   expect(missed.map(g => g.met)).toEqual([false, false, false]);
   expect(goals(rows.filter(r => r.id !== 'nodejs-hello'), undefined)!.map(g => g.goal)).toEqual(['Rust warm p50 under 1 ms (host overhead included)']);
+  const flask = (id: string, p50: number) => ({ ...rows[0], id, init: { ...rows[0].init!, p50 }, coldDuration: { p50: 2 } });
+  const adapterGoal = (adapter: number, wsgi: number) => goals([flask('flask-web-adapter', adapter), flask('flask-wsgi', wsgi)], undefined)!;
+  expect(adapterGoal(190, 200)).toEqual([{
+    goal: 'Flask behind the Web Adapter: Init p50 at most that of the same app in-process behind apig-wsgi', met: true,
+    detail: '190 ms vs 200 ms (0.95x); Init + first invoke Duration: 192 ms vs 202 ms',
+  }]);
+  expect(adapterGoal(230, 200)[0].met).toBe(false);
+});
+
+test('says which Python built and ran the Python rows, and how much bytecode each asset holds', () => {
+  const flask = (id: string, label: string, pycFiles: number) => ({
+    ...results.rows[0], id, label, runtime: 'python3.11', python: { version: '3.11', executable: '/usr/bin/python3.11', pycFiles },
+  });
+  const md = renderMarkdown({
+    ...results,
+    rows: [flask('flask-web-adapter', 'Flask via Web Adapter, Python 3.11', 190), flask('flask-wsgi', 'Flask via apig-wsgi, Python 3.11', 180)],
+  });
+  expect(md).toContain('| Flask via Web Adapter, Python 3.11 | 4.5 ms |');
+  expect(md).toContain('Python rows (Flask via Web Adapter, Python 3.11; Flask via apig-wsgi, Python 3.11): built for and run by the ' +
+    'local Python 3.11 (/usr/bin/python3.11): dependencies installed for python3.11, bytecode compiled by that interpreter ' +
+    '(unchecked-hash; 190 .pyc, 180 .pyc), run with PYTHONDONTWRITEBYTECODE as on Lambda.');
 });

@@ -417,6 +417,26 @@ describe('RuntimeApiServer', () => {
 });
 
 describe('startFunction', () => {
+  test('lets an observer time init: processStart, then the extension\'s registration, then init; output as it arrives', async () => {
+    const events: string[] = [];
+    const output: string[] = [];
+    const fn = await track(startFunction({
+      bootstrap: NODE,
+      bootstrapArgs: [ECHO_RUNTIME],
+      extensions: [{ command: NODE, args: [FAKE_EXTENSION, '--name', 'timed', '--events', 'INVOKE'] }],
+      cwd: FIXTURES,
+      onServer: server => {
+        expect(server.address).toMatch(/^127\.0\.0\.1:\d+$/); // listening, before any process starts
+        for (const name of ['processStart', 'extensionRegistered', 'init']) server.on(name, () => events.push(name));
+      },
+      onOutput: (label, stream, chunk) => output.push(`${label} ${stream}: ${chunk.trim()}`),
+    }));
+    expect(events).toEqual(['processStart', 'extensionRegistered', 'init']);
+    await fn.invoke({});
+    await new Promise(resolve => setTimeout(resolve, 200));
+    expect(output.some(line => line.startsWith('extension ') && line.includes('INVOKE'))).toBe(true);
+  });
+
   test('runs a bootstrap and an extension with a Lambda-like environment and stops them all', async () => {
     const fn = await track(startFunction({
       bootstrap: NODE,

@@ -7,6 +7,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { fakeElf, RecordedBuild } from './rust';
 import { LocalFunction, startFunction } from '../../lib/local/process';
+import type { RuntimeApiServer } from '../../lib/local/runtime-api';
 import { CargoLambdaBuild } from '../../lib/rust/bundling';
 import { ADAPTER_BINARY, DockerEngine } from '../../lib/web-adapter/bundling';
 
@@ -188,6 +189,8 @@ export function startWebApp(options: {
   extraPath?: string[];
   extraEnv?: Record<string, string>;
   initTimeoutMs?: number;
+  onServer?: (server: RuntimeApiServer) => void;
+  onOutput?: (label: string, stream: 'stdout' | 'stderr', chunk: string) => void;
 }): Promise<LocalFunction> {
   const { AWS_LAMBDA_EXEC_WRAPPER: _wrapper, ...environment } = options.environment;
   return startFunction({
@@ -204,6 +207,8 @@ export function startWebApp(options: {
     },
     initTimeoutMs: options.initTimeoutMs ?? 30_000,
     stopGraceMs: 3_000,
+    onServer: options.onServer,
+    onOutput: options.onOutput,
   });
 }
 

@@ -312,6 +312,7 @@ describe('Python dependencies', () => {
       exclude: [],
       installDependencies: true,
       pythonBundling: PythonBundling.AUTO,
+      pythonBytecode: true,
     };
     appCode(options, inspectApp(options));
     expect(fromBuild).toHaveBeenCalledWith(expect.stringContaining('aws-lambda-python-alpha'), expect.objectContaining({ platform: 'linux/arm64' }));
@@ -320,6 +321,9 @@ describe('Python dependencies', () => {
     expect(command).toContain('python -m pip install -r requirements.txt');
     expect(command).toContain("sed -i -e '1s/^\\xEF\\xBB\\xBF//' -e 's/\\r$//' '/asset-output/run.sh'");
     expect(command).toContain("chmod 0755 '/asset-output/run.sh'");
+    // The build image's Python is the runtime's: it compiles the asset's bytecode, independent of file times.
+    expect(command).toContain("python '-m' 'compileall' '-q' '-f' '-j' '0' '--invalidation-mode' 'unchecked-hash' " +
+      "'-s' '/asset-output' '/asset-output' || echo");
   });
 
   test('a stack that is not bundled never asks for Docker bundling', () => {
