@@ -194,6 +194,11 @@ function checkPrefix(prefix: string): string {
   if (Token.isUnresolved(prefix)) {
     throw new Error('prefix is a token; expected a key prefix known at synth, e.g. \'coldstart/\'');
   }
+  if (prefix === '') {
+    // An empty prefix would grant s3:PutObject on every key of the bucket, which may be a shared one.
+    throw new Error('prefix is empty, which would let the driver write anywhere in the bucket; expected a key ' +
+      'prefix such as \'coldstart/\' (the default) that scopes its s3:PutObject grant');
+  }
   if (prefix.startsWith('/') || prefix.includes('*') || !/^[\x20-\x7e]*$/.test(prefix)) {
     throw new Error(`prefix '${prefix}' is not a usable S3 key prefix; expected printable characters without a ` +
       'leading \'/\' or \'*\', e.g. \'coldstart/\'');

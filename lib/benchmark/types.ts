@@ -56,7 +56,8 @@ export interface ColdStartBenchmarkProps {
   readonly bucket?: s3.IBucket;
 
   /**
-   * Key prefix of the summaries in the bucket: `<prefix>runs/<run id>.json` and `<prefix>latest.json`.
+   * Key prefix of the summaries in the bucket: `<prefix>runs/<run id>.json` and `<prefix>latest.json`. The driver's
+   * `s3:PutObject` grant covers exactly `<prefix>*`, so an empty prefix is refused.
    *
    * @default 'coldstart/'
    */

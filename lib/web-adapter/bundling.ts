@@ -346,15 +346,45 @@ export function appCode(options: AppBundlingOptions, layout: AppLayout): lambda.
   });
 }
 
+/**
+ * Throws when a symbolic link in the app folder (among the files that would be copied) points outside it: staging
+ * it would put files from elsewhere on the machine into the asset.
+ */
+export function refuseLinksOutside(appPath: string, include: (src: string) => boolean): void {
+  const root = fs.realpathSync(appPath);
+  const visit = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (!include(file)) continue;
+      if (entry.isSymbolicLink()) {
+        let target: string;
+        try {
+          target = fs.realpathSync(file);
+        } catch {
+          throw new Error(`${file} is a symbolic link to ${fs.readlinkSync(file)}, which does not exist; expected links ` +
+            'in the app folder to point inside it: remove the link or exclude it');
+        }
+        if (target !== root && !target.startsWith(`${root}${path.sep}`)) {
+          throw new Error(`${file} is a symbolic link to ${target}, outside the app folder ${root}; expected links in the ` +
+            'app folder to point inside it, so that nothing from elsewhere lands in the asset: copy the file into the ' +
+            'app folder, or exclude the link');
+        }
+      } else if (entry.isDirectory()) {
+        visit(file);
+      }
+    }
+  };
+  visit(appPath);
+}
+
 /** Local bundling of a web app: copy, install dependencies, write or fix the start script. */
 export function stageApp(options: AppBundlingOptions, layout: AppLayout, outputDir: string): void {
   const excludes = appExcludes(options, layout);
   const ignore = IgnoreStrategy.glob(options.appPath, excludes);
-  fs.cpSync(options.appPath, outputDir, {
-    recursive: true,
-    dereference: true,
-    filter: src => src === options.appPath || !ignore.ignores(src),
-  });
+  const include = (src: string) => src === options.appPath || !ignore.ignores(src);
+  refuseLinksOutside(options.appPath, include);
+  // Links inside the app folder stay links (as they are in the app); none can pull in files from elsewhere.
+  fs.cpSync(options.appPath, outputDir, { recursive: true, dereference: false, verbatimSymlinks: true, filter: include });
 
   if (options.installDependencies && isPython(options.runtime) && layout.hasRequirements) {
     pipInstall(path.join(options.appPath, 'requirements.txt'), outputDir, options.runtime, options.architecture);

@@ -299,6 +299,8 @@ describe('ColdStartBenchmark validation', () => {
   test('prefix that is not a usable key prefix', () => {
     expect(errorOf(() => benchmark({ prefix: '/results' }))).toContain("prefix '/results' is not a usable S3 key prefix");
     expect(errorOf(() => benchmark({ prefix: 'a*' }))).toContain("prefix 'a*'");
+    expect(errorOf(() => benchmark({ prefix: '' }))).toContain('prefix is empty, which would let the driver write anywhere in the bucket; ' +
+      'expected a key prefix such as \'coldstart/\'');
   });
 
   test('payload too large for the environment', () => {

@@ -197,6 +197,26 @@ describe('start scripts in the staged asset', () => {
     const { dir } = stage({ appPath: app, exclude: ['*.md'] });
     expect(fs.readdirSync(dir).sort()).toEqual(['app.py', 'run.sh']);
   });
+
+  test('links inside the app folder are staged as links; a link pointing outside it is refused with the fix', () => {
+    const app = fakeApp(owned);
+    fs.mkdirSync(path.join(app, 'static'));
+    fs.writeFileSync(path.join(app, 'static', 'style.css'), 'body {}\n');
+    fs.symlinkSync(path.join('static', 'style.css'), path.join(app, 'style.css'));
+    const { dir } = stage({ appPath: app });
+    expect(fs.lstatSync(path.join(dir, 'style.css')).isSymbolicLink()).toBe(true);
+    expect(fs.readlinkSync(path.join(dir, 'style.css'))).toBe(path.join('static', 'style.css'));
+    expect(fs.readFileSync(path.join(dir, 'style.css'), 'utf-8')).toBe('body {}\n');
+
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-wa-secret-'));
+    owned.push(outside);
+    fs.writeFileSync(path.join(outside, 'id_rsa'), 'not for the asset\n');
+    fs.symlinkSync(path.join(outside, 'id_rsa'), path.join(app, 'key'));
+    expect(() => stage({ appPath: app })).toThrow(new RegExp(`${path.join(app, 'key')} is a symbolic link to ` +
+      `${fs.realpathSync(path.join(outside, 'id_rsa'))}, outside the app folder .*: copy the file into the app folder, or exclude the link`));
+    // An excluded link is never looked at.
+    expect(() => stage({ appPath: app, exclude: ['key'] })).not.toThrow();
+  });
 });
 
 describe('validation at synth', () => {
