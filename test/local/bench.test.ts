@@ -93,8 +93,11 @@ test('goals are computed from the figures, never written as met', () => {
   expect(met).toEqual([
     { goal: 'Rust hello Init p50 at least 10x lower than Node.js hello', met: true, detail: '26.7x (4.5 ms vs 120 ms)' },
     { goal: 'Rust warm p50 under 1 ms (host overhead included)', met: true, detail: 'Duration p50 0.2 ms, round trip p50 0.3 ms' },
-    { goal: 'local host overhead below 1 ms p50 per invoke (no-op Rust handler)', met: true,
-      detail: 'round trip p50 0.25 ms, p99 0.6 ms (83% of Rust hello\'s warm round trip)' },
+    {
+      goal: 'local host overhead below 1 ms p50 per invoke (no-op Rust handler)',
+      met: true,
+      detail: 'round trip p50 0.25 ms, p99 0.6 ms (83% of Rust hello\'s warm round trip)',
+    },
   ]);
   const slowRust = rows.map(r => (r.id === 'rust-hello' ? { ...r, init: { ...r.init!, p50: 30 }, warm: { ...r.warm!, p50: 1.5 } } : r));
   const missed = goals(slowRust, { ...results.hostOverhead!, roundTripP50: 1.2 })!;
@@ -103,7 +106,8 @@ test('goals are computed from the figures, never written as met', () => {
   const flask = (id: string, p50: number) => ({ ...rows[0], id, init: { ...rows[0].init!, p50 }, coldDuration: { p50: 2 } });
   const adapterGoal = (adapter: number, wsgi: number) => goals([flask('flask-web-adapter', adapter), flask('flask-wsgi', wsgi)], undefined)!;
   expect(adapterGoal(190, 200)).toEqual([{
-    goal: 'Flask behind the Web Adapter: Init p50 at most that of the same app in-process behind apig-wsgi', met: true,
+    goal: 'Flask behind the Web Adapter: Init p50 at most that of the same app in-process behind apig-wsgi',
+    met: true,
     detail: '190 ms vs 200 ms (0.95x); Init + first invoke Duration: 192 ms vs 202 ms',
   }]);
   expect(adapterGoal(230, 200)[0].met).toBe(false);

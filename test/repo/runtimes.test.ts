@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { pinnedTool, REPO_ROOT } from '../support/pinned-tools';
 
-interface Lifecycle { readonly deprecated: string; readonly 'create-block': string; readonly successor: string | null }
+interface Lifecycle { readonly 'deprecated': string; readonly 'create-block': string; readonly 'successor': string | null }
 
 /** cfn-lint's own table of Lambda runtime dates, read from the pinned install. */
 function lifecycleData(): Record<string, Lifecycle> {
@@ -53,7 +53,7 @@ export function runtimesIn(text: string): string[] {
 }
 
 test('the scanner finds quoted runtime names and aws-cdk-lib constants', () => {
-  expect(runtimesIn(`runtime: lambda.Runtime.NODEJS_22_X, x: 'python3.12', "Runtime": "provided.al2", Runtime.PROVIDED_AL2023`).sort())
+  expect(runtimesIn('runtime: lambda.Runtime.NODEJS_22_X, x: \'python3.12\', "Runtime": "provided.al2", Runtime.PROVIDED_AL2023').sort())
     .toEqual(['nodejs22.x', 'provided.al2', 'provided.al2023', 'python3.12']);
   expect(runtimesIn('Node.js 20 and the provided value')).toEqual([]);
 });

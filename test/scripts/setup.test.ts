@@ -65,7 +65,7 @@ function fakeMachine(m: Machine) {
   script(path.join(bin, 'dpkg'), `${log}\n[ "$1" = --print-foreign-architectures ] && cat ${state}/archs 2>/dev/null; true`);
   script(path.join(bin, 'apt-get'), [
     log,
-    `[ "$(id -u)" = 0 ] || [ -n "$SUDO_OK" ] || { echo "apt-get: permission denied" >&2; exit 100; }`,
+    '[ "$(id -u)" = 0 ] || [ -n "$SUDO_OK" ] || { echo "apt-get: permission denied" >&2; exit 100; }',
     'for a in "$@"; do case "$a" in -*|install|update) ;; *)',
     `  echo "$a" >> ${state}/installed`,
     `  [ "$a" = "libstd-rust-web-dev:arm64" ] && mkdir -p ${linked}/${TARGET_LIB}`,
@@ -170,8 +170,14 @@ test('Ubuntu-like without rustup downloads: a warning with the fix, never Debian
 
 test('everything already present: a quick no-op that installs nothing', () => {
   const run = runSetup({
-    os: 'debian', uid: 0, sudo: false, rustupDownloads: false, aptInstalled: APT_PACKAGES,
-    defaultHasTarget: true, toolsInstalled: true, nodeInstalled: true,
+    os: 'debian',
+    uid: 0,
+    sudo: false,
+    rustupDownloads: false,
+    aptInstalled: APT_PACKAGES,
+    defaultHasTarget: true,
+    toolsInstalled: true,
+    nodeInstalled: true,
   });
   expect(run.status).toBe(0);
   expect(installs(run.calls)).toEqual([]);
