@@ -22,7 +22,7 @@ import type { CliIo } from './cli';
 import { ensureInstalled, findPython, localHome, pipInstall } from './clients';
 import { sampleEvent } from './events';
 import { LocalLambda } from './host';
-import { billedDurationMs, costPerMillion, percentile } from './measure';
+import { billedDurationMs, costPerMillion, MEMORY_NOT_MEASURED, percentile } from './measure';
 import { LlrtFunction } from '../llrt';
 import { RustFunction } from '../rust';
 import { PythonBundling, WebAdapterFunction, WebAdapterLayer } from '../web-adapter';
@@ -483,7 +483,8 @@ class RowRun {
   private readonly tag: string;
   private readonly inits: number[] = [];
   private readonly coldDurations: number[] = [];
-  private maxMemoryMb = 0;
+  /** Undefined where memory cannot be measured (no /proc). */
+  private maxMemoryMb?: number;
 
   constructor(private readonly definition: RowDefinition, public readonly fn: AssemblyFunction, private readonly log: (line: string) => void) {
     this.tag = `[${definition.id}]`;
@@ -498,7 +499,7 @@ class RowRun {
       if (!outcome.result.ok) throw new Error(`the function failed: ${outcome.result.payload}`);
       this.inits.push(env.initDurationMs);
       this.coldDurations.push(outcome.result.durationMs);
-      this.maxMemoryMb = Math.max(this.maxMemoryMb, outcome.report.maxMemoryUsedMb);
+      this.maxMemoryMb = peak(this.maxMemoryMb, outcome.report.maxMemoryUsedMb);
     } finally {
       await env.stop();
     }
@@ -519,7 +520,7 @@ class RowRun {
         warm.push(outcome.result.durationMs);
         roundTrips.push(outcome.roundTripMs);
       }
-      this.maxMemoryMb = Math.max(this.maxMemoryMb, env.maxMemoryUsedMb());
+      this.maxMemoryMb = peak(this.maxMemoryMb, env.maxMemoryUsedMb());
     } finally {
       await env.stop();
     }
@@ -586,6 +587,11 @@ async function measureHostOverhead(fn: AssemblyFunction, count: number, log: (li
   }
 }
 
+/** The larger of two memory readings; undefined only when neither was measured. */
+function peak(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+}
+
 /** The goal lines, each computed from the measured figures. */
 export function goals(rows: BenchRow[], host: BenchResults['hostOverhead']): BenchResults['goals'] {
   const get = (id: string) => rows.find(r => r.id === id && r.init);
@@ -618,8 +624,11 @@ export function goals(rows: BenchRow[], host: BenchResults['hostOverhead']): Ben
   if (rust?.warm && host) {
     // The host's own share of a warm round trip, so a reader can tell the handler's cost from ours.
     const share = host.roundTripP50 / rust.warm.roundTripP50;
-    out.push({ goal: 'local host overhead below 1 ms p50 per invoke (no-op Rust handler)', met: host.roundTripP50 < 1,
-      detail: `round trip p50 ${host.roundTripP50} ms, p99 ${host.roundTripP99} ms (${(share * 100).toFixed(0)}% of Rust hello's warm round trip)` });
+    out.push({
+      goal: 'local host overhead below 1 ms p50 per invoke (no-op Rust handler)',
+      met: host.roundTripP50 < 1,
+      detail: `round trip p50 ${host.roundTripP50} ms, p99 ${host.roundTripP99} ms (${(share * 100).toFixed(0)}% of Rust hello's warm round trip)`,
+    });
   }
   return out;
 }
@@ -654,7 +663,7 @@ export function renderMarkdown(results: BenchResults): string {
       continue;
     }
     lines.push(`| ${r.label} | ${ms(r.init?.p50)} | ${ms(r.init?.p90)} | ${ms(r.init?.p99)} | ${ms(r.warm?.p50, 2)} | ${ms(r.warm?.p99, 2)} | ` +
-      `${r.maxMemoryMb} MB | ${r.packageBytes ? size(r.packageBytes.zip) : '–'} | ${r.costPerMillion?.cold.toFixed(2)} | ` +
+      `${r.maxMemoryMb === undefined ? MEMORY_NOT_MEASURED : `${r.maxMemoryMb} MB`} | ${r.packageBytes ? size(r.packageBytes.zip) : '–'} | ${r.costPerMillion?.cold.toFixed(2)} | ` +
       `${r.costPerMillion?.warm.toFixed(2)} | ${ref} |`);
   }
   lines.push('');

@@ -130,8 +130,8 @@ export class LocalEnvironment {
     return this.local.initDurationMs;
   }
 
-  /** Max Memory Used so far, in MB. */
-  public maxMemoryUsedMb(): number {
+  /** Max Memory Used so far, in MB; undefined where memory cannot be measured. */
+  public maxMemoryUsedMb(): number | undefined {
     return this.sampler.maxMb();
   }
 

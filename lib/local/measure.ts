@@ -76,6 +76,9 @@ export function processTree(roots: ReadonlyArray<number>): number[] {
  *   between samples; it can overstate a little when processes peaked at different moments).
  */
 export class MemorySampler {
+  /** Where `/proc` is looked for; tests point it at a missing folder to play a machine without it. */
+  public static procRoot: string | undefined;
+
   private timer?: NodeJS.Timeout;
   private peakTotalKb = 0;
   /** Last high-water mark seen per pid (kept after the process exits). */
@@ -123,10 +126,22 @@ export class MemorySampler {
     return Math.max(this.peakTotalKb, hwmSum);
   }
 
-  /** The peak so far in MB, rounded like Lambda's `Max Memory Used` (whole MB, 1 MB = 1,048,576 bytes). */
-  public maxMb(): number {
+  /**
+   * The peak so far in MB, rounded like Lambda's `Max Memory Used` (whole MB, 1 MB = 1,048,576 bytes); undefined
+   * where memory cannot be read (no Linux `/proc`, e.g. macOS or Windows), never a made-up 0.
+   */
+  public maxMb(): number | undefined {
+    if (!memoryMeasurable()) return undefined;
     return Math.ceil(this.maxKb() / 1024);
   }
+}
+
+/** The words a REPORT line and the benchmark use where memory cannot be measured. */
+export const MEMORY_NOT_MEASURED = 'not measured on this platform';
+
+/** True where process memory can be read (Linux `/proc`). */
+export function memoryMeasurable(): boolean {
+  return fs.existsSync(`${MemorySampler.procRoot ?? '/proc'}/self/status`);
 }
 
 /** What a Lambda `REPORT` line says about one invocation. */
@@ -135,7 +150,8 @@ export interface ReportFields {
   readonly durationMs: number;
   /** Configured memory. */
   readonly memorySizeMb: number;
-  readonly maxMemoryUsedMb: number;
+  /** Undefined where memory cannot be measured (the line then says so). */
+  readonly maxMemoryUsedMb?: number;
   /** Present only for the first invocation of an execution environment (a cold start). */
   readonly initDurationMs?: number;
 }
@@ -158,7 +174,7 @@ export function formatReport(fields: ReportFields): string {
     `Duration: ${fields.durationMs.toFixed(2)} ms`,
     `Billed Duration: ${billedDurationMs(fields.durationMs, fields.initDurationMs)} ms`,
     `Memory Size: ${fields.memorySizeMb} MB`,
-    `Max Memory Used: ${fields.maxMemoryUsedMb} MB`,
+    `Max Memory Used: ${fields.maxMemoryUsedMb === undefined ? MEMORY_NOT_MEASURED : `${fields.maxMemoryUsedMb} MB`}`,
   ];
   if (fields.initDurationMs !== undefined) parts.push(`Init Duration: ${fields.initDurationMs.toFixed(2)} ms`);
   return parts.join('\t');
@@ -176,7 +192,10 @@ export function parseReport(line: string): ReportFields & { billedDurationMs: nu
     durationMs: parseFloat(duration),
     billedDurationMs: parseFloat(get('Billed Duration') ?? '0'),
     memorySizeMb: parseFloat(get('Memory Size') ?? '0'),
-    maxMemoryUsedMb: parseFloat(get('Max Memory Used') ?? '0'),
+    maxMemoryUsedMb: (() => {
+      const value = parseFloat(get('Max Memory Used') ?? '');
+      return Number.isNaN(value) ? undefined : value;
+    })(),
     initDurationMs: init === undefined ? undefined : parseFloat(init),
   };
 }

@@ -1,4 +1,4 @@
-import { Aws, CfnMapping, Fn, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnMapping, Fn, Stack, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
@@ -80,6 +80,10 @@ export abstract class WebAdapterLayer {
    *
    * Needs Rust and cargo-lambda at synth, like `RustFunction`. One layer per stack and architecture, one build
    * per architecture and options, kept in a cache across synths.
+   *
+   * Version: by default 1.0.0-rc1 (`WebAdapterVersion.V1_0_0_RC1`), the newest release on crates.io, while
+   * `fromAwsPublished()` defaults to 1.1.0 (layer 30). 1.0.0-rc1 has no SnapStart hooks (synth refuses them with
+   * this layer) and does not read `AWS_LWA_POOL_IDLE_TIMEOUT_SECONDS`.
    */
   public static fromSource(props: WebAdapterSourceProps = {}): WebAdapterLayer {
     return new SourceLayer(props);
@@ -129,6 +133,7 @@ function publishedLayerArn(stack: Stack, arch: RustArchitecture, layerVersion: n
   const name = LAYER_NAMES[arch];
   const region = stack.region;
   if (!Token.isUnresolved(region)) {
+    checkRegion(stack, region);
     const partition = partitionOf(stack, region);
     return `arn:${partition}:lambda:${region}:${publisherAccount(partition, region, arch)}:layer:${name}:${layerVersion}`;
   }
@@ -139,6 +144,23 @@ function publishedLayerArn(stack: Stack, arch: RustArchitecture, layerVersion: n
     ? COMMERCIAL_ACCOUNT
     : webAdapterMapping(stack).findInMap(Aws.REGION, MAPPING_KEYS[arch]);
   return Fn.sub(`arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${Account}:layer:${name}:${layerVersion}`, { Account: account });
+}
+
+/**
+ * A region string the layer could be in. aws-cdk-lib's region facts decide: a known region passes (its partition
+ * is checked next), a string that is no region name is refused, and a well-formed region that this aws-cdk-lib
+ * does not know yet gets a warning (it may be newer than the library, or a typo).
+ */
+function checkRegion(stack: Stack, region: string): void {
+  if (RegionInfo.regions.some(info => info.name === region)) return;
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+    throw new Error(`stack ${stack.stackName} has region '${region}', which is not an AWS region name; expected one like ` +
+      '\'us-east-1\': fix the stack\'s env.region');
+  }
+  Annotations.of(stack).addWarningV2('rustacean-lambda:webAdapterUnknownRegion',
+    `region '${region}' is not known to this aws-cdk-lib: the Web Adapter layer ARN assumes AWS publishes the layer ` +
+    `there (account ${region.startsWith('cn-') ? 'of the China partition' : COMMERCIAL_ACCOUNT}); check the region name, ` +
+    'upgrade aws-cdk-lib, or build the adapter yourself with `layer: WebAdapterLayer.fromSource()`');
 }
 
 function partitionOf(stack: Stack, region: string): string {

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'child_process';
 import {
-  billedDurationMs, costPerMillion, formatReport, MemorySampler, parseReport, percentile, processTree, readProcessMemory,
+  billedDurationMs, costPerMillion, formatReport, MemorySampler, memoryMeasurable, parseReport, percentile, processTree, readProcessMemory,
 } from '../../lib/local/measure';
 
 const children: ChildProcess[] = [];
@@ -111,6 +111,23 @@ describe('memory of a process tree', () => {
     expect(mem!.hwmKb).toBeGreaterThanOrEqual(48 * 1024);
     const sampler = new MemorySampler(() => [child.pid as number]);
     expect(sampler.maxKb()).toBeGreaterThanOrEqual(mem!.hwmKb);
+  });
+
+  test('without /proc (macOS, Windows) Max Memory Used says it was not measured instead of 0', () => {
+    MemorySampler.procRoot = '/nonexistent-proc';
+    try {
+      expect(memoryMeasurable()).toBe(false);
+      const sampler = new MemorySampler(() => [process.pid]);
+      expect(sampler.maxMb()).toBeUndefined();
+      const line = formatReport({ requestId: 'r', durationMs: 1, memorySizeMb: 128, maxMemoryUsedMb: sampler.maxMb() });
+      expect(line).toContain('\tMax Memory Used: not measured on this platform');
+      expect(line).not.toMatch(/Max Memory Used: 0/);
+      expect(parseReport(line).maxMemoryUsedMb).toBeUndefined();
+    } finally {
+      MemorySampler.procRoot = undefined;
+    }
+    expect(memoryMeasurable()).toBe(true);
+    expect(new MemorySampler(() => [process.pid]).maxMb()).toBeGreaterThan(0);
   });
 
   test('reads nothing for a process that is gone', () => {

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Stack, StackProps } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { WebAdapterFunction, WebAdapterLayer, WebAdapterVersion } from '../../lib';
 import { OptimizationPreset } from '../../lib/rust/types';
@@ -48,6 +48,23 @@ describe('AWS-published layer ARNs', () => {
   test('the default is the pinned release 1.1.0 (layer 30)', () => {
     expect(layerOf(stackIn({ env: { region: 'us-west-2' } }), ARM))
       .toBe('arn:aws:lambda:us-west-2:753240598075:layer:LambdaAdapterLayerArm64:30');
+  });
+
+  test('regions: aws-cdk-lib\'s region facts decide; an unknown but well-formed region warns, a non-region is refused', () => {
+    const known = stackIn({ env: { region: 'eu-central-2' } });
+    layerOf(known, ARM);
+    expect(Annotations.fromStack(known).findWarning('*', Match.stringLikeRegexp('not known to this aws-cdk-lib'))).toEqual([]);
+
+    const future = stackIn({ env: { region: 'xx-future-1' } });
+    layerOf(future, ARM);
+    const warnings = Annotations.fromStack(future).findWarning('*', Match.stringLikeRegexp('not known to this aws-cdk-lib'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.stringify(warnings[0].entry.data)).toContain("region 'xx-future-1' is not known to this aws-cdk-lib: the Web Adapter " +
+      'layer ARN assumes AWS publishes the layer there (account 753240598075); check the region name, upgrade aws-cdk-lib, ' +
+      'or build the adapter yourself with `layer: WebAdapterLayer.fromSource()`');
+
+    expect(() => layerOf(stackIn({ env: { region: 'useast1' } }), X86))
+      .toThrow("has region 'useast1', which is not an AWS region name; expected one like 'us-east-1': fix the stack's env.region");
   });
 
   test('GovCloud fails at synth and points to fromSource()', () => {
