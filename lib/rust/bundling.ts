@@ -70,8 +70,16 @@ export function rustArchitecture(architecture: lambda.Architecture): RustArchite
     '(lambda.Architecture.ARM_64 or lambda.Architecture.X86_64)');
 }
 
-/** Turns props into a validated plan; throws at synth with a message naming the value and the fix. */
-export function planBuild(options: RustBuildOptions, architecture: RustArchitecture, extension: boolean, glibc?: string): RustBuildPlan {
+/**
+ * Turns props into a validated plan; throws at synth with a message naming the value and the fix.
+ *
+ * With `bundling` false (a stack excluded from bundling, as in `cdk deploy OtherStack`), the props are checked but
+ * nothing is run: no `cargo metadata`, no source fingerprint, no `rustc -V`. The plan then knows the binary only by
+ * the given `binaryName` ('' when none was given) and its asset hash stands for the props alone.
+ */
+export function planBuild(
+  options: RustBuildOptions, architecture: RustArchitecture, extension: boolean, glibc?: string, bundling = true,
+): RustBuildPlan {
   const manifest = resolveManifest(options.manifestPath);
   const extraFlags = options.cargoLambdaFlags ?? [];
   for (const flag of extraFlags) {
@@ -93,9 +101,10 @@ export function planBuild(options: RustBuildOptions, architecture: RustArchitect
   if (!Object.values(OptimizationPreset).includes(optimization)) {
     throw new Error(`optimization '${optimization}' is unknown; expected one of ${Object.values(OptimizationPreset).join(', ')}`);
   }
+  const features = [...(options.features ?? [])].sort();
+  if (!bundling) return unbundledPlan(options, manifest, architecture, profile, optimization, features, extension, extraFlags, glibc);
   const workspace = readWorkspace(manifest);
   const binary = resolveBinary(workspace, options.binaryName);
-  const features = [...(options.features ?? [])].sort();
   const request: CargoBuildRequest = {
     workspace,
     architecture,
@@ -114,6 +123,31 @@ export function planBuild(options: RustBuildOptions, architecture: RustArchitect
   // The key covers sources, options and the compiler that will build them, so the asset hash changes exactly when
   // the bootstrap would.
   return { request, binary, assetHash: sha256(key, binary.name) };
+}
+
+/** The plan of a function whose stack is not bundled: the checked props, and nothing read from the workspace. */
+function unbundledPlan(
+  options: RustBuildOptions, manifest: string, architecture: RustArchitecture, profile: string,
+  optimization: OptimizationPreset, features: string[], extension: boolean, extraFlags: string[], glibc: string | undefined,
+): RustBuildPlan {
+  const root = path.dirname(manifest);
+  const binary = { name: options.binaryName ?? '', packageName: '' };
+  const request: CargoBuildRequest = {
+    workspace: { root, manifest, targetDirectory: path.join(root, 'target'), binaries: [] },
+    architecture,
+    profile,
+    optimization,
+    features,
+    noDefaultFeatures: options.noDefaultFeatures ?? false,
+    packageName: undefined,
+    extension,
+    extraFlags,
+    environment: { ...(options.buildEnvironment ?? {}) },
+    toolchain: options.toolchain,
+    glibc,
+  };
+  const props = JSON.stringify({ ...request, workspace: manifest });
+  return { request, binary, assetHash: sha256('not bundled', props, binary.name) };
 }
 
 /** The CPU cargo-lambda tunes release builds for; we keep its choice when a preset replaces its defaults. */

@@ -1,3 +1,4 @@
+import { Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { CargoLambdaBuild, planBuild, rustArchitecture } from './bundling';
@@ -39,7 +40,8 @@ export class RustExtension extends lambda.LayerVersion {
 
   constructor(scope: Construct, id: string, props: RustExtensionProps = {}) {
     const architecture = props.architecture ?? lambda.Architecture.ARM_64;
-    const plan = planBuild(props, rustArchitecture(architecture), true);
+    // A stack that is not bundled (`cdk deploy OtherStack`) reads and runs nothing: no cargo metadata, no rustc.
+    const plan = planBuild(props, rustArchitecture(architecture), true, undefined, Stack.of(scope).bundlingRequired);
     super(scope, id, {
       ...props,
       compatibleArchitectures: [architecture],

@@ -1,3 +1,4 @@
+import { Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { CargoLambdaBuild, planBuild, rustArchitecture } from './bundling';
@@ -29,15 +30,19 @@ export interface RustFunctionProps extends lambda.FunctionOptions, RustBuildOpti
  * });
  */
 export class RustFunction extends lambda.Function {
-  /** The Cargo binary target deployed as this function's `bootstrap`. */
+  /**
+   * The Cargo binary target deployed as this function's `bootstrap`. In a stack excluded from bundling, where the
+   * workspace is not read, the `binaryName` prop as given ('' when it was left out).
+   */
   public readonly binaryName: string;
 
-  /** The Cargo package that owns the binary. */
+  /** The Cargo package that owns the binary ('' in a stack excluded from bundling). */
   public readonly packageName: string;
 
   constructor(scope: Construct, id: string, props: RustFunctionProps = {}) {
     const architecture = props.architecture ?? lambda.Architecture.ARM_64;
-    const plan = planBuild(props, rustArchitecture(architecture), false);
+    // A stack that is not bundled (`cdk deploy OtherStack`) reads and runs nothing: no cargo metadata, no rustc.
+    const plan = planBuild(props, rustArchitecture(architecture), false, undefined, Stack.of(scope).bundlingRequired);
     super(scope, id, {
       ...props,
       architecture,

@@ -177,6 +177,27 @@ describe('RustFunction template', () => {
     Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 1);
     expect(calls).toHaveLength(0);
   });
+
+  test('a stack excluded from bundling runs no cargo or rustc at all, but still checks the props', () => {
+    const savedPath = process.env.PATH;
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-no-tools-'));
+    try {
+      process.env.PATH = empty; // cargo metadata, rustc -V or cargo-lambda would fail to start
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const stack = new Stack(app, 'Other');
+      const fn = new RustFunction(stack, 'Fn', { manifestPath: workspace, binaryName: 'alpha' });
+      const ext = new RustExtension(stack, 'Ext', { manifestPath: workspace, binaryName: 'beta' });
+      Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 1);
+      expect(fn.binaryName).toBe('alpha');
+      expect(ext.binaryName).toBe('beta');
+      expect(() => new RustFunction(stack, 'Missing', { manifestPath: path.join(workspace, 'nope') })).toThrow(/Cargo\.toml/);
+      expect(() => new RustFunction(stack, 'BadProfile', { manifestPath: workspace, profile: 'no good' }))
+        .toThrow("profile 'no good' is not a valid Cargo profile name");
+    } finally {
+      process.env.PATH = savedPath;
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('cargo lambda build command', () => {
