@@ -18,8 +18,8 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { App, AssetStaging, Stack } from 'aws-cdk-lib';
-import { LlrtBinaryType, LlrtFunction } from '../lib';
-import { LlrtBinary } from '../lib/llrt/binary';
+import { LlrtBinary, LlrtBinaryType, LlrtFunction } from '../lib';
+import { BinaryStore } from '../lib/llrt/store';
 import { bundle, Esbuild } from '../lib/llrt/bundling';
 import { startReleaseServer, writeReleases } from '../test/support/llrt';
 
@@ -71,7 +71,7 @@ async function main() {
     let outCounter = 0;
     const synth = (cacheDir: string, lockFile: string, useLayer: boolean) => {
       process.env.RUSTACEAN_LAMBDA_CACHE = cacheDir;
-      LlrtBinary.reset();
+      BinaryStore.reset();
       Esbuild.reset();
       AssetStaging.clearAssetHashCache();
       const started = process.hrtime.bigint();
@@ -80,14 +80,13 @@ async function main() {
       for (const sample of SAMPLES) {
         new LlrtFunction(stack, sample, {
           entry: path.join(HANDLERS, `${sample}.ts`),
-          llrtBaseUrl: server.baseUrl,
-          llrtLockFile: lockFile,
+          llrtBinary: LlrtBinary.fromRelease({ baseUrl: server.baseUrl, lockFile }),
           useLlrtLayer: useLayer,
         });
       }
       app.synth();
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      return { ms, fetches: LlrtBinary.fetches };
+      return { ms, fetches: BinaryStore.fetches };
     };
     const times: Record<string, number[]> = { cold: [], warm: [], warmLayer: [] };
     try {

@@ -3,7 +3,7 @@ import { builtinModules } from 'module';
 import * as path from 'path';
 import { AssetHashType, DockerImage, ILocalBundling } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { BinarySpec, LlrtBinary } from './binary';
+import { BinarySpec, BinaryStore } from './store';
 import { LlrtBinaryType, LlrtBundlingOptions, LlrtVersion } from './types';
 import { sha256Hex } from './util';
 
@@ -211,9 +211,9 @@ export function functionCode(request: BundleRequest, binary: BinarySpec, include
       local: new LocalBundler(key, (outputDir) => {
         let tag = binary.version.isLatest ? undefined : binary.version.version;
         if (includeBootstrap) {
-          tag = LlrtBinary.stage(binary, outputDir, warnings).version ?? tag;
+          tag = BinaryStore.stage(binary, outputDir, warnings).version ?? tag;
         } else if (binary.version.isLatest && !binary.binaryPath) {
-          tag = LlrtBinary.obtain(binary, warnings).version; // the layer needs it anyway
+          tag = BinaryStore.obtain(binary, warnings).version; // the layer needs it anyway
         }
         bundle(request, outputDir, tag, warnings);
       }),
@@ -229,7 +229,7 @@ export function layerCode(binary: BinarySpec, warnings: string[]): lambda.AssetC
     bundling: {
       image: NO_DOCKER,
       local: new LocalBundler(key, (outputDir) => {
-        LlrtBinary.stage(binary, outputDir, warnings);
+        BinaryStore.stage(binary, outputDir, warnings);
       }),
     },
   });

@@ -6,8 +6,10 @@
  * package size and the estimated bill per million invocations; lambda-perf's published
  * figures beside ours. Writes Markdown, JSON and an SVG chart.
  *
- * Rows that cannot be built here are reported as skipped with the reason (no LLRT binary
- * without LLRT_BINARY_PATH; the Web Adapter row when its layer cannot be built).
+ * Rows that cannot be built here are reported as skipped with the reason (the Web Adapter row
+ * when its layer cannot be built). LLRT runs on LLRT_BINARY_PATH when it names a release binary,
+ * else on LLRT built from crates.io with the default preset (cached in .rustacean-lambda/cache);
+ * when that build fails, the row fails.
  *
  * Runs from a clone of the repository (it needs rust-handlers/ and samples/).
  */
@@ -23,8 +25,11 @@ import { ensureInstalled, findPython, localHome, pipInstall } from './clients';
 import { sampleEvent } from './events';
 import { LocalLambda } from './host';
 import { billedDurationMs, costPerMillion, percentile } from './measure';
-import { LlrtFunction } from '../llrt';
+import { LlrtBinary, LlrtFunction } from '../llrt';
+import { buildLlrt } from '../llrt/source';
+import { LlrtVersion } from '../llrt/types';
 import { RustFunction } from '../rust';
+import { OptimizationPreset } from '../rust/types';
 import { PythonBundling, WebAdapterFunction, WebAdapterLayer } from '../web-adapter';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -33,6 +38,8 @@ const COLDSTART_SAMPLES = path.join(REPO, 'samples', 'coldstart');
 const FLASK_APP = path.join(REPO, 'samples', 'web-adapter', 'flask');
 const WSGI_ADAPTER = path.join(REPO, 'bench', 'coldstart', 'flask-wsgi');
 const LLRT_HELLO = path.join(REPO, 'llrt-handlers', 'hello.ts');
+/** Where LLRT's source and builds are kept (shared with the tests and `npm run bench:llrt`). */
+export const LLRT_CACHE = path.join(REPO, '.rustacean-lambda', 'cache');
 const STACK = 'ColdStartLocal';
 
 /** lambda-perf, 7-day means, Aug 2026, zip, 128 MB, x86_64 (from the product brief). */
@@ -53,6 +60,8 @@ interface RowDefinition {
   readonly event: unknown;
   /** Adds the function to the stack; returns a reason instead when it cannot be built here. */
   readonly add: (stack: Stack, id: string) => lambda.Function | string;
+  /** A row that must run: when `add` throws, the row fails (and the benchmark exits non-zero) instead of being skipped. */
+  readonly required?: boolean;
 }
 
 /** Measured figures of one row (times in ms, memory in MB, sizes in bytes, cost in USD). */
@@ -143,10 +152,15 @@ function rowDefinitions(): RowDefinition[] {
       label: 'LLRT hello',
       reference: 'llrt',
       event: HELLO_EVENT,
+      required: true,
       add: (stack, id) => {
-        const binary = process.env.LLRT_BINARY_PATH;
-        if (!binary) return 'no LLRT binary: set LLRT_BINARY_PATH to llrt-lambda-x64.zip or its bootstrap';
-        return new LlrtFunction(stack, id, { entry: LLRT_HELLO, architecture: x86, memorySize: 128, llrtBinaryPath: binary });
+        const file = process.env.LLRT_BINARY_PATH;
+        if (!file) {
+          // Built here, before the synth, so a failed build fails this row alone.
+          buildLlrt({ crateVersion: LlrtVersion.DEFAULT.version.replace(/^v/, ''), optimization: OptimizationPreset.BALANCED, cacheRoot: LLRT_CACHE }, 'x64');
+        }
+        const llrtBinary = file ? LlrtBinary.fromFile(file) : LlrtBinary.fromSource({ cacheDirectory: LLRT_CACHE });
+        return new LlrtFunction(stack, id, { entry: LLRT_HELLO, architecture: x86, memorySize: 128, llrtBinary });
       },
     },
     {
@@ -313,6 +327,7 @@ export async function benchmark(options: BenchOptions, log: (line: string) => vo
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'rustacean-lambda-bench-'));
   const definitions = rowDefinitions().filter(d => !options.only || options.only.includes(d.id));
   const skipped = new Map<string, string>();
+  const failed = new Map<string, string>();
   try {
     log(`synthesizing the benchmark app (${definitions.map(d => d.id).join(', ')}); first builds can take minutes`);
     const app = new App({ outdir });
@@ -322,6 +337,11 @@ export async function benchmark(options: BenchOptions, log: (line: string) => vo
       try {
         added = definition.add(stack, definition.id);
       } catch (err) {
+        if (definition.required) {
+          failed.set(definition.id, (err as Error).message.split('\n')[0]);
+          log(`[${definition.id}] failed: ${(err as Error).message}`);
+          continue;
+        }
         added = `cannot be built here: ${(err as Error).message.split('\n')[0]}`;
       }
       if (typeof added === 'string') {
@@ -336,6 +356,11 @@ export async function benchmark(options: BenchOptions, log: (line: string) => vo
     let hostOverhead: BenchResults['hostOverhead'];
     for (const definition of definitions) {
       const reference = definition.reference ? LAMBDA_PERF_X86_64[definition.reference] : undefined;
+      const failure = failed.get(definition.id);
+      if (failure) {
+        rows.push({ id: definition.id, label: definition.label, error: failure, reference });
+        continue;
+      }
       const reason = skipped.get(definition.id);
       if (reason) {
         rows.push({ id: definition.id, label: definition.label, skipped: reason, reference });
