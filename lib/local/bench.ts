@@ -245,7 +245,7 @@ export function packageSize(paths: string[]): { zip: number; unzipped: number } 
   return { zip, unzipped };
 }
 
-interface BenchOptions {
+export interface BenchOptions {
   readonly cold: number;
   readonly warm: number;
   readonly out: string;
@@ -522,6 +522,11 @@ function goals(rows: BenchRow[], host: BenchResults['hostOverhead']): BenchResul
   }
   if (rust?.init && python?.init) {
     out.push({ goal: 'Rust hello Init p50 lower than Python hello', met: rust.init.p50 < python.init.p50, detail: `${rust.init.p50} ms vs ${python.init.p50} ms` });
+  }
+  const llrt = get('llrt-hello');
+  if (llrt?.init && node?.init) {
+    const ratio = node.init.p50 / llrt.init.p50;
+    out.push({ goal: 'LLRT hello Init p50 at least 10x lower than Node.js hello (LLRT: "up to 10x faster start")', met: ratio >= 10, detail: `${ratio.toFixed(1)}x (${llrt.init.p50} ms vs ${node.init.p50} ms)` });
   }
   if (rust?.warm) {
     out.push({ goal: 'Rust warm p50 under 1 ms (host overhead included)', met: rust.warm.p50 < 1, detail: `Duration p50 ${rust.warm.p50} ms, round trip p50 ${rust.warm.roundTripP50} ms` });

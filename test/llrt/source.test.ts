@@ -114,7 +114,7 @@ describe('LlrtFunction with LlrtBinary.fromSource()', () => {
 
   test('LATEST cannot be built', () => {
     expect(() => LlrtBinary.fromSource({ version: LlrtVersion.LATEST })).toThrow(
-      "LlrtBinary.fromSource() needs a pinned version, not LlrtVersion.LATEST (the latest release is looked up on GitHub, " +
+      'LlrtBinary.fromSource() needs a pinned version, not LlrtVersion.LATEST (the latest release is looked up on GitHub, ' +
       "which a source build does not use); pin one, e.g. LlrtVersion.of('v0.8.1-beta')");
   });
 
