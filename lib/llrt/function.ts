@@ -53,9 +53,10 @@ export interface LlrtFunctionProps extends lambda.FunctionOptions {
   readonly llrtBinaryType?: LlrtBinaryType;
 
   /**
-   * Deploy LLRT as a layer shared by every `LlrtFunction` of the stack with the same version, architecture and
-   * binary type, instead of inside each function's package. The layer is built locally, without Docker. Deploys
-   * upload the runtime once; cold starts are about the same.
+   * Deploy LLRT as a layer shared by every `LlrtFunction` of the stack with the same version, architecture, binary
+   * type and binary source, instead of inside each function's package. The layer is built locally, without Docker,
+   * from any source (release, file or a build from crates.io). Deploys upload the runtime once; cold starts are
+   * about the same.
    *
    * @default false
    */

@@ -169,7 +169,7 @@ export class BinaryStore {
     const dir = BinaryStore.cacheDir(tag, spec.arch, spec.type);
     const url = `${BinaryStore.baseUrl(spec)}/${tag}/${asset}`;
 
-    // 1. The cache, when its entry is intact and matches what the lock (or llrtSha256) expects.
+    // 1. The cache, when its entry is intact and matches what the lock (or sha256) expects.
     const cached = readCacheEntry(dir);
     if (cached) {
       const intact = sha256File(path.join(dir, 'bootstrap')) === cached.bootstrapSha256;
