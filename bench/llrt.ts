@@ -206,7 +206,7 @@ async function fromSourceSection(scratch: string): Promise<{ results: Record<str
   }
   const rows = [
     { name: 'default preset (BALANCED: opt-level s, fat LTO, 1 codegen unit, panic abort, stripped)', file: preset.value, seconds: recordedBuildSeconds(preset.value) },
-    { name: 'cargo\'s release profile (OptimizationPreset.NONE: opt-level 3, no LTO, 16 codegen units, symbols kept)', file: plain.value, seconds: recordedBuildSeconds(plain.value) },
+    { name: 'cargo\'s release profile (OptimizationPreset.NONE: opt-level 3, no LTO, 16 codegen units, unwinding)', file: plain.value, seconds: recordedBuildSeconds(plain.value) },
   ].map(r => ({ ...r, bytes: fs.statSync(r.file).size, zip: zipped(r.file) }));
   const ratio = rows[0].zip / rows[1].zip;
 

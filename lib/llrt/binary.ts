@@ -78,8 +78,8 @@ export interface LlrtSourceOptions {
 
   /**
    * Optimisation preset of the build (see `RustFunction`). `NONE` is the crate's release profile as cargo defines
-   * it (LLRT's crate sets none: `opt-level = 3`, no LTO, 16 codegen units, unwinding, symbols kept): quicker to
-   * build, about twice as large.
+   * it (LLRT's crate sets none: `opt-level = 3`, no LTO, 16 codegen units, unwinding):
+   * about twice as large (x86_64, v0.8.1-beta: 17.6 MiB against 9.3 MiB; zipped 7.3 MiB against 4.3 MiB).
    *
    * @default OptimizationPreset.BALANCED (fat LTO, one codegen unit, `panic = "abort"`, stripped)
    */
