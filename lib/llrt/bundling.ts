@@ -9,6 +9,7 @@ import { llrtSource } from './source';
 import { BinarySpec, BinaryStore } from './store';
 import { LlrtBinaryType, LlrtBundlingOptions, LlrtVersion } from './types';
 import { sha256Hex } from './util';
+import { run as runCommand } from '../rust/util';
 
 /** The part of esbuild's JavaScript API used here (declared locally: esbuild is the user's dependency, not ours). */
 interface EsbuildMessage {
@@ -333,7 +334,15 @@ export function runtimeImports(binary: BinarySpec, tag: string | undefined, warn
     const crateDir = llrtSource(binary.source.crateVersion, binary.source.cacheRoot);
     let modules = sourceModules.get(crateDir);
     if (!modules) {
-      modules = Object.keys(modulesFromSources(crateDir, binary.source.crateVersion).modules);
+      let read: ReturnType<typeof modulesFromSources>;
+      try {
+        read = modulesFromSources(crateDir, binary.source.crateVersion);
+      } catch {
+        // A build found in a copied cache, with cargo's registry cleaned since: unpack the sources again.
+        runCommand('cargo', ['fetch', '--locked', '--manifest-path', path.join(crateDir, 'Cargo.toml')]);
+        read = modulesFromSources(crateDir, binary.source.crateVersion);
+      }
+      modules = Object.keys(read.modules);
       sourceModules.set(crateDir, modules);
     }
     return { release: binary.version.version, modules };

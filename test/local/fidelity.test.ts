@@ -23,7 +23,7 @@ import { AssemblyFunction, readAssembly } from '../../lib/local/assembly';
 import { sampleEvent } from '../../lib/local/events';
 import { LocalLambda } from '../../lib/local/host';
 import { RieFunction, startRie } from '../../lib/local/rie';
-import { ensureLlrt, synthLlrtFunction } from '../support/llrt-source';
+import { ensureLlrt, FIRST_BUILD_TIMEOUT_MS, synthLlrtFunction } from '../support/llrt-source';
 
 // First run: cargo-lambda build, pip install awslambdaric, npm install aws-lambda-ric (native addon), go install RIE.
 jest.setTimeout(20 * 60_000);
@@ -161,5 +161,5 @@ describe('LLRT (built from crates.io)', () => {
     const rie = await startRie(local.plan, { handler: fn.handler });
     emulators.push(rie);
     expect(withoutRequestId((await rie.invoke({ name: 'Ferris' })).body)).toEqual(withoutRequestId(ours.result.payload));
-  });
+  }, FIRST_BUILD_TIMEOUT_MS); // the first run builds LLRT
 });
