@@ -1,6 +1,12 @@
 /**
- * Benchmark: LlrtFunction, in one run on one machine, with no network beyond 127.0.0.1.
+ * Benchmark: LlrtFunction, in one run on one machine.
  *
+ * 0. LLRT built from crates.io (LlrtBinary.fromSource, x86_64): the bootstrap's size with the default preset
+ *    against cargo's own release profile (OptimizationPreset.NONE), both zipped; the time of the build that filled
+ *    the cache (recorded by the build; `--rebuild` builds the default preset again in a scratch cache and times it);
+ *    the synth time of a stack of the three samples with a warm cache; and the local Init p50, Max Memory Used and
+ *    cost per million cold starts of LLRT hello against Node.js hello, measured in this run through the local host.
+ *    Needs Rust, cargo-lambda and zig (npm run setup); the builds are kept in .rustacean-lambda/cache.
  * 1. Bundle size of each sample handler in llrt-handlers/ per LLRT binary type (index.mjs, and gzip -9 as an
  *    estimate of its share of the deployment zip). The AWS SDK packages a binary contains stay out of the bundle.
  * 2. Synth time of a stack with the three samples (arm64, standard binary): cold cache (empty cache folder, no lock
@@ -12,15 +18,20 @@
  * header and --bootstrap-mb megabytes of content that compresses about 2:1, like an executable.
  *
  * Usage: npx ts-node --project test/tsconfig.json bench/llrt.ts [--runs 5 --cold-runs 3 --bootstrap-mb 8 --json out.json]
+ *        [--cold-starts 10] [--rebuild] [--skip-source]
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { App, AssetStaging, Stack } from 'aws-cdk-lib';
-import { LlrtBinaryType, LlrtFunction } from '../lib';
-import { LlrtBinary } from '../lib/llrt/binary';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LlrtBinary, LlrtBinaryType, LlrtFunction, LlrtVersion, OptimizationPreset } from '../lib';
 import { bundle, Esbuild } from '../lib/llrt/bundling';
+import { buildLlrt, LlrtSourceBuild } from '../lib/llrt/source';
+import { BinaryStore } from '../lib/llrt/store';
+import { benchmark, LLRT_CACHE } from '../lib/local/bench';
+import { CargoLambdaBuild, COMPLETE_MARKER } from '../lib/rust/bundling';
 import { startReleaseServer, writeReleases } from '../test/support/llrt';
 
 const HANDLERS = path.join(__dirname, '..', 'llrt-handlers');
@@ -37,6 +48,10 @@ const RUNS = Number(arg('runs', '5'));
 const COLD_RUNS = Number(arg('cold-runs', '3'));
 const BOOTSTRAP_MB = Number(arg('bootstrap-mb', '8'));
 const JSON_OUT = arg('json', '');
+const COLD_STARTS = Number(arg('cold-starts', '10'));
+const REBUILD = argv.includes('--rebuild');
+const SKIP_SOURCE = argv.includes('--skip-source');
+const CRATE_VERSION = LlrtVersion.DEFAULT.version.replace(/^v/, '');
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -50,6 +65,13 @@ async function main() {
   delete process.env.RUSTACEAN_LAMBDA_LLRT_BASE_URL;
   const results: Record<string, unknown> = { machine: `${os.cpus().length} cores, ${os.arch()}`, runs: RUNS, coldRuns: COLD_RUNS };
   try {
+    if (!SKIP_SOURCE) {
+      const source = await fromSourceSection(scratch);
+      results.fromSource = source.results;
+      console.log(source.markdown);
+      console.log('');
+    }
+
     // 1. Bundle sizes
     log('== bundling the samples for each binary type ==');
     const sizes: Array<{ sample: string; type: string; bytes: number; gzip: number; external: string[] }> = [];
@@ -71,7 +93,7 @@ async function main() {
     let outCounter = 0;
     const synth = (cacheDir: string, lockFile: string, useLayer: boolean) => {
       process.env.RUSTACEAN_LAMBDA_CACHE = cacheDir;
-      LlrtBinary.reset();
+      BinaryStore.reset();
       Esbuild.reset();
       AssetStaging.clearAssetHashCache();
       const started = process.hrtime.bigint();
@@ -80,14 +102,13 @@ async function main() {
       for (const sample of SAMPLES) {
         new LlrtFunction(stack, sample, {
           entry: path.join(HANDLERS, `${sample}.ts`),
-          llrtBaseUrl: server.baseUrl,
-          llrtLockFile: lockFile,
+          llrtBinary: LlrtBinary.fromRelease({ baseUrl: server.baseUrl, lockFile }),
           useLlrtLayer: useLayer,
         });
       }
       app.synth();
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      return { ms, fetches: LlrtBinary.fetches };
+      return { ms, fetches: BinaryStore.fetches };
     };
     const times: Record<string, number[]> = { cold: [], warm: [], warmLayer: [] };
     try {
@@ -152,6 +173,112 @@ async function main() {
     if (savedBase !== undefined) process.env.RUSTACEAN_LAMBDA_LLRT_BASE_URL = savedBase;
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** The build's own record of how long it took (written by CargoLambdaBuild into its completion marker). */
+function recordedBuildSeconds(bootstrap: string): number | undefined {
+  const marker = path.join(path.dirname(path.dirname(bootstrap)), COMPLETE_MARKER);
+  const match = /build seconds: ([\d.]+)/.exec(fs.existsSync(marker) ? fs.readFileSync(marker, 'utf-8') : '');
+  return match ? Number(match[1]) : undefined;
+}
+
+function timed<T>(f: () => T): { value: T; seconds: number } {
+  const started = process.hrtime.bigint();
+  const value = f();
+  return { value, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+const zipped = (file: string) => zlib.deflateRawSync(fs.readFileSync(file), { level: 9 }).length;
+const minutes = (seconds: number | undefined) => seconds === undefined ? 'not recorded' : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+
+async function fromSourceSection(scratch: string): Promise<{ results: Record<string, unknown>; markdown: string }> {
+  const build = (optimization: OptimizationPreset, cacheRoot = LLRT_CACHE): LlrtSourceBuild =>
+    ({ crateVersion: CRATE_VERSION, optimization, cacheRoot });
+  log('== LLRT from crates.io: default preset and cargo\'s release profile, x86_64 (first builds take minutes) ==');
+  const preset = timed(() => buildLlrt(build(OptimizationPreset.BALANCED), 'x64'));
+  const plain = timed(() => buildLlrt(build(OptimizationPreset.NONE), 'x64'));
+  let rebuildSeconds: number | undefined;
+  if (REBUILD) {
+    // A fresh cache: the crate is downloaded again and every dependency compiled, as on a clean machine.
+    const fresh = path.join(scratch, 'fresh-cache');
+    CargoLambdaBuild.reset();
+    rebuildSeconds = timed(() => buildLlrt(build(OptimizationPreset.BALANCED, fresh), 'x64')).seconds;
+  }
+  const rows = [
+    { name: 'default preset (BALANCED: opt-level s, fat LTO, 1 codegen unit, panic abort, stripped)', file: preset.value, seconds: recordedBuildSeconds(preset.value) },
+    { name: 'cargo\'s release profile (OptimizationPreset.NONE: opt-level 3, no LTO, 16 codegen units, unwinding)', file: plain.value, seconds: recordedBuildSeconds(plain.value) },
+  ].map(r => ({ ...r, bytes: fs.statSync(r.file).size, zip: zipped(r.file) }));
+  const ratio = rows[0].zip / rows[1].zip;
+
+  // Warm synth: a stack of the three samples on the default-preset build, every in-process memo cleared.
+  const synthMs: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    CargoLambdaBuild.reset();
+    BinaryStore.reset();
+    Esbuild.reset();
+    AssetStaging.clearAssetHashCache();
+    const started = process.hrtime.bigint();
+    const app = new App({ outdir: path.join(scratch, `source-out${r}`) });
+    const stack = new Stack(app, 'BenchLlrtSource');
+    for (const sample of SAMPLES) {
+      new LlrtFunction(stack, sample, {
+        entry: path.join(HANDLERS, `${sample}.ts`),
+        architecture: lambda.Architecture.X86_64,
+        llrtBinary: LlrtBinary.fromSource({ cacheDirectory: LLRT_CACHE }),
+      });
+    }
+    app.synth();
+    synthMs.push(Number(process.hrtime.bigint() - started) / 1e6);
+    if (CargoLambdaBuild.invocations !== 0) throw new Error(`warm synth ran cargo-lambda ${CargoLambdaBuild.invocations} times, expected 0`);
+  }
+
+  // Local Init: LLRT hello (default preset, the bench's llrt-hello row) and Node.js hello in the same run.
+  log(`== local cold starts: LLRT hello vs Node.js hello, ${COLD_STARTS} each ==`);
+  const local = await benchmark({ cold: COLD_STARTS, warm: 20, out: path.join(scratch, 'coldstart'), only: ['llrt-hello', 'nodejs-hello'], docs: false }, log);
+  const llrt = local.rows.find(r => r.id === 'llrt-hello');
+  const node = local.rows.find(r => r.id === 'nodejs-hello');
+  for (const row of [llrt, node]) {
+    if (!row?.init) throw new Error(`the ${row?.label ?? 'missing'} row did not run: ${row?.error ?? row?.skipped ?? 'no figures'}`);
+  }
+  const initRatio = node!.init!.p50 / llrt!.init!.p50;
+  const costRatio = node!.costPerMillion!.cold / llrt!.costPerMillion!.cold;
+
+  const mib1 = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
+  const lines: string[] = [];
+  lines.push(`### LLRT ${CRATE_VERSION} built from crates.io (x86_64, glibc 2.34, no-sdk)`);
+  lines.push('');
+  lines.push('| build | bootstrap | zipped (deflate -9) | zipped vs cargo\'s release | build time (filled the cache) |');
+  lines.push('|---|---|---|---|---|');
+  for (const r of rows) {
+    lines.push(`| ${r.name} | ${mib1(r.bytes)} | ${mib1(r.zip)} | ${(r.zip / rows[1].zip).toFixed(2)}x | ${minutes(r.seconds)} |`);
+  }
+  lines.push('');
+  lines.push(`Goal, zipped default preset at most half of cargo's release profile: ${ratio <= 0.5 ? 'met' : 'NOT met'} (${ratio.toFixed(2)}x).`);
+  if (rebuildSeconds !== undefined) lines.push(`Clean rebuild of the default preset (--rebuild, fresh cache, this run): ${minutes(rebuildSeconds)}.`);
+  lines.push(`In this run: finding both builds in the cache took ${(preset.seconds + plain.seconds).toFixed(2)} s; synth of a stack of the ` +
+    `3 samples with the warm cache: median ${median(synthMs).toFixed(0)} ms over ${synthMs.length} runs (cargo-lambda not run).`);
+  lines.push('');
+  lines.push(`### Local cold starts, same run (${COLD_STARTS} each, x86_64, 128 MB, through the local host)`);
+  lines.push('');
+  lines.push('| function | Init p50 | Init p90 | Max Memory Used | package (zip) | cost per 1M cold starts | lambda-perf Init (x86_64) |');
+  lines.push('|---|---|---|---|---|---|---|');
+  for (const r of [llrt!, node!]) {
+    lines.push(`| ${r.label} | ${r.init!.p50.toFixed(1)} ms | ${r.init!.p90.toFixed(1)} ms | ${r.maxMemoryMb} MB | ${mib1(r.packageBytes!.zip)} | ` +
+      `${r.costPerMillion!.cold.toFixed(3)} USD | ${r.reference ? `${r.reference.initMs} ms` : '-'} |`);
+  }
+  lines.push('');
+  lines.push(`Node.js / LLRT Init p50: ${initRatio.toFixed(1)}x (goal: at least 10x, LLRT's claim "up to 10x faster start": ` +
+    `${initRatio >= 10 ? 'met' : 'NOT met'}); cost per cold start: ${costRatio.toFixed(2)}x (LLRT's claim "up to 2x cheaper").`);
+  return {
+    results: {
+      builds: rows.map(r => ({ name: r.name, bytes: r.bytes, zipBytes: r.zip, buildSeconds: r.seconds })),
+      zipRatio: ratio,
+      rebuildSeconds,
+      warmSynthMs: synthMs,
+      local: { llrt, node, initRatio, costRatio, machine: local.machine },
+    },
+    markdown: lines.join('\n'),
+  };
 }
 
 main().catch(e => {

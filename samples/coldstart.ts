@@ -5,9 +5,9 @@ import { CfnOutput, DockerImage, Stack, StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { LLRT_HANDLERS, PLACEHOLDER_BOOTSTRAP, SAMPLE_ENV } from './llrt';
+import { LLRT_HANDLERS, sampleLlrtBinary } from './llrt';
 import { RUST_HANDLERS } from './stack';
-import { ColdStartBenchmark, LlrtFunction, RustFunction } from '../lib';
+import { ColdStartBenchmark, LlrtBinary, LlrtFunction, RustFunction } from '../lib';
 
 /** The hello handlers of the other runtimes. */
 export const COLDSTART_HANDLERS = path.join(__dirname, 'coldstart');
@@ -21,12 +21,11 @@ export interface ColdStartSampleStackProps extends StackProps {
   readonly java?: boolean;
 
   /**
-   * The LLRT binary (arm64, standard SDK) of the LLRT hello function: `llrt-lambda-arm64.zip` or its `bootstrap`.
+   * The LLRT binary (arm64) of the LLRT hello function.
    *
-   * @default - $LLRT_BINARY_PATH; else the placeholder when LLRT_PLACEHOLDER_BOOTSTRAP=1; else downloaded (pinned
-   * version, checked against samples/llrt.lock.json)
+   * @default - $LLRT_BINARY_PATH (a release zip or its bootstrap), else built from crates.io
    */
-  readonly llrtBinaryPath?: string;
+  readonly llrtBinary?: LlrtBinary;
 
   /**
    * The runtime of the Node.js hello function: the newest Node.js Lambda supports (cfn-lint names nodejs24.x as
@@ -67,13 +66,10 @@ export class ColdStartSampleStack extends Stack {
       description: 'Cold-start sample: Rust hello (provided.al2023)',
     });
 
-    const placeholder = props.llrtBinaryPath === undefined && !process.env[SAMPLE_ENV.binaryPath] &&
-      ['1', 'true'].includes((process.env[SAMPLE_ENV.placeholder] ?? '').toLowerCase());
     this.functions.llrt = new LlrtFunction(this, 'LlrtHello', {
       ...common,
       entry: path.join(LLRT_HANDLERS, 'hello.ts'),
-      llrtBinaryPath: props.llrtBinaryPath ?? (process.env[SAMPLE_ENV.binaryPath] || (placeholder ? PLACEHOLDER_BOOTSTRAP : undefined)),
-      llrtLockFile: path.join(__dirname, 'llrt.lock.json'),
+      llrtBinary: props.llrtBinary ?? sampleLlrtBinary(),
       description: 'Cold-start sample: LLRT hello (provided.al2023)',
     });
 

@@ -1,38 +1,41 @@
 import * as path from 'path';
-import { Annotations, CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { LlrtFunction, LlrtFunctionProps } from '../lib';
+import { LlrtBinary, LlrtFunction, LlrtFunctionProps } from '../lib';
 
 /** Where the sample LLRT handlers live. */
 export const LLRT_HANDLERS = path.join(__dirname, '..', 'llrt-handlers');
 
-/** A stand-in bootstrap (a shell script that fails at init), used only when LLRT_PLACEHOLDER_BOOTSTRAP=1. */
-export const PLACEHOLDER_BOOTSTRAP = path.join(__dirname, 'llrt-placeholder', 'bootstrap');
-
 /** Environment variables the sample reads at synth. */
 export const SAMPLE_ENV = {
-  /** A local LLRT binary for arm64, standard SDK: llrt-lambda-arm64.zip or the bootstrap inside it. */
+  /** A local LLRT release binary for arm64, standard SDK: llrt-lambda-arm64.zip or the bootstrap inside it. */
   binaryPath: 'LLRT_BINARY_PATH',
-  /** `1`: synthesize with PLACEHOLDER_BOOTSTRAP when no binary is given (for offline checks; never deploy it). */
-  placeholder: 'LLRT_PLACEHOLDER_BOOTSTRAP',
 } as const;
+
+/**
+ * The LLRT binary of the samples: the release file in $LLRT_BINARY_PATH when it is set (standard SDK), else LLRT
+ * built from its source on crates.io (no SDK: the DynamoDB client is bundled).
+ */
+export function sampleLlrtBinary(): LlrtBinary {
+  const file = process.env[SAMPLE_ENV.binaryPath];
+  return file ? LlrtBinary.fromFile(file) : LlrtBinary.fromSource();
+}
 
 export interface LlrtSamplesProps {
   /**
-   * The LLRT binary (arm64, standard SDK) for all three functions.
+   * The LLRT binary (arm64) of all three functions.
    *
-   * @default - $LLRT_BINARY_PATH; else the placeholder when LLRT_PLACEHOLDER_BOOTSTRAP=1; else downloaded (pinned
-   * version, checked against samples/llrt.lock.json)
+   * @default - sampleLlrtBinary(): $LLRT_BINARY_PATH, else built from crates.io
    */
-  readonly llrtBinaryPath?: string;
+  readonly llrtBinary?: LlrtBinary;
 }
 
 /**
  * The LLRT samples: `hello` (arm64, the default), `http` behind a Function URL with IAM auth, and `dynamodb`, a
- * visit counter with its table and a grant for the one action it uses. All run on the standard arm64 binary, so one
- * local binary serves them all when the app is synthesized offline.
+ * visit counter with its table and a grant for the one action it uses. All run on the same arm64 binary, so one
+ * binary, downloaded, built or given, serves them all.
  */
 export class LlrtSamples extends Construct {
   public readonly hello: LlrtFunction;
@@ -44,18 +47,7 @@ export class LlrtSamples extends Construct {
   constructor(scope: Construct, id: string, props: LlrtSamplesProps = {}) {
     super(scope, id);
 
-    const placeholder = props.llrtBinaryPath === undefined && !process.env[SAMPLE_ENV.binaryPath] &&
-      ['1', 'true'].includes((process.env[SAMPLE_ENV.placeholder] ?? '').toLowerCase());
-    const common: Partial<LlrtFunctionProps> = {
-      llrtBinaryPath: props.llrtBinaryPath ?? (process.env[SAMPLE_ENV.binaryPath] || (placeholder ? PLACEHOLDER_BOOTSTRAP : undefined)),
-      // Next to this file, whatever directory `cdk synth` runs in; commit it.
-      llrtLockFile: path.join(__dirname, 'llrt.lock.json'),
-    };
-    if (placeholder) {
-      Annotations.of(this).addWarningV2('rustacean-lambda:samples-placeholder',
-        `${SAMPLE_ENV.placeholder}=1: the LLRT functions hold a placeholder instead of LLRT's bootstrap and fail at init; ` +
-        `this synth is for inspection only, do not deploy it (set ${SAMPLE_ENV.binaryPath} or synthesize with network access)`);
-    }
+    const common: Partial<LlrtFunctionProps> = { llrtBinary: props.llrtBinary ?? sampleLlrtBinary() };
 
     try {
       this.hello = new LlrtFunction(this, 'Hello', {
@@ -86,7 +78,7 @@ export class LlrtSamples extends Construct {
       this.table.grant(this.counter, 'dynamodb:UpdateItem');
     } catch (e) {
       throw new Error(`${(e as Error).message}\nsample app: set ${SAMPLE_ENV.binaryPath} to a local llrt-lambda-arm64.zip ` +
-        `(or the bootstrap inside it), or set ${SAMPLE_ENV.placeholder}=1 to synthesize with a placeholder that must not be deployed`,
+        '(or the bootstrap inside it), or install what the source build needs (Rust, cargo-lambda and zig: npm run setup)',
       { cause: e });
     }
 

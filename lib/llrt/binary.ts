@@ -1,499 +1,281 @@
-import { spawnSync } from 'child_process';
-import * as crypto from 'crypto';
-import * as fs from 'fs';
 import * as path from 'path';
+import { checkBaseUrl, BinarySpec } from './store';
 import { LlrtBinaryType, LlrtVersion } from './types';
-import {
-  cacheRoot, DEFAULT_BASE_URL, describeElf, ELF_MACHINE, elfMachineOf, ENV, GITHUB_LATEST_URL, isTruthy, isZip, LlrtArch,
-  LockEntry, readLock, readZipEntries, readZipEntry, recordLock, releaseAssetName, sha256File, sha256Hex, writeFileAtomic,
-} from './util';
+import { cacheRoot, DEFAULT_LOCK_FILE, LlrtArch, sha256Hex } from './util';
+import { OptimizationPreset } from '../rust/types';
 
-/** Everything that decides which LLRT `bootstrap` a function gets. */
-export interface BinarySpec {
-  readonly version: LlrtVersion;
-  readonly type: LlrtBinaryType;
-  readonly arch: LlrtArch;
-  /** Absolute path of a local `bootstrap` or release zip (`llrtBinaryPath`). */
-  readonly binaryPath?: string;
-  /** Expected SHA-256 (lower-case hex) of the release zip, or of the file at `binaryPath`. */
+/**
+ * Options of `LlrtBinary.fromRelease()`: which release, and how its download is checked.
+ */
+export interface LlrtReleaseOptions {
+  /**
+   * The LLRT release to run on. Pinned by default; `LlrtVersion.LATEST` must be chosen explicitly.
+   *
+   * @default LlrtVersion.DEFAULT (v0.8.1-beta)
+   * @see https://github.com/awslabs/llrt/releases
+   */
+  readonly version?: LlrtVersion;
+
+  /**
+   * The SHA-256 (hex) of the release zip. A download or cached copy that does not match fails the synth. Upstream
+   * publishes no checksums, so without it the checksum recorded in the lock file on first use is what later
+   * downloads are checked against.
+   *
+   * @default - the lock file's entry (recorded on first download)
+   */
   readonly sha256?: string;
-  /** `llrtBaseUrl` as given (the environment variable and the default are applied later). */
+
+  /**
+   * Where release assets are downloaded from, as `<baseUrl>/<tag>/<asset>`: a mirror or an internal artifact store
+   * for air-gapped networks. The environment variable `RUSTACEAN_LAMBDA_LLRT_BASE_URL` sets it for every function
+   * without a code change.
+   *
+   * @default - `$RUSTACEAN_LAMBDA_LLRT_BASE_URL`, else https://github.com/awslabs/llrt/releases/download
+   */
   readonly baseUrl?: string;
-  /** Absolute path of the lock file. */
-  readonly lockFile: string;
-}
 
-/** A verified bootstrap, ready to copy into an asset. */
-export interface ObtainedBinary {
-  /** Path of the bootstrap file, or its content when it came out of a local zip. */
-  readonly file?: string;
-  readonly data?: Buffer;
-  /** The release tag, when known (always for downloads and cache hits). */
-  readonly version?: string;
-  readonly source: 'path' | 'cache' | 'download';
-  /** Human-readable origin for messages. */
-  readonly origin: string;
+  /**
+   * The lock file that records the SHA-256 of every LLRT release asset this app uses (trust on first use). Commit
+   * it: every later download and cache hit, on any machine, is checked against it.
+   *
+   * @default 'llrt.lock.json' in the current working directory (next to cdk.json)
+   */
+  readonly lockFile?: string;
 }
-
-/** What the download child process reports on stdout. */
-interface FetchResult {
-  readonly ok: boolean;
-  readonly kind?: 'http' | 'network' | 'timeout' | 'redirect' | 'protocol' | 'write';
-  readonly url?: string;
-  readonly finalUrl?: string;
-  readonly status?: number;
-  readonly statusText?: string;
-  readonly code?: string;
-  readonly message?: string;
-  readonly body?: string;
-  readonly bytes?: number;
-}
-
-/** Contents of `artifact.json` next to a cached bootstrap. */
-interface CachedArtifact extends LockEntry {
-  readonly asset: string;
-  readonly version: string;
-}
-
-const LATEST_TTL_MS = 24 * 60 * 60 * 1000;
-const TAG_PATTERN = /^v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
 
 /**
- * Obtains LLRT's `bootstrap` at synth: from `llrtBinaryPath`, else the per-user cache, else a download of the
- * release zip, which is checked against the lock file (or `llrtSha256`) and unpacked into the cache atomically.
- * Results are kept for the process; `LlrtBinary.reset()` forgets them (for tests).
+ * Options of `LlrtBinary.fromFile()`.
  */
-export class LlrtBinary {
-  /** Abort a download when no data arrives for this long. */
-  public static idleTimeoutMs = 30_000;
-  /** Abort a download that takes longer than this in total. */
-  public static deadlineMs = 5 * 60_000;
-  /** Number of HTTP fetches (downloads and `latest` look-ups) in this process; tests and the benchmark read it. */
-  public static fetches = 0;
+export interface LlrtFileOptions {
+  /**
+   * The LLRT release the file is, which picks the JavaScript target of the bundle (releases before v0.2.0-beta
+   * only understand ES2020) and names the layer.
+   *
+   * @default LlrtVersion.DEFAULT (v0.8.1-beta)
+   */
+  readonly version?: LlrtVersion;
 
-  public static reset(): void {
-    LlrtBinary.fetches = 0;
-    LlrtBinary.memo.clear();
-    LlrtBinary.latestMemo.clear();
-    LlrtBinary.idleTimeoutMs = 30_000;
-    LlrtBinary.deadlineMs = 5 * 60_000;
-  }
+  /**
+   * The SHA-256 (hex) of the file; a file that does not match fails the synth.
+   *
+   * @default - the file is not checked
+   */
+  readonly sha256?: string;
+}
 
-  /** The base URL in force: `llrtBaseUrl`, else `$RUSTACEAN_LAMBDA_LLRT_BASE_URL`, else GitHub releases. */
-  public static baseUrl(spec: Pick<BinarySpec, 'baseUrl'>): string {
-    const fromEnv = process.env[ENV.baseUrl];
-    const chosen = spec.baseUrl ?? (fromEnv ? fromEnv : undefined);
-    if (chosen === undefined) return DEFAULT_BASE_URL;
-    return validateBaseUrl(chosen, spec.baseUrl !== undefined ? 'llrtBaseUrl' : ENV.baseUrl);
-  }
+/**
+ * Options of `LlrtBinary.fromSource()`.
+ */
+export interface LlrtSourceOptions {
+  /**
+   * The LLRT release to build: the crate `llrt` of this version from crates.io, built with the lock file it
+   * ships. Must be pinned (`LlrtVersion.LATEST` is resolved through GitHub, which a source build does not use).
+   *
+   * @default LlrtVersion.DEFAULT (v0.8.1-beta, the release `fromRelease()` pins)
+   * @see https://crates.io/crates/llrt/versions
+   */
+  readonly version?: LlrtVersion;
 
-  /** The cache folder of one release asset: `<cache>/llrt/<tag>/<arch>-<type>`. */
-  public static cacheDir(tag: string, arch: LlrtArch, type: LlrtBinaryType): string {
-    return path.join(cacheRoot(), 'llrt', tag, `${arch}-${type}`);
-  }
+  /**
+   * Optimisation preset of the build (see `RustFunction`). `NONE` is the crate's release profile as cargo defines
+   * it (LLRT's crate sets none: `opt-level = 3`, no LTO, 16 codegen units, unwinding):
+   * about twice as large (x86_64, v0.8.1-beta: 17.6 MiB against 9.3 MiB; zipped 7.3 MiB against 4.3 MiB).
+   *
+   * @default OptimizationPreset.BALANCED (fat LTO, one codegen unit, `panic = "abort"`, stripped)
+   */
+  readonly optimization?: OptimizationPreset;
 
-  /** Finds, verifies (and if needed downloads) the bootstrap for a spec. */
-  public static obtain(spec: BinarySpec, warnings: string[]): ObtainedBinary {
-    if (spec.binaryPath) return LlrtBinary.fromPath(spec);
-    const tag = spec.version.isLatest ? LlrtBinary.resolveLatest(spec, warnings) : spec.version.version;
-    const key = JSON.stringify([tag, spec.arch, spec.type, LlrtBinary.baseUrl(spec), spec.lockFile, spec.sha256 ?? '']);
-    const known = LlrtBinary.memo.get(key);
-    if (known) return known;
-    const obtained = LlrtBinary.fromCacheOrDownload(spec, tag, warnings);
-    LlrtBinary.memo.set(key, obtained);
-    return obtained;
+  /**
+   * rustup toolchain to build with.
+   *
+   * @default - the default toolchain when it has the target for the architecture; otherwise the first installed
+   * rustup toolchain that has it
+   */
+  readonly toolchain?: string;
+
+  /**
+   * Where the crate's source and its builds are kept between synths (`<cacheDirectory>/llrt-source/<version>`).
+   * The first build takes minutes; with the cache, later synths (in any project on the machine) take none.
+   *
+   * @default - `$RUSTACEAN_LAMBDA_CACHE`, else the OS's per-user cache folder + `rustacean-lambda`
+   */
+  readonly cacheDirectory?: string;
+}
+
+/** Where a binary comes from. */
+export enum LlrtBinarySource {
+  /** A release asset, downloaded (or taken from the cache) and checked against the lock file. */
+  RELEASE = 'release',
+  /** A local file. */
+  FILE = 'file',
+  /** Built from the `llrt` crate on crates.io with cargo-lambda. */
+  SOURCE = 'source',
+}
+
+/**
+ * Where an `LlrtFunction` gets LLRT's `bootstrap`: a pinned release (the default), a local file, or a build from
+ * LLRT's source on crates.io.
+ */
+export abstract class LlrtBinary {
+  /**
+   * A release asset of LLRT (`llrt-lambda-<arch>[-no-sdk|-full-sdk].zip`), downloaded in Node at synth (no curl,
+   * no Docker), checked against the SHA-256 in the lock file (recorded on first use) and cached per user.
+   */
+  public static fromRelease(options: LlrtReleaseOptions = {}): LlrtBinary {
+    return new ReleaseBinary(options);
   }
 
   /**
-   * Writes the bootstrap into an asset folder as an executable `bootstrap` and checks it is built for the
-   * architecture.
+   * A local LLRT binary: the `bootstrap` itself or a release zip such as `llrt-lambda-arm64.zip`. Nothing is
+   * downloaded. Relative paths are resolved from the current working directory.
+   *
+   * @param file the bootstrap or the release zip
    */
-  public static stage(spec: BinarySpec, outputDir: string, warnings: string[]): ObtainedBinary {
-    const obtained = LlrtBinary.obtain(spec, warnings);
-    const destination = path.join(outputDir, 'bootstrap');
-    if (obtained.data) fs.writeFileSync(destination, obtained.data);
-    else fs.copyFileSync(obtained.file!, destination);
-    fs.chmodSync(destination, 0o755);
-    const head = Buffer.alloc(20);
-    const fd = fs.openSync(destination, 'r');
-    try {
-      fs.readSync(fd, head, 0, 20, 0);
-    } finally {
-      fs.closeSync(fd);
-    }
-    checkMachine(elfMachineOf(head), spec, obtained.origin, warnings);
-    return obtained;
-  }
-
-  private static readonly memo = new Map<string, ObtainedBinary>();
-  private static readonly latestMemo = new Map<string, string>();
-
-  /** `llrtBinaryPath`: a `bootstrap` or a release zip holding one; checked against `llrtSha256` when given. */
-  private static fromPath(spec: BinarySpec): ObtainedBinary {
-    const file = spec.binaryPath!;
-    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      throw new Error(`llrtBinaryPath '${file}' does not exist or is not a file; point it at an LLRT bootstrap or at a ` +
-        `release zip such as ${releaseAssetName(spec.arch, spec.type)}`);
-    }
-    const content = fs.readFileSync(file);
-    if (spec.sha256) {
-      const actual = sha256Hex(content);
-      if (actual !== spec.sha256) {
-        throw new Error(`checksum mismatch for llrtBinaryPath '${file}': expected sha256 ${spec.sha256} (llrtSha256), ` +
-          `got ${actual}; use the file you meant to trust, or update llrtSha256`);
-      }
-    }
-    if (!isZip(content)) return { file, source: 'path', origin: `llrtBinaryPath '${file}'` };
-    let data: Buffer;
-    try {
-      data = bootstrapFromZip(content);
-    } catch (e) {
-      throw new Error(`llrtBinaryPath '${file}' is a zip but ${(e as Error).message}; use an LLRT release zip ` +
-        `(${releaseAssetName(spec.arch, spec.type)}) or the bootstrap inside it`);
-    }
-    return { data, source: 'path', origin: `llrtBinaryPath '${file}'` };
-  }
-
-  private static fromCacheOrDownload(spec: BinarySpec, tag: string, warnings: string[]): ObtainedBinary {
-    const asset = releaseAssetName(spec.arch, spec.type);
-    const lockKey = `${tag}/${asset}`;
-    const lockEntry = readLock(spec.lockFile)[lockKey] as LockEntry | undefined;
-    const lockName = displayPath(spec.lockFile);
-    if (spec.sha256 && lockEntry && lockEntry.sha256 !== spec.sha256) {
-      throw new Error(`llrtSha256 ${spec.sha256} disagrees with ${lockName}, which records ${lockEntry.sha256} for ` +
-        `${lockKey}; one of them is wrong: check the release asset and fix llrtSha256 or the lock entry`);
-    }
-    const expected = spec.sha256 ?? lockEntry?.sha256;
-    const expectedFrom = spec.sha256 ? 'llrtSha256' : lockName;
-    const dir = LlrtBinary.cacheDir(tag, spec.arch, spec.type);
-    const url = `${LlrtBinary.baseUrl(spec)}/${tag}/${asset}`;
-
-    // 1. The cache, when its entry is intact and matches what the lock (or llrtSha256) expects.
-    const cached = readCacheEntry(dir);
-    if (cached) {
-      const intact = sha256File(path.join(dir, 'bootstrap')) === cached.bootstrapSha256;
-      const agrees = (!expected || cached.sha256 === expected) &&
-        (!lockEntry || lockEntry.bootstrapSha256 === undefined || lockEntry.bootstrapSha256 === cached.bootstrapSha256);
-      if (intact && agrees) {
-        if (!lockEntry) LlrtBinary.record(spec.lockFile, lockKey, cached, warnings);
-        return { file: path.join(dir, 'bootstrap'), version: tag, source: 'cache', origin: `the cache (${dir})` };
-      }
-      warnings.push(intact
-        ? `cached LLRT ${tag} ${asset} (sha256 ${cached.sha256}) does not match ${expectedFrom} (${expected}); it was removed and the asset is downloaded again`
-        : `cached LLRT ${tag} ${asset} in ${dir} was corrupt; it was removed and the asset is downloaded again`);
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-
-    // 2. A download, verified before anything is cached.
-    if (isTruthy(process.env[ENV.offline])) {
-      throw new Error(`LLRT ${tag} ${asset} is not in the cache (${dir}) and ${ENV.offline} forbids downloads; ` +
-        offlineHint(asset, dir));
-    }
-    const parent = path.dirname(dir);
-    fs.mkdirSync(parent, { recursive: true });
-    removeStaleTemporaries(parent);
-    const tmpZip = path.join(parent, `.download-${spec.arch}-${spec.type}-${process.pid}-${crypto.randomBytes(4).toString('hex')}.zip`);
-    let staging: string | undefined;
-    try {
-      const result = LlrtBinary.fetch({ mode: 'download', url, dest: tmpZip });
-      if (!result.ok) throw new Error(downloadError(`download LLRT ${tag} (${asset})`, url, result, asset, dir));
-      const zip = fs.readFileSync(tmpZip);
-      const actual = sha256Hex(zip);
-      if (expected && actual !== expected) {
-        throw new Error(`checksum mismatch for LLRT ${tag} ${asset} from ${url}: expected sha256 ` +
-          `${expected} (${expectedFrom}), got ${actual}; the download was discarded and nothing was cached; if the ` +
-          `asset was republished on purpose, remove "${lockKey}" from ${lockName} and synthesize again, otherwise ` +
-          'supply a trusted copy with llrtBinaryPath');
-      }
-      let bootstrap: Buffer;
-      try {
-        bootstrap = bootstrapFromZip(zip);
-      } catch (e) {
-        throw new Error(`the release asset ${url} is not usable: ${(e as Error).message}; nothing was cached; check that ` +
-          `the base URL (${LlrtBinary.baseUrl(spec)}) serves LLRT release zips as <base>/<tag>/<asset>, or set llrtBinaryPath`);
-      }
-      checkMachine(elfMachineOf(bootstrap), spec, url, []);
-      const artifact: CachedArtifact = {
-        version: tag, asset, sha256: actual, bootstrapSha256: sha256Hex(bootstrap), url, // the canonical URL, not a signed redirect
-      };
-      staging = fs.mkdtempSync(path.join(parent, `.staging-${spec.arch}-${spec.type}-`));
-      fs.writeFileSync(path.join(staging, 'bootstrap'), bootstrap, { mode: 0o755 });
-      fs.writeFileSync(path.join(staging, 'artifact.json'), `${JSON.stringify(artifact, null, 2)}\n`);
-      try {
-        fs.renameSync(staging, dir);
-        staging = undefined;
-      } catch (e) {
-        // Another process cached the same asset first: keep theirs if it is the same artifact.
-        const theirs = readCacheEntry(dir);
-        if (!theirs || theirs.sha256 !== actual) throw e;
-      }
-      if (!lockEntry) LlrtBinary.record(spec.lockFile, lockKey, artifact, warnings);
-      return { file: path.join(dir, 'bootstrap'), version: tag, source: 'download', origin: url };
-    } finally {
-      fs.rmSync(tmpZip, { force: true });
-      if (staging) fs.rmSync(staging, { recursive: true, force: true });
-    }
-  }
-
-  /** Trust on first use: record the checksums; a lock that cannot be written is a warning, not a failure. */
-  private static record(lockFile: string, key: string, entry: LockEntry, warnings: string[]): void {
-    try {
-      recordLock(lockFile, key, entry);
-    } catch (e) {
-      warnings.push(`could not record ${key} in ${lockFile} (${(e as Error).message}); later downloads cannot be ` +
-        `verified against it: make the file writable, or pass llrtSha256 ${entry.sha256}`);
-    }
+  public static fromFile(file: string, options: LlrtFileOptions = {}): LlrtBinary {
+    return new FileBinary(file, options);
   }
 
   /**
-   * Resolves `LATEST` to a tag: from this process's memo, a look-up younger than a day, or the release server
-   * (GitHub redirects `/releases/latest` to `/releases/tag/<tag>`; a mirror serves `<base>/latest` as a redirect
-   * to a URL ending in the tag, or as a text body holding the tag). A stale look-up is used when the server cannot
-   * be reached.
+   * LLRT built by this library from its source on crates.io (crate `llrt`, with the `Cargo.lock` it ships) with
+   * cargo-lambda, like `RustFunction`: for the function's architecture, linked against the glibc of
+   * `provided.al2023` (2.34), with an optimisation preset. One build per version, architecture and options, kept
+   * in a cache and shared by every function and layer of the app; needs Rust, cargo-lambda and zig at synth.
+   *
+   * The crates.io package carries LLRT's own modules but no AWS SDK: the binary is the `NO_SDK` type, so the SDK
+   * clients you import are bundled into `index.mjs`.
    */
-  private static resolveLatest(spec: BinarySpec, warnings: string[]): string {
-    const base = LlrtBinary.baseUrl(spec);
-    const latestUrl = base === DEFAULT_BASE_URL ? GITHUB_LATEST_URL : `${base}/latest`;
-    const memo = LlrtBinary.latestMemo.get(latestUrl);
-    if (memo) return memo;
-    const file = path.join(cacheRoot(), 'llrt', 'latest.json');
-    let known: Record<string, { tag: string; resolvedAt: string }> = {};
-    try {
-      known = JSON.parse(fs.readFileSync(file, 'utf-8'));
-    } catch {
-      known = {};
-    }
-    const previous = known[latestUrl];
-    const fresh = previous && Date.now() - Date.parse(previous.resolvedAt) < LATEST_TTL_MS;
-    let tag: string | undefined = fresh ? previous.tag : undefined;
-    if (!tag) {
-      const result = isTruthy(process.env[ENV.offline])
-        ? { ok: false, kind: 'network', message: `${ENV.offline} is set` } as FetchResult
-        : LlrtBinary.fetch({ mode: 'resolve', url: latestUrl });
-      if (result.ok) {
-        const last = decodeURIComponent(new URL(result.finalUrl!).pathname.split('/').filter(s => s).pop() ?? '');
-        const body = (result.body ?? '').trim();
-        tag = TAG_PATTERN.test(last) ? last : TAG_PATTERN.test(body) ? body : undefined;
-        if (!tag) {
-          throw new Error(`cannot tell the latest LLRT release from ${latestUrl} (it answered ${result.finalUrl}, not a ` +
-            "release tag); pin a version instead, e.g. LlrtVersion.of('v0.8.1-beta')");
-        }
-        known[latestUrl] = { tag, resolvedAt: new Date().toISOString() };
-        try {
-          writeFileAtomic(file, `${JSON.stringify(known, null, 2)}\n`);
-        } catch {
-          // Only an optimisation.
-        }
-      } else if (previous) {
-        tag = previous.tag;
-        warnings.push(`could not look up the latest LLRT release (${result.message ?? result.kind}); using ${tag}, ` +
-          `found on ${previous.resolvedAt}`);
-      } else {
-        throw new Error(downloadError('look up the latest LLRT release', latestUrl, result, undefined, undefined) +
-          "; or pin a version, e.g. LlrtVersion.of('v0.8.1-beta'), and supply it offline");
-      }
-    }
-    warnings.push(`LlrtVersion.LATEST resolved to ${tag}; pin it with LlrtVersion.of('${tag}') so every synth deploys the same runtime`);
-    LlrtBinary.latestMemo.set(latestUrl, tag);
-    return tag;
+  public static fromSource(options: LlrtSourceOptions = {}): LlrtBinary {
+    return new SourceBinary(options);
   }
 
-  /** Runs one HTTP GET (following redirects) in a child Node process, since synth is synchronous. */
-  private static fetch(request: { mode: 'download' | 'resolve'; url: string; dest?: string }): FetchResult {
-    LlrtBinary.fetches++;
-    const params = {
-      ...request,
-      idleTimeoutMs: LlrtBinary.idleTimeoutMs,
-      deadlineMs: LlrtBinary.deadlineMs,
-      userAgent: 'rustacean-lambda-cdk',
+  /** The LLRT release the binary is (for a release: as configured; `LATEST` is resolved at synth). */
+  public abstract readonly version: LlrtVersion;
+
+  /** Where the binary comes from. */
+  public abstract readonly source: LlrtBinarySource;
+
+  /** The binary type used when the function does not set `llrtBinaryType`. */
+  public abstract readonly defaultBinaryType: LlrtBinaryType;
+
+  /**
+   * The build settings for one architecture and binary type; throws when the type cannot come from this source.
+   * @internal
+   */
+  public abstract _spec(arch: LlrtArch, type: LlrtBinaryType): BinarySpec;
+
+  /**
+   * A short, stable name of the settings that tell two binaries apart (for layer ids); '' for the defaults.
+   * @internal
+   */
+  public abstract _layerSuffix(): string;
+}
+
+class ReleaseBinary extends LlrtBinary {
+  public readonly version: LlrtVersion;
+  public readonly source = LlrtBinarySource.RELEASE;
+  public readonly defaultBinaryType = LlrtBinaryType.STANDARD;
+  private readonly sha256?: string;
+  private readonly baseUrl?: string;
+  private readonly lockFile: string;
+
+  constructor(options: LlrtReleaseOptions) {
+    super();
+    this.version = options.version ?? LlrtVersion.DEFAULT;
+    this.sha256 = options.sha256 !== undefined ? checkSha256(options.sha256, 'sha256 of LlrtBinary.fromRelease()') : undefined;
+    this.baseUrl = options.baseUrl !== undefined ? checkBaseUrl(options.baseUrl) : undefined;
+    this.lockFile = path.resolve(options.lockFile ?? DEFAULT_LOCK_FILE);
+  }
+
+  public _spec(arch: LlrtArch, type: LlrtBinaryType): BinarySpec {
+    return { version: this.version, type, arch, sha256: this.sha256, baseUrl: this.baseUrl, lockFile: this.lockFile };
+  }
+
+  public _layerSuffix(): string {
+    return this.sha256 || this.baseUrl ? sha256Hex(`${this.sha256 ?? ''}\0${this.baseUrl ?? ''}`).slice(0, 8) : '';
+  }
+}
+
+class FileBinary extends LlrtBinary {
+  public readonly version: LlrtVersion;
+  public readonly source = LlrtBinarySource.FILE;
+  public readonly defaultBinaryType = LlrtBinaryType.STANDARD;
+  private readonly file: string;
+  private readonly sha256?: string;
+
+  constructor(file: string, options: LlrtFileOptions) {
+    super();
+    if (!file || !file.trim()) {
+      throw new Error("LlrtBinary.fromFile() needs a path; give the LLRT bootstrap or release zip, e.g. 'llrt-lambda-arm64.zip'");
+    }
+    this.file = path.resolve(file);
+    this.version = options.version ?? LlrtVersion.DEFAULT;
+    this.sha256 = options.sha256 !== undefined ? checkSha256(options.sha256, 'sha256 of LlrtBinary.fromFile()') : undefined;
+  }
+
+  public _spec(arch: LlrtArch, type: LlrtBinaryType): BinarySpec {
+    return { version: this.version, type, arch, binaryPath: this.file, sha256: this.sha256, lockFile: path.resolve(DEFAULT_LOCK_FILE) };
+  }
+
+  public _layerSuffix(): string {
+    return `file${sha256Hex(`${this.file}\0${this.sha256 ?? ''}`).slice(0, 8)}`;
+  }
+}
+
+class SourceBinary extends LlrtBinary {
+  public readonly version: LlrtVersion;
+  public readonly source = LlrtBinarySource.SOURCE;
+  public readonly defaultBinaryType = LlrtBinaryType.NO_SDK;
+  private readonly optimization: OptimizationPreset;
+  private readonly toolchain?: string;
+  private readonly cacheDirectory?: string;
+
+  constructor(options: LlrtSourceOptions) {
+    super();
+    this.version = options.version ?? LlrtVersion.DEFAULT;
+    if (this.version.isLatest) {
+      throw new Error('LlrtBinary.fromSource() needs a pinned version, not LlrtVersion.LATEST (the latest release is ' +
+        "looked up on GitHub, which a source build does not use); pin one, e.g. LlrtVersion.of('v0.8.1-beta')");
+    }
+    this.optimization = options.optimization ?? OptimizationPreset.BALANCED;
+    if (!Object.values(OptimizationPreset).includes(this.optimization)) {
+      throw new Error(`optimization '${this.optimization}' is unknown; expected one of ${Object.values(OptimizationPreset).join(', ')}`);
+    }
+    this.toolchain = options.toolchain;
+    this.cacheDirectory = options.cacheDirectory !== undefined ? path.resolve(options.cacheDirectory) : undefined;
+  }
+
+  public _spec(arch: LlrtArch, type: LlrtBinaryType): BinarySpec {
+    if (type !== LlrtBinaryType.NO_SDK) {
+      throw new Error(`llrtBinaryType '${type}' cannot come from LlrtBinary.fromSource(): the llrt crate on crates.io ` +
+        'carries no AWS SDK, so a source build is the no-sdk binary; remove llrtBinaryType (the SDK clients you ' +
+        'import are then bundled into index.mjs), or use LlrtBinary.fromRelease() or LlrtBinary.fromFile() for a ' +
+        `binary with the ${type} SDK`);
+    }
+    return {
+      version: this.version,
+      type,
+      arch,
+      lockFile: path.resolve(DEFAULT_LOCK_FILE),
+      source: {
+        crateVersion: this.version.version.replace(/^v/, ''),
+        optimization: this.optimization,
+        toolchain: this.toolchain,
+        cacheRoot: this.cacheDirectory ?? cacheRoot(),
+      },
     };
-    const child = spawnSync(process.execPath, ['-e', FETCH_SCRIPT], {
-      env: { ...process.env, RUSTACEAN_LAMBDA_FETCH: JSON.stringify(params) },
-      encoding: 'utf-8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: LlrtBinary.deadlineMs + 10_000,
-      windowsHide: true,
-    });
-    if (child.error) return { ok: false, kind: 'network', url: request.url, message: child.error.message };
-    try {
-      return JSON.parse(child.stdout) as FetchResult;
-    } catch {
-      return {
-        ok: false,
-        kind: 'network',
-        url: request.url,
-        message: `the download process failed (exit ${child.status}): ${(child.stderr || '').trim().split('\n').slice(-3).join(' ')}`,
-      };
-    }
+  }
+
+  public _layerSuffix(): string {
+    const defaults = this.optimization === OptimizationPreset.BALANCED && !this.toolchain && !this.cacheDirectory;
+    return defaults ? 'src' : `src${sha256Hex(JSON.stringify([this.optimization, this.toolchain ?? '', this.cacheDirectory ?? ''])).slice(0, 8)}`;
   }
 }
 
-/** A path relative to the working directory when it is inside it, else absolute. */
-function displayPath(file: string): string {
-  const relative = path.relative(process.cwd(), file);
-  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
-}
-
-function validateBaseUrl(value: string, from: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new Error(`${from} '${value}' is not a URL; expected http(s)://host/path under which <tag>/<asset> are served ` +
-      `(default ${DEFAULT_BASE_URL})`);
+function checkSha256(value: string, what: string): string {
+  const hex = value.trim().toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(hex)) {
+    throw new Error(`${what} '${value}' is not a SHA-256; expected 64 hexadecimal characters, as printed by ` +
+      '`sha256sum llrt-lambda-arm64.zip`');
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new Error(`${from} '${value}' uses ${parsed.protocol}; expected an http or https URL under which <tag>/<asset> ` +
-      `are served (default ${DEFAULT_BASE_URL})`);
-  }
-  return value.replace(/\/+$/, '');
+  return hex;
 }
-
-/** Validates `llrtBaseUrl` at construction time (the environment variable is checked when it is used). */
-export function checkBaseUrl(value: string): string {
-  return validateBaseUrl(value, 'llrtBaseUrl');
-}
-
-/** The cache entry in `dir` when it is complete; an incomplete or unreadable one is removed. */
-function readCacheEntry(dir: string): CachedArtifact | undefined {
-  if (!fs.existsSync(dir)) return undefined;
-  try {
-    const artifact = JSON.parse(fs.readFileSync(path.join(dir, 'artifact.json'), 'utf-8')) as CachedArtifact;
-    if (fs.statSync(path.join(dir, 'bootstrap')).isFile() && typeof artifact.sha256 === 'string' &&
-      typeof artifact.bootstrapSha256 === 'string') {
-      return artifact;
-    }
-  } catch {
-    // fall through: not a usable entry
-  }
-  // Entries are renamed into place complete, so this is a damaged copy: drop it and download again.
-  fs.rmSync(dir, { recursive: true, force: true });
-  return undefined;
-}
-
-/** Removes leftovers of downloads that were killed (an hour old or more) next to the cache entries. */
-function removeStaleTemporaries(parent: string): void {
-  for (const name of fs.readdirSync(parent)) {
-    if (!name.startsWith('.download-') && !name.startsWith('.staging-')) continue;
-    const file = path.join(parent, name);
-    try {
-      if (Date.now() - fs.statSync(file).mtimeMs > 60 * 60 * 1000) fs.rmSync(file, { recursive: true, force: true });
-    } catch {
-      // another process removed it first
-    }
-  }
-}
-
-/** The `bootstrap` at the root of a release zip. */
-function bootstrapFromZip(zip: Buffer): Buffer {
-  const entries = readZipEntries(zip);
-  const entry = entries.find(e => e.name === 'bootstrap' || e.name === './bootstrap');
-  if (!entry) {
-    const names = entries.map(e => e.name).slice(0, 10).join(', ') || 'none';
-    throw new Error(`it holds no 'bootstrap' at its root (entries: ${names})`);
-  }
-  return readZipEntry(zip, entry);
-}
-
-function checkMachine(machine: number | undefined, spec: BinarySpec, origin: string, warnings: string[]): void {
-  const expected = ELF_MACHINE[spec.arch];
-  if (machine === expected) return;
-  const lambdaArch = spec.arch === 'arm64' ? 'arm64' : 'x86_64';
-  if (machine === undefined) {
-    warnings.push(`the LLRT bootstrap from ${origin} is not an ELF executable; Lambda runs it as is, so only a script ` +
-      'with a shebang line can work');
-    return;
-  }
-  throw new Error(`the LLRT bootstrap from ${origin} is ${describeElf(machine)} but the function's architecture is ` +
-    `${lambdaArch}; use ${releaseAssetName(spec.arch, spec.type)}, or set architecture to match the binary`);
-}
-
-function offlineHint(asset: string, dir: string): string {
-  return `to synthesize offline, set llrtBinaryPath to a copy of ${asset} (or the bootstrap inside it), copy the ` +
-    `cache folder ${dir} from a machine that has it (the cache root is set with ${ENV.cache}), or serve the release ` +
-    `assets from a mirror as <base>/<tag>/<asset> and set llrtBaseUrl or ${ENV.baseUrl}`;
-}
-
-function downloadError(what: string, url: string, result: FetchResult, asset: string | undefined, dir: string | undefined): string {
-  let reason: string;
-  if (result.kind === 'http') {
-    reason = `HTTP ${result.status}${result.statusText ? ` ${result.statusText}` : ''}` +
-      (result.status === 404 ? ' (no such release or asset: check the version at https://github.com/awslabs/llrt/releases)' : '');
-  } else if (result.kind === 'timeout' || result.code === 'ETIMEDOUT') {
-    reason = `timed out (${result.message})`;
-  } else if (result.kind === 'network') {
-    reason = `network error: ${result.message ?? result.code} (no network, a proxy, or a firewall?)`;
-  } else {
-    reason = result.message ?? String(result.kind);
-  }
-  const where = result.url && result.url !== url ? `${url} (redirected to ${result.url})` : url;
-  const hint = asset && dir ? `; ${offlineHint(asset, dir)}` : '';
-  return `cannot ${what} from ${where}: ${reason}${hint}`;
-}
-
-/**
- * The child process that performs one GET with Node's http/https modules: follows redirects (never from https to
- * http), enforces an idle timeout and a deadline, streams a download to `dest` and checks its length, and prints
- * one JSON line with the outcome. Plain JavaScript, so it runs under any `node` without compilation.
- */
-const FETCH_SCRIPT = String.raw`
-const http = require('http');
-const https = require('https');
-const fs = require('fs');
-const p = JSON.parse(process.env.RUSTACEAN_LAMBDA_FETCH);
-let finished = false;
-let current = p.url;
-function done(result) {
-  if (finished) return;
-  finished = true;
-  process.stdout.write(JSON.stringify(result), () => process.exit(0));
-}
-setTimeout(() => done({ ok: false, kind: 'timeout', url: current, message: 'no complete answer within ' + p.deadlineMs / 1000 + ' s' }), p.deadlineMs);
-function get(url, redirectsLeft) {
-  current = url;
-  const u = new URL(url);
-  const mod = u.protocol === 'https:' ? https : u.protocol === 'http:' ? http : null;
-  if (!mod) return done({ ok: false, kind: 'protocol', url, message: 'unsupported protocol ' + u.protocol });
-  const req = mod.get(u, { headers: { 'user-agent': p.userAgent, accept: '*/*' } }, (res) => {
-    const status = res.statusCode;
-    if (status >= 300 && status < 400 && res.headers.location) {
-      res.resume();
-      const next = new URL(res.headers.location, u).toString();
-      if (u.protocol === 'https:' && !next.startsWith('https:')) return done({ ok: false, kind: 'redirect', url, message: 'refused a redirect from https to ' + next });
-      if (redirectsLeft <= 0) return done({ ok: false, kind: 'redirect', url, message: 'too many redirects' });
-      return get(next, redirectsLeft - 1);
-    }
-    if (status !== 200) {
-      res.resume();
-      return done({ ok: false, kind: 'http', url, status, statusText: res.statusMessage || '' });
-    }
-    res.on('error', (e) => done({ ok: false, kind: 'network', url, code: e.code, message: e.message }));
-    if (p.mode === 'resolve') {
-      let body = '';
-      res.setEncoding('utf-8');
-      res.on('data', (c) => { if (body.length < 4096) body += c; });
-      res.on('end', () => done({ ok: true, finalUrl: url, body: body.slice(0, 4096) }));
-      return;
-    }
-    const length = Number(res.headers['content-length'] ?? -1);
-    const out = fs.createWriteStream(p.dest, { flags: 'wx' });
-    let bytes = 0;
-    res.on('data', (c) => { bytes += c.length; });
-    out.on('error', (e) => done({ ok: false, kind: 'write', url, message: e.message }));
-    out.on('finish', () => {
-      if (!res.complete || (length >= 0 && bytes !== length)) {
-        return done({ ok: false, kind: 'network', url, message: 'connection closed after ' + bytes + ' of ' + length + ' bytes' });
-      }
-      done({ ok: true, finalUrl: url, bytes });
-    });
-    res.pipe(out);
-  });
-  req.setTimeout(p.idleTimeoutMs, () => {
-    const e = new Error('no data for ' + p.idleTimeoutMs / 1000 + ' s');
-    e.code = 'ETIMEDOUT';
-    req.destroy(e);
-  });
-  req.on('error', (e) => done({ ok: false, kind: e.code === 'ETIMEDOUT' ? 'timeout' : 'network', url, code: e.code, message: e.message }));
-}
-get(p.url, 10);
-`;

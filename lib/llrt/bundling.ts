@@ -3,9 +3,13 @@ import { builtinModules } from 'module';
 import * as path from 'path';
 import { AssetHashType, DockerImage, ILocalBundling } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { BinarySpec, LlrtBinary } from './binary';
+import { modulesFromSources } from './modules';
+import { RELEASE_MODULES } from './release-modules';
+import { llrtSource } from './source';
+import { BinarySpec, BinaryStore } from './store';
 import { LlrtBinaryType, LlrtBundlingOptions, LlrtVersion } from './types';
 import { sha256Hex } from './util';
+import { run as runCommand } from '../rust/util';
 
 /** The part of esbuild's JavaScript API used here (declared locally: esbuild is the user's dependency, not ours). */
 interface EsbuildMessage {
@@ -16,11 +20,14 @@ interface EsbuildOutput {
   readonly exports: string[];
   readonly imports: Array<{ readonly path: string; readonly external?: boolean }>;
 }
+interface EsbuildInput {
+  readonly imports: Array<{ readonly path: string; readonly kind: string; readonly external?: boolean; readonly original?: string }>;
+}
 interface EsbuildApi {
   readonly version: string;
   buildSync(options: Record<string, unknown>): {
     readonly warnings: EsbuildMessage[];
-    readonly metafile?: { readonly outputs: Record<string, EsbuildOutput> };
+    readonly metafile?: { readonly outputs: Record<string, EsbuildOutput>; readonly inputs: Record<string, EsbuildInput> };
   };
 }
 
@@ -118,6 +125,14 @@ export interface BundleRequest {
   readonly options: LlrtBundlingOptions;
 }
 
+/** What the runtime resolves: LLRT's modules (from the release's sources) and the SDK packages of the binary. */
+export interface RuntimeImports {
+  /** The release, for messages (`v0.8.1-beta`). */
+  readonly release: string;
+  /** LLRT's modules: `fs`, `fs/promises`, `llrt:xml`, ... */
+  readonly modules: string[];
+}
+
 export interface BundleResult {
   readonly outputFile: string;
   readonly bytes: number;
@@ -131,7 +146,8 @@ export interface BundleResult {
  * one minified ES module for the browser platform (LLRT's resolver prefers browser builds), with built-ins and the
  * binary's SDK packages left external.
  */
-export function bundle(request: BundleRequest, outputDir: string, llrtTag: string | undefined, warnings: string[]): BundleResult {
+export function bundle(request: BundleRequest, outputDir: string, llrtTag: string | undefined, warnings: string[],
+  runtime?: RuntimeImports): BundleResult {
   const esbuild = Esbuild.load([path.dirname(request.entry), process.cwd()]);
   const target = esTarget(llrtTag, esbuild.version);
   const outputFile = path.join(outputDir, 'index.mjs');
@@ -170,7 +186,91 @@ export function bundle(request: BundleRequest, outputDir: string, llrtTag: strin
       'or set `handler` to the name of the exported function');
   }
   const externalImports = [...new Set((output?.imports ?? []).filter(i => i.external).map(i => i.path))].sort();
+  if (runtime) {
+    const problems = unresolvableImports(result.metafile?.inputs ?? {}, request, runtime);
+    if (problems.length > 0) {
+      fs.rmSync(outputFile, { force: true });
+      throw new Error(`'${relative(request.entry)}' imports modules LLRT ${runtime.release} cannot provide at run time ` +
+        `(binary type ${request.binaryType}):\n${problems.slice(0, 10).join('\n')}` +
+        `${problems.length > 10 ? `\n  ... and ${problems.length - 10} more` : ''}\n` +
+        `LLRT's own modules: ${runtime.modules.join(', ')}; SDK packages of the ${request.binaryType} binary: ` +
+        `${sdkExternals(request.binaryType).join(', ') || 'none (they are bundled)'}`);
+    }
+  }
   return { outputFile, bytes: fs.statSync(outputFile).size, target, externalImports };
+}
+
+/** What to use on LLRT instead of a Node.js module it lacks. */
+const LLRT_ALTERNATIVES: Record<string, string> = {
+  http: 'use the global fetch() (LLRT has no http module), or a client built on fetch',
+  https: 'use the global fetch(), or a client built on fetch',
+  http2: 'use the global fetch()',
+  querystring: 'use URLSearchParams',
+  punycode: 'use URL (domainToASCII in url)',
+  worker_threads: 'none: LLRT runs one thread; do the work in the handler or in another function',
+  cluster: 'none: one LLRT process serves one sandbox',
+  tls: 'use the global fetch() for HTTPS',
+  v8: 'none: LLRT runs on QuickJS, not V8',
+  vm: 'none: LLRT runs on QuickJS and has no vm module',
+};
+
+/**
+ * Every external import of the bundle that LLRT cannot resolve, with the chain of files from the entry: Node.js
+ * built-ins the release does not provide, `llrt:` modules it does not have, and packages that are neither built in
+ * nor part of the binary's SDK (a package left external is never installed next to index.mjs).
+ */
+export function unresolvableImports(inputs: Record<string, EsbuildInput>, request: BundleRequest, runtime: RuntimeImports): string[] {
+  const provided = new Set(runtime.modules);
+  const sdk = sdkExternals(request.binaryType);
+  const inSdk = (spec: string) => sdk.some(p => (p.endsWith('/*') ? spec.startsWith(p.slice(0, -1)) : spec === p || spec.startsWith(`${p}/`)));
+  const userExternal = (spec: string) => (request.options.externalModules ?? []).some(p => (p.endsWith('*') ? spec.startsWith(p.slice(0, -1)) : spec === p));
+
+  // The import graph: who first pulled in each file, breadth first from the entry (shortest chains).
+  const keyOf = (file: string) => Object.keys(inputs).find(k => path.resolve(k) === path.resolve(file));
+  const entryKey = keyOf(request.entry) ?? Object.keys(inputs)[0];
+  const parent = new Map<string, string | undefined>([[entryKey, undefined]]);
+  const queue = [entryKey];
+  while (queue.length > 0) {
+    const file = queue.shift()!;
+    for (const i of inputs[file]?.imports ?? []) {
+      if (!i.external && inputs[i.path] && !parent.has(i.path)) {
+        parent.set(i.path, file);
+        queue.push(i.path);
+      }
+    }
+  }
+  const chain = (file: string) => {
+    const files: string[] = [];
+    for (let f: string | undefined = file; f !== undefined; f = parent.get(f)) files.unshift(f);
+    return files.join(' -> ');
+  };
+
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const file of parent.keys()) {
+    for (const i of inputs[file]?.imports ?? []) {
+      if (!i.external) continue;
+      const spec = i.original ?? i.path;
+      const bare = spec.replace(/^node:/, '');
+      const key = `${file}\0${spec}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const builtin = spec.startsWith('node:') || builtinModules.includes(bare);
+      if (spec.startsWith('llrt:')) {
+        if (!provided.has(spec)) problems.push(`  ${spec}: LLRT ${runtime.release} has no such module (${chain(file)} -> ${spec})`);
+      } else if (builtin) {
+        if (!provided.has(bare)) {
+          problems.push(`  ${spec}: a Node.js module LLRT ${runtime.release} does not provide (${chain(file)} -> ${spec}); ` +
+            (LLRT_ALTERNATIVES[bare] ?? 'none in LLRT: use a library that does not need it, or run this function on Node.js'));
+        }
+      } else if (!inSdk(spec)) {
+        problems.push(`  ${spec}: left external (${userExternal(spec) ? 'bundling.externalModules' : 'not bundled'}) but neither an LLRT ` +
+          `module nor in the ${request.binaryType} binary's SDK, so nothing resolves it at run time (${chain(file)} -> ${spec}); ` +
+          'bundle it (remove it from bundling.externalModules)');
+      }
+    }
+  }
+  return problems;
 }
 
 function formatMessage(m: EsbuildMessage): string {
@@ -211,14 +311,49 @@ export function functionCode(request: BundleRequest, binary: BinarySpec, include
       local: new LocalBundler(key, (outputDir) => {
         let tag = binary.version.isLatest ? undefined : binary.version.version;
         if (includeBootstrap) {
-          tag = LlrtBinary.stage(binary, outputDir, warnings).version ?? tag;
+          tag = BinaryStore.stage(binary, outputDir, warnings).version ?? tag;
         } else if (binary.version.isLatest && !binary.binaryPath) {
-          tag = LlrtBinary.obtain(binary, warnings).version; // the layer needs it anyway
+          tag = BinaryStore.obtain(binary, warnings).version; // the layer needs it anyway
         }
-        bundle(request, outputDir, tag, warnings);
+        bundle(request, outputDir, tag, warnings, runtimeImports(binary, tag, warnings));
       }),
     },
   });
+}
+
+const sourceModules = new Map<string, string[]>();
+
+/**
+ * The modules the function's LLRT provides: read from the sources of a from-source build (after the build, which
+ * unpacks them), or the list generated from the sources of a pinned release; undefined (with a warning) for a
+ * release no list was generated for.
+ */
+export function runtimeImports(binary: BinarySpec, tag: string | undefined, warnings: string[]): RuntimeImports | undefined {
+  if (binary.source) {
+    BinaryStore.obtain(binary, warnings); // built (and its dependencies' sources unpacked) before they are read
+    const crateDir = llrtSource(binary.source.crateVersion, binary.source.cacheRoot);
+    let modules = sourceModules.get(crateDir);
+    if (!modules) {
+      let read: ReturnType<typeof modulesFromSources>;
+      try {
+        read = modulesFromSources(crateDir, binary.source.crateVersion);
+      } catch {
+        // A build found in a copied cache, with cargo's registry cleaned since: unpack the sources again.
+        runCommand('cargo', ['fetch', '--locked', '--manifest-path', path.join(crateDir, 'Cargo.toml')]);
+        read = modulesFromSources(crateDir, binary.source.crateVersion);
+      }
+      modules = Object.keys(read.modules);
+      sourceModules.set(crateDir, modules);
+    }
+    return { release: binary.version.version, modules };
+  }
+  const known = tag ? RELEASE_MODULES[tag] : undefined;
+  if (!known) {
+    warnings.push(`no module list for LLRT ${tag ?? binary.version.version}: the bundle's imports are not checked against ` +
+      `the runtime; pin a release this library knows (${Object.keys(RELEASE_MODULES).join(', ')}) or build it with LlrtBinary.fromSource()`);
+    return undefined;
+  }
+  return { release: tag!, modules: Object.keys(known) };
 }
 
 /** A layer's asset: LLRT's `bootstrap` at the root (Lambda runs `/opt/bootstrap` when the function has none). */
@@ -229,7 +364,7 @@ export function layerCode(binary: BinarySpec, warnings: string[]): lambda.AssetC
     bundling: {
       image: NO_DOCKER,
       local: new LocalBundler(key, (outputDir) => {
-        LlrtBinary.stage(binary, outputDir, warnings);
+        BinaryStore.stage(binary, outputDir, warnings);
       }),
     },
   });

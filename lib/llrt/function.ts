@@ -3,11 +3,12 @@ import * as path from 'path';
 import { Annotations, Token, Tokenization } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { BinarySpec, checkBaseUrl } from './binary';
+import { LlrtBinary } from './binary';
 import { BundleRequest, functionCode } from './bundling';
 import { LlrtRuntimeLayer } from './layer';
+import { BinarySpec } from './store';
 import { LlrtBinaryType, LlrtBundlingOptions, LlrtLogLevel, LlrtTlsVersion, LlrtVersion } from './types';
-import { DEFAULT_LOCK_FILE, llrtArch } from './util';
+import { llrtArch } from './util';
 
 /**
  * Properties of an `LlrtFunction`: the usual Lambda function options, the handler to bundle, which LLRT binary to
@@ -35,61 +36,27 @@ export interface LlrtFunctionProps extends lambda.FunctionOptions {
   readonly handler?: string;
 
   /**
-   * The LLRT release to run on. Pinned by default; `LlrtVersion.LATEST` must be chosen explicitly.
+   * Where LLRT's `bootstrap` comes from: a pinned, checksum-locked release download, a local file, or a build from
+   * LLRT's source on crates.io.
    *
-   * @default LlrtVersion.DEFAULT (v0.8.1-beta)
-   * @see https://github.com/awslabs/llrt/releases
+   * @default LlrtBinary.fromRelease() (v0.8.1-beta, checked against llrt.lock.json)
    */
-  readonly llrtVersion?: LlrtVersion;
+  readonly llrtBinary?: LlrtBinary;
 
   /**
    * Which LLRT binary: with the standard AWS SDK clients, without any SDK, or with the full SDK. The SDK packages
-   * the binary contains are left out of your bundle; everything else you import is bundled.
+   * the binary contains are left out of your bundle; everything else you import is bundled. A binary built with
+   * `LlrtBinary.fromSource()` has no SDK: only `NO_SDK` goes with it.
    *
-   * @default LlrtBinaryType.STANDARD
+   * @default - `LlrtBinaryType.STANDARD` for releases and files, `LlrtBinaryType.NO_SDK` for `LlrtBinary.fromSource()`
    */
   readonly llrtBinaryType?: LlrtBinaryType;
 
   /**
-   * A local LLRT binary to deploy instead of a download: the `bootstrap` itself or a release zip such as
-   * `llrt-lambda-arm64.zip`. Nothing is downloaded and the lock file is not used; set `llrtSha256` to have the
-   * file checked. Relative paths are resolved from the current working directory.
-   *
-   * @default - the release asset for `llrtVersion`, `llrtBinaryType` and the architecture, from the cache or
-   * downloaded from `llrtBaseUrl`
-   */
-  readonly llrtBinaryPath?: string;
-
-  /**
-   * The SHA-256 (hex) of the release zip, or of the file at `llrtBinaryPath`. A download or cached copy that does
-   * not match fails the synth. Upstream publishes no checksums, so without this prop the checksum recorded in the
-   * lock file on first use is what later downloads are checked against.
-   *
-   * @default - the lock file's entry (recorded on first download)
-   */
-  readonly llrtSha256?: string;
-
-  /**
-   * Where release assets are downloaded from, as `<llrtBaseUrl>/<tag>/<asset>`: set it to a mirror or an internal
-   * artifact store for air-gapped networks. The environment variable `RUSTACEAN_LAMBDA_LLRT_BASE_URL` sets it for
-   * every function without a code change.
-   *
-   * @default - `$RUSTACEAN_LAMBDA_LLRT_BASE_URL`, else https://github.com/awslabs/llrt/releases/download
-   */
-  readonly llrtBaseUrl?: string;
-
-  /**
-   * The lock file that records the SHA-256 of every LLRT release asset this app uses (trust on first use). Commit
-   * it: every later download and cache hit, on any machine, is checked against it.
-   *
-   * @default 'llrt.lock.json' in the current working directory (next to cdk.json)
-   */
-  readonly llrtLockFile?: string;
-
-  /**
-   * Deploy LLRT as a layer shared by every `LlrtFunction` of the stack with the same version, architecture and
-   * binary type, instead of inside each function's package. The layer is built locally, without Docker. Deploys
-   * upload the runtime once; cold starts are about the same.
+   * Deploy LLRT as a layer shared by every `LlrtFunction` of the stack with the same version, architecture, binary
+   * type and binary source, instead of inside each function's package. The layer is built locally, without Docker,
+   * from any source (release, file or a build from crates.io). Deploys upload the runtime once; cold starts are
+   * about the same.
    *
    * @default false
    */
@@ -152,9 +119,9 @@ export interface LlrtFunctionProps extends lambda.FunctionOptions {
  * A JavaScript or TypeScript Lambda function on LLRT, AWS's Low Latency Runtime (Rust and QuickJS, no JIT).
  *
  * The handler is bundled with esbuild into one ES module, `index.mjs`, and deployed with LLRT's `bootstrap` on the
- * `provided.al2023` runtime, arm64 by default. The LLRT release is pinned; its binary is taken from
- * `llrtBinaryPath`, the per-user cache, or downloaded in Node (no curl, no shell, no Docker) and checked against
- * the SHA-256 recorded in `llrt.lock.json`.
+ * `provided.al2023` runtime, arm64 by default. The LLRT release is pinned; its binary (`llrtBinary`) is a release
+ * download (from the per-user cache, or downloaded in Node, no curl, no shell, no Docker, and checked against the
+ * SHA-256 recorded in `llrt.lock.json`), a local file, or built from LLRT's source on crates.io.
  *
  * @example
  * new LlrtFunction(this, 'Hello', {
@@ -171,6 +138,9 @@ export class LlrtFunction extends lambda.Function {
   /** The LLRT binary type the function runs on. */
   public readonly llrtBinaryType: LlrtBinaryType;
 
+  /** Where the function's LLRT binary comes from. */
+  public readonly llrtBinary: LlrtBinary;
+
   /** The shared layer that provides LLRT, when `useLlrtLayer` is set. */
   public readonly llrtLayer?: lambda.ILayerVersion;
 
@@ -182,20 +152,13 @@ export class LlrtFunction extends lambda.Function {
         "identifier such as 'handler' (the Lambda handler becomes index.<handler>)");
     }
     const entry = resolveEntry(props.entry);
-    const binaryType = props.llrtBinaryType ?? LlrtBinaryType.STANDARD;
+    const source = props.llrtBinary ?? LlrtBinary.fromRelease();
+    const binaryType = props.llrtBinaryType ?? source.defaultBinaryType;
     if (!Object.values(LlrtBinaryType).includes(binaryType)) {
       throw new Error(`llrtBinaryType '${binaryType}' is unknown; expected one of ${Object.values(LlrtBinaryType).join(', ')}`);
     }
-    const version = props.llrtVersion ?? LlrtVersion.DEFAULT;
-    const binary: BinarySpec = {
-      version,
-      type: binaryType,
-      arch: llrtArch(architecture),
-      binaryPath: props.llrtBinaryPath !== undefined ? path.resolve(props.llrtBinaryPath) : undefined,
-      sha256: props.llrtSha256 !== undefined ? checkSha256(props.llrtSha256) : undefined,
-      baseUrl: props.llrtBaseUrl !== undefined ? checkBaseUrl(props.llrtBaseUrl) : undefined,
-      lockFile: path.resolve(props.llrtLockFile ?? DEFAULT_LOCK_FILE),
-    };
+    const version = source.version;
+    const binary: BinarySpec = source._spec(llrtArch(architecture), binaryType);
     const request: BundleRequest = { entry, exportName, binaryType, options: props.bundling ?? {} };
     const useLayer = props.useLlrtLayer ?? false;
     const warnings: string[] = [];
@@ -213,8 +176,9 @@ export class LlrtFunction extends lambda.Function {
     this.entry = entry;
     this.llrtVersion = version;
     this.llrtBinaryType = binaryType;
+    this.llrtBinary = source;
     if (useLayer) {
-      this.llrtLayer = LlrtRuntimeLayer.forStack(this, binary);
+      this.llrtLayer = LlrtRuntimeLayer.forStack(this, binary, source._layerSuffix());
       this.addLayers(this.llrtLayer);
     }
     for (const w of new Set(warnings)) Annotations.of(this).addWarningV2('rustacean-lambda:llrt', w);
@@ -236,15 +200,6 @@ function resolveEntry(entry: string): string {
       'working directory, the folder of cdk.json');
   }
   return absolute;
-}
-
-function checkSha256(value: string): string {
-  const hex = value.trim().toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(hex)) {
-    throw new Error(`llrtSha256 '${value}' is not a SHA-256; expected 64 hexadecimal characters, as printed by ` +
-      '`sha256sum llrt-lambda-arm64.zip`');
-  }
-  return hex;
 }
 
 /** The function's environment: the user's variables plus the typed LLRT settings (never both for one variable). */

@@ -1,20 +1,19 @@
 import { Annotations, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { BinarySpec } from './binary';
 import { layerCode } from './bundling';
-import { sha256Hex } from './util';
+import { BinarySpec } from './store';
 
 /**
  * A layer holding LLRT's `bootstrap`, built locally (no Docker) and shared: one per version, architecture and
- * binary type (and local binary, when one is given) in each stack.
+ * binary type and binary source in each stack.
  */
 export class LlrtRuntimeLayer extends lambda.LayerVersion {
   /** The layer for a binary in the stack of `scope`, created on first use. */
-  public static forStack(scope: Construct, binary: BinarySpec): LlrtRuntimeLayer {
+  public static forStack(scope: Construct, binary: BinarySpec, suffix: string): LlrtRuntimeLayer {
     const stack = Stack.of(scope);
     let id = `LlrtRuntime-${binary.version.version}-${binary.arch}-${binary.type}`;
-    if (binary.binaryPath) id += `-${sha256Hex(`${binary.binaryPath}\0${binary.sha256 ?? ''}`).slice(0, 8)}`;
+    if (suffix) id += `-${suffix}`;
     const existing = stack.node.tryFindChild(id);
     if (existing instanceof LlrtRuntimeLayer) return existing;
     return new LlrtRuntimeLayer(stack, id, binary);
@@ -27,7 +26,7 @@ export class LlrtRuntimeLayer extends lambda.LayerVersion {
       compatibleArchitectures: [binary.arch === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64],
       compatibleRuntimes: [lambda.Runtime.PROVIDED_AL2023],
       description: `LLRT ${binary.version.version} runtime (${binary.arch}, ${binary.type})` +
-        (binary.binaryPath ? ' from a local binary' : ''),
+        (binary.binaryPath ? ' from a local binary' : binary.source ? ' built from crates.io' : ''),
       license: 'Apache-2.0',
     });
     for (const w of new Set(warnings)) Annotations.of(this).addWarningV2('rustacean-lambda:llrt', w);

@@ -168,7 +168,9 @@ export enum LlrtTlsVersion {
  * How the handler is bundled with esbuild. The essentials are fixed by the construct because LLRT needs them: one
  * ES module `index.mjs`, `platform: 'browser'`, target `es2023` (`es2020` for LLRT releases before v0.2.0-beta),
  * Node.js built-ins (`node:*`, `fs`, ...) and `llrt:*` modules left to the runtime, and the AWS SDK packages of
- * the chosen binary left out.
+ * the chosen binary left out. Every import left out is checked at synth against the modules the LLRT release
+ * provides (read from its sources) and the binary's SDK: `http`, say, fails the synth with the chain of imports
+ * that pulled it in and the LLRT alternative (`fetch`).
  *
  * @see https://github.com/awslabs/llrt#using-node_modules-dependencies-with-llrt
  */
@@ -181,8 +183,10 @@ export interface LlrtBundlingOptions {
   readonly minify?: boolean;
 
   /**
-   * More modules to leave out of the bundle, in addition to the Node.js built-ins and the SDK packages the binary
-   * contains; for example modules you provide in a layer. esbuild patterns such as `@my-scope/*` work.
+   * More modules to leave out of the bundle, in addition to LLRT's modules and the SDK packages the binary
+   * contains. esbuild patterns such as `@my-scope/*` work. Nothing installs a module left out next to `index.mjs`,
+   * so synth refuses one that is neither an LLRT module nor in the binary's SDK (it could never resolve at run
+   * time); use this to leave out an SDK package the binary provides that esbuild would otherwise see as a file.
    *
    * @default - none
    */

@@ -29,7 +29,7 @@ export const ENV = {
   cache: 'RUSTACEAN_LAMBDA_CACHE',
   /** Where release assets are downloaded from: `<base>/<tag>/<asset>`. */
   baseUrl: 'RUSTACEAN_LAMBDA_LLRT_BASE_URL',
-  /** `1` or `true`: never download; use llrtBinaryPath or the cache. */
+  /** `1` or `true`: never download; use LlrtBinary.fromFile(), a source build already cached, or the cache. */
   offline: 'RUSTACEAN_LAMBDA_OFFLINE',
 } as const;
 
@@ -180,7 +180,7 @@ export interface LockEntry {
   readonly url: string;
 }
 
-/** The lock file name written next to `cdk.json` unless `llrtLockFile` says otherwise. */
+/** The lock file name written next to `cdk.json` unless `lockFile` (LlrtBinary.fromRelease) says otherwise. */
 export const DEFAULT_LOCK_FILE = 'llrt.lock.json';
 
 /** Reads `{ "<tag>/<asset>": LockEntry }`; a missing file is an empty lock. */

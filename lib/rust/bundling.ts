@@ -437,7 +437,8 @@ export class CargoLambdaBuild {
       throw new Error(`cargo lambda build failed for ${what} (${reason}):\n${cargoErrors(result.stderr)}\n` +
         `command: ${command} ${args.join(' ')}`);
     }
-    fs.writeFileSync(path.join(staging, COMPLETE_MARKER), `${new Date().toISOString()}\n`);
+    // When it finished and how long it took (benchmarks report the time of the build that filled the cache).
+    fs.writeFileSync(path.join(staging, COMPLETE_MARKER), `${new Date().toISOString()}\nbuild seconds: ${((Date.now() - started) / 1000).toFixed(1)}\n`);
     try {
       fs.renameSync(staging, dir);
     } catch (e) {
@@ -552,4 +553,4 @@ export class CargoLambdaBuild {
   }
 }
 
-const COMPLETE_MARKER = '.rustacean-lambda-complete';
+export const COMPLETE_MARKER = '.rustacean-lambda-complete';

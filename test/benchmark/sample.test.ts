@@ -4,6 +4,7 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LlrtBinary } from '../../lib';
 import { CargoLambdaBuild } from '../../lib/rust/bundling';
 import { ColdStartSampleStack } from '../../samples/coldstart';
 import { SAMPLE_ENV } from '../../samples/llrt';
@@ -19,14 +20,12 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-coldstart-sample-'));
 const saved = {
   targetDir: process.env.CARGO_TARGET_DIR,
   binary: process.env[SAMPLE_ENV.binaryPath],
-  placeholder: process.env[SAMPLE_ENV.placeholder],
 };
 process.env.CARGO_TARGET_DIR = path.join(scratch, 'target');
 delete process.env[SAMPLE_ENV.binaryPath];
-delete process.env[SAMPLE_ENV.placeholder];
 afterAll(() => {
   for (const [key, value] of [
-    ['CARGO_TARGET_DIR', saved.targetDir], [SAMPLE_ENV.binaryPath, saved.binary], [SAMPLE_ENV.placeholder, saved.placeholder],
+    ['CARGO_TARGET_DIR', saved.targetDir], [SAMPLE_ENV.binaryPath, saved.binary],
   ] as const) {
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
@@ -93,7 +92,7 @@ test('synthesized with every asset staged (javac, fake LLRT, stubbed cargo-lambd
   fs.writeFileSync(llrtZip, fakeReleaseZip('arm64', 'coldstart sample'));
   const outdir = fs.mkdtempSync(path.join(scratch, 'out-'));
   const app = new App({ outdir });
-  const stack = new ColdStartSampleStack(app, 'ColdStart', { env: ENV, llrtBinaryPath: llrtZip });
+  const stack = new ColdStartSampleStack(app, 'ColdStart', { env: ENV, llrtBinary: LlrtBinary.fromFile(llrtZip) });
   app.synth();
 
   // One cargo-lambda build per workspace: rust-handlers (hello) and rust-handlers/coldstart (the driver).

@@ -4,8 +4,8 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LlrtBinaryType, LlrtFunction, LlrtFunctionProps, LlrtVersion } from '../../lib';
-import { LlrtBinary } from '../../lib/llrt/binary';
+import { LlrtBinary, LlrtBinaryType, LlrtFunction, LlrtFunctionProps, LlrtReleaseOptions, LlrtVersion } from '../../lib';
+import { BinaryStore } from '../../lib/llrt/store';
 import { sha256Hex } from '../../lib/llrt/util';
 import {
   closedPort, fakeBootstrap, fakeReleaseZip, listFiles, LLRT_HANDLERS, llrtSandbox, LlrtSandbox, makeZip, ReleaseServer,
@@ -45,25 +45,24 @@ beforeEach(() => {
 });
 afterEach(() => sandbox.restore());
 
-/** Synthesizes one function the way a new `cdk synth` process would. */
-function synth(props: Partial<LlrtFunctionProps> = {}, tweak?: () => void) {
+/** Synthesizes one function with a release binary the way a new `cdk synth` process would. */
+function synth(release: LlrtReleaseOptions = {}, tweak?: () => void, props: Partial<LlrtFunctionProps> = {}) {
   sandbox.freshProcess();
   tweak?.();
   const app = new App({ outdir: fs.mkdtempSync(path.join(sandbox.dir, 'out-')) });
   const stack = new Stack(app, 'Test');
   const fn = new LlrtFunction(stack, 'Fn', {
     entry: HELLO,
-    llrtBaseUrl: server.baseUrl,
-    llrtLockFile: sandbox.lockFile,
+    llrtBinary: LlrtBinary.fromRelease({ baseUrl: server.baseUrl, lockFile: sandbox.lockFile, ...release }),
     ...props,
   });
   app.synth();
   return { app, stack, fn, bootstrap: fs.readFileSync(path.join(functionAssetDir(app.outdir, fn), 'bootstrap')) };
 }
 
-function synthError(props: Partial<LlrtFunctionProps> = {}, tweak?: () => void): string {
+function synthError(release: LlrtReleaseOptions = {}, tweak?: () => void): string {
   try {
-    synth(props, tweak);
+    synth(release, tweak);
   } catch (e) {
     return (e as Error).message;
   }
@@ -78,7 +77,7 @@ describe('first download', () => {
   test('downloads the release zip, caches the bootstrap and records the checksums in the lock file', () => {
     const { bootstrap } = synth();
 
-    expect(LlrtBinary.fetches).toBe(1);
+    expect(BinaryStore.fetches).toBe(1);
     expect(bootstrap.equals(fakeBootstrap('arm64', `${TAG} ${ASSET}`))).toBe(true);
     expect(fs.readdirSync(cacheEntry()).sort()).toEqual(['artifact.json', 'bootstrap']);
     expect(fs.readdirSync(path.dirname(cacheEntry()))).toEqual(['arm64-standard']); // no temporary files left
@@ -92,21 +91,21 @@ describe('first download', () => {
   });
 
   test('names the asset after architecture and binary type', () => {
-    synth({ architecture: lambda.Architecture.X86_64, llrtBinaryType: LlrtBinaryType.NO_SDK });
-    synth({ llrtBinaryType: LlrtBinaryType.FULL_SDK });
+    synth({}, undefined, { architecture: lambda.Architecture.X86_64, llrtBinaryType: LlrtBinaryType.NO_SDK });
+    synth({}, undefined, { llrtBinaryType: LlrtBinaryType.FULL_SDK });
     expect(Object.keys(readLockFile())).toEqual([`${TAG}/llrt-lambda-arm64-full-sdk.zip`, `${TAG}/llrt-lambda-x64-no-sdk.zip`]);
     expect(fs.existsSync(path.join(cacheEntry(TAG, 'x64-no-sdk'), 'bootstrap'))).toBe(true);
     expect(fs.existsSync(path.join(cacheEntry(TAG, 'arm64-full-sdk'), 'bootstrap'))).toBe(true);
   });
 
   test('follows redirects (GitHub sends downloads to its CDN) and locks the canonical URL', () => {
-    synth({ llrtBaseUrl: `${server.origin}/redirect` });
+    synth({ baseUrl: `${server.origin}/redirect` });
     expect(readLockFile()[`${TAG}/${ASSET}`].url).toBe(`${server.origin}/redirect/${TAG}/${ASSET}`);
   });
 
   test('the base URL can come from RUSTACEAN_LAMBDA_LLRT_BASE_URL', () => {
     process.env.RUSTACEAN_LAMBDA_LLRT_BASE_URL = `${server.baseUrl}/`;
-    synth({ llrtBaseUrl: undefined });
+    synth({ baseUrl: undefined });
     expect(readLockFile()[`${TAG}/${ASSET}`].url).toBe(`${server.baseUrl}/${TAG}/${ASSET}`);
   });
 
@@ -115,10 +114,10 @@ describe('first download', () => {
     const app = new App({ outdir: path.join(sandbox.dir, 'out') });
     const stack = new Stack(app, 'Test');
     for (const id of ['A', 'B', 'C']) {
-      new LlrtFunction(stack, id, { entry: HELLO, llrtBaseUrl: server.baseUrl, llrtLockFile: sandbox.lockFile });
+      new LlrtFunction(stack, id, { entry: HELLO, llrtBinary: LlrtBinary.fromRelease({ baseUrl: server.baseUrl, lockFile: sandbox.lockFile }) });
     }
     app.synth();
-    expect(LlrtBinary.fetches).toBe(1);
+    expect(BinaryStore.fetches).toBe(1);
   });
 });
 
@@ -126,8 +125,8 @@ describe('cache', () => {
   test('a cache hit needs no network: the server is unreachable and the synth still succeeds', async () => {
     const first = synth();
     const port = await closedPort();
-    const second = synth({ llrtBaseUrl: `http://127.0.0.1:${port}/releases/download` });
-    expect(LlrtBinary.fetches).toBe(0);
+    const second = synth({ baseUrl: `http://127.0.0.1:${port}/releases/download` });
+    expect(BinaryStore.fetches).toBe(0);
     expect(second.bootstrap.equals(first.bootstrap)).toBe(true);
     expect(Template.fromStack(second.stack).toJSON()).toEqual(Template.fromStack(first.stack).toJSON());
   });
@@ -136,7 +135,7 @@ describe('cache', () => {
     synth();
     fs.appendFileSync(path.join(cacheEntry(), 'bootstrap'), 'tampered');
     const { stack, bootstrap } = synth();
-    expect(LlrtBinary.fetches).toBe(1);
+    expect(BinaryStore.fetches).toBe(1);
     expect(bootstrap.equals(fakeBootstrap('arm64', `${TAG} ${ASSET}`))).toBe(true);
     Annotations.fromStack(stack).hasWarning('/Test/Fn', Match.stringLikeRegexp(`cached LLRT ${TAG} ${ASSET} in .* was corrupt; it was removed`));
   });
@@ -144,7 +143,7 @@ describe('cache', () => {
   test('a cache entry that disagrees with the lock file is replaced by a download that agrees', () => {
     const tag = 'v0.7.0-beta';
     writeReleases(releases, tag);
-    synth({ llrtVersion: LlrtVersion.of(tag) });
+    synth({ version: LlrtVersion.of(tag) });
     // Upstream republished the asset and a teammate committed its checksum.
     const republished = fakeReleaseZip('arm64', 'republished');
     fs.writeFileSync(path.join(releases, tag, ASSET), republished);
@@ -152,17 +151,17 @@ describe('cache', () => {
     lock[`${tag}/${ASSET}`] = { ...lock[`${tag}/${ASSET}`], sha256: sha256Hex(republished), bootstrapSha256: sha256Hex(fakeBootstrap('arm64', 'republished')) };
     fs.writeFileSync(sandbox.lockFile, JSON.stringify(lock));
 
-    const { bootstrap } = synth({ llrtVersion: LlrtVersion.of(tag) });
-    expect(LlrtBinary.fetches).toBe(1);
+    const { bootstrap } = synth({ version: LlrtVersion.of(tag) });
+    expect(BinaryStore.fetches).toBe(1);
     expect(bootstrap.toString('latin1')).toContain('fake llrt republished');
   });
 
   test('with RUSTACEAN_LAMBDA_OFFLINE set, a missing cache entry fails without trying the network', () => {
     process.env.RUSTACEAN_LAMBDA_OFFLINE = '1';
     const message = synthError();
-    expect(LlrtBinary.fetches).toBe(0);
+    expect(BinaryStore.fetches).toBe(0);
     expect(message).toContain(`LLRT ${TAG} ${ASSET} is not in the cache (${cacheEntry()}) and RUSTACEAN_LAMBDA_OFFLINE forbids downloads; ` +
-      `to synthesize offline, set llrtBinaryPath to a copy of ${ASSET} (or the bootstrap inside it), copy the cache folder ${cacheEntry()}`);
+      `to synthesize offline, use LlrtBinary.fromFile() with a copy of ${ASSET} (or the bootstrap inside it), build LLRT from crates.io with LlrtBinary.fromSource(), copy the cache folder ${cacheEntry()}`);
   });
 });
 
@@ -179,15 +178,15 @@ describe('verification', () => {
     expect(readLockFile()[`${TAG}/${ASSET}`].sha256).toBe(wrong); // the lock is never rewritten to fit a download
   });
 
-  test('llrtSha256 is checked on download and recorded in the lock', () => {
+  test('sha256 is checked on download and recorded in the lock', () => {
     const right = sha256Hex(releaseZip(TAG));
-    synth({ llrtSha256: right });
+    synth({ sha256: right });
     expect(readLockFile()[`${TAG}/${ASSET}`].sha256).toBe(right);
 
     sandbox.freshProcess();
     fs.rmSync(sandbox.lockFile);
     fs.rmSync(sandbox.cacheDir, { recursive: true });
-    expect(synthError({ llrtSha256: '0'.repeat(64) })).toContain(`expected sha256 ${'0'.repeat(64)} (llrtSha256), got ${right}`);
+    expect(synthError({ sha256: '0'.repeat(64) })).toContain(`expected sha256 ${'0'.repeat(64)} (sha256), got ${right}`);
     expect(fs.existsSync(cacheEntry())).toBe(false);
   });
 
@@ -199,14 +198,14 @@ describe('verification', () => {
     expect(fs.existsSync(cacheEntry())).toBe(false);
   });
 
-  test('llrtSha256 and the lock file disagreeing is an error before any download', () => {
+  test('sha256 and the lock file disagreeing is an error before any download', () => {
     synth();
-    expect(synthError({ llrtSha256: 'a'.repeat(64) }))
-      .toContain(`llrtSha256 ${'a'.repeat(64)} disagrees with ${sandbox.lockFile}, which records ${sha256Hex(releaseZip(TAG))} for ${TAG}/${ASSET}`);
+    expect(synthError({ sha256: 'a'.repeat(64) }))
+      .toContain(`sha256 ${'a'.repeat(64)} disagrees with ${sandbox.lockFile}, which records ${sha256Hex(releaseZip(TAG))} for ${TAG}/${ASSET}`);
   });
 
   test('a release zip without bootstrap fails and leaves no cache entry', () => {
-    const message = synthError({ llrtVersion: LlrtVersion.of('v0.0.1-empty') });
+    const message = synthError({ version: LlrtVersion.of('v0.0.1-empty') });
     expect(message).toContain(`the release asset ${server.baseUrl}/v0.0.1-empty/${ASSET} is not usable: it holds no 'bootstrap' at its root ` +
       '(entries: README.md); nothing was cached');
     expect(fs.existsSync(cacheEntry('v0.0.1-empty'))).toBe(false);
@@ -216,44 +215,44 @@ describe('verification', () => {
 
 describe('download failures', () => {
   test('HTTP 404 names the URL and says how to supply the binary offline', () => {
-    const message = synthError({ llrtVersion: LlrtVersion.of('v9.9.9') });
+    const message = synthError({ version: LlrtVersion.of('v9.9.9') });
     expect(message).toContain(`cannot download LLRT v9.9.9 (${ASSET}) from ${server.baseUrl}/v9.9.9/${ASSET}: HTTP 404 Not Found ` +
       '(no such release or asset: check the version at https://github.com/awslabs/llrt/releases); to synthesize offline, ' +
-      `set llrtBinaryPath to a copy of ${ASSET}`);
+      `use LlrtBinary.fromFile() with a copy of ${ASSET}`);
     expect(fs.existsSync(cacheEntry('v9.9.9'))).toBe(false);
   });
 
   test('an unreachable server is a network error with the offline instructions', async () => {
     const port = await closedPort();
     const base = `http://127.0.0.1:${port}/releases/download`;
-    const message = synthError({ llrtBaseUrl: base });
+    const message = synthError({ baseUrl: base });
     expect(message).toContain(`cannot download LLRT ${TAG} (${ASSET}) from ${base}/${TAG}/${ASSET}: network error: ` +
-      `connect ECONNREFUSED 127.0.0.1:${port} (no network, a proxy, or a firewall?); to synthesize offline, set llrtBinaryPath`);
-    expect(message).toContain('or serve the release assets from a mirror as <base>/<tag>/<asset> and set llrtBaseUrl or RUSTACEAN_LAMBDA_LLRT_BASE_URL');
+      `connect ECONNREFUSED 127.0.0.1:${port} (no network, a proxy, or a firewall?); to synthesize offline, use LlrtBinary.fromFile()`);
+    expect(message).toContain('or serve the release assets from a mirror as <base>/<tag>/<asset> and set baseUrl (LlrtBinary.fromRelease) or RUSTACEAN_LAMBDA_LLRT_BASE_URL');
     expect(fs.existsSync(cacheEntry())).toBe(false);
   });
 
   test('a server that never answers times out', () => {
-    const message = synthError({ llrtBaseUrl: `${server.origin}/hang` }, () => { LlrtBinary.idleTimeoutMs = 300; });
+    const message = synthError({ baseUrl: `${server.origin}/hang` }, () => { BinaryStore.idleTimeoutMs = 300; });
     expect(message).toContain(`cannot download LLRT ${TAG} (${ASSET}) from ${server.origin}/hang/${TAG}/${ASSET}: timed out (no data for 0.3 s)`);
   });
 
   test('a connection closed mid-download fails and leaves nothing behind', () => {
-    const message = synthError({ llrtBaseUrl: `${server.origin}/truncated` });
+    const message = synthError({ baseUrl: `${server.origin}/truncated` });
     expect(message).toMatch(/network error: connection closed after \d+ of \d+ bytes|network error: aborted/);
     expect(fs.existsSync(cacheEntry())).toBe(false);
     expect(fs.readdirSync(path.dirname(cacheEntry()))).toEqual([]);
   });
 });
 
-describe('llrtBinaryPath', () => {
+describe('LlrtBinary.fromFile', () => {
   test('works with no server at all, never touches cache or lock', async () => {
     const zip = path.join(sandbox.dir, ASSET);
     fs.writeFileSync(zip, fakeReleaseZip('arm64', 'local'));
     const port = await closedPort();
-    const { bootstrap } = synth({ llrtBinaryPath: zip, llrtBaseUrl: `http://127.0.0.1:${port}` });
+    const { bootstrap } = synth({ baseUrl: `http://127.0.0.1:${port}` }, undefined, { llrtBinary: LlrtBinary.fromFile(zip) });
     expect(bootstrap.toString('latin1')).toContain('fake llrt local');
-    expect(LlrtBinary.fetches).toBe(0);
+    expect(BinaryStore.fetches).toBe(0);
     expect(fs.existsSync(sandbox.cacheDir)).toBe(false);
     expect(fs.existsSync(sandbox.lockFile)).toBe(false);
   });
@@ -261,23 +260,23 @@ describe('llrtBinaryPath', () => {
 
 describe('LlrtVersion.LATEST', () => {
   test('is resolved through the release server, then cached and locked like a pinned version', () => {
-    const { stack, bootstrap } = synth({ llrtVersion: LlrtVersion.LATEST });
+    const { stack, bootstrap } = synth({ version: LlrtVersion.LATEST });
     expect(bootstrap.toString('latin1')).toContain(`fake llrt v0.9.0-beta ${ASSET}`);
     expect(Object.keys(readLockFile())).toEqual([`v0.9.0-beta/${ASSET}`]);
     Annotations.fromStack(stack).hasWarning('/Test/Fn',
       Match.stringLikeRegexp("LlrtVersion.LATEST resolved to v0.9.0-beta; pin it with LlrtVersion.of\\('v0.9.0-beta'\\)"));
 
     // The look-up is remembered for a day, and the release comes from the cache: no request at all.
-    const again = synth({ llrtVersion: LlrtVersion.LATEST });
+    const again = synth({ version: LlrtVersion.LATEST });
     expect(again.bootstrap.equals(bootstrap)).toBe(true);
-    expect(LlrtBinary.fetches).toBe(0);
+    expect(BinaryStore.fetches).toBe(0);
     expect(Object.keys(JSON.parse(fs.readFileSync(path.join(sandbox.cacheDir, 'llrt', 'latest.json'), 'utf-8'))))
       .toEqual([`${server.baseUrl}/latest`]);
   });
 
   test('a mirror without a latest pointer fails with a hint to pin a version', async () => {
     const port = await closedPort();
-    expect(synthError({ llrtVersion: LlrtVersion.LATEST, llrtBaseUrl: `http://127.0.0.1:${port}` }))
+    expect(synthError({ version: LlrtVersion.LATEST, baseUrl: `http://127.0.0.1:${port}` }))
       .toContain(`cannot look up the latest LLRT release from http://127.0.0.1:${port}/latest: network error`);
   });
 });
@@ -288,10 +287,10 @@ describe('layer mode', () => {
     const app = new App({ outdir: path.join(sandbox.dir, 'out') });
     const stack = new Stack(app, 'Test');
     const fns = ['A', 'B'].map(id => new LlrtFunction(stack, id, {
-      entry: HELLO, llrtBaseUrl: server.baseUrl, llrtLockFile: sandbox.lockFile, useLlrtLayer: true,
+      entry: HELLO, llrtBinary: LlrtBinary.fromRelease({ baseUrl: server.baseUrl, lockFile: sandbox.lockFile }), useLlrtLayer: true,
     }));
     app.synth();
-    expect(LlrtBinary.fetches).toBe(1);
+    expect(BinaryStore.fetches).toBe(1);
     for (const fn of fns) expect(listFiles(functionAssetDir(app.outdir, fn))).toEqual(['index.mjs']);
     const layer = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::LayerVersion'));
     expect(layer).toHaveLength(1);

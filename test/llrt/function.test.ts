@@ -3,13 +3,13 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LlrtBinaryType, LlrtFunction, LlrtLogLevel, LlrtTlsVersion, LlrtVersion } from '../../lib';
+import { LlrtBinary, LlrtBinaryType, LlrtFunction, LlrtLogLevel, LlrtTlsVersion, LlrtVersion } from '../../lib';
 import { sha256Hex } from '../../lib/llrt/util';
 import { cfnLintAssembly } from '../support/cfn-lint';
 import { fakeBootstrap, fakeReleaseZip, listFiles, LLRT_FIXTURES, LLRT_HANDLERS, llrtSandbox, LlrtSandbox, makeZip } from '../support/llrt';
 import { functionAssetDir } from '../support/rust';
 
-// Props-to-template and asset-layout tests. The binary comes from llrtBinaryPath (a fake release zip), so no
+// Props-to-template and asset-layout tests. The binary comes from LlrtBinary.fromFile (a fake release zip), so no
 // server and no network are involved; the download pipeline has its own tests (binary.test.ts).
 
 const HELLO = path.join(LLRT_HANDLERS, 'hello.ts');
@@ -40,7 +40,7 @@ function layerAssetDir(app: App, stack: Stack): string {
 describe('LlrtFunction template', () => {
   test('provided.al2023, handler index.handler, arm64 and 128 MB by default', () => {
     const { stack } = newStack();
-    new LlrtFunction(stack, 'Fn', { entry: HELLO, llrtBinaryPath: armZip });
+    new LlrtFunction(stack, 'Fn', { entry: HELLO, llrtBinary: LlrtBinary.fromFile(armZip) });
 
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -61,7 +61,7 @@ describe('LlrtFunction template', () => {
       architecture: lambda.Architecture.X86_64,
       memorySize: 256,
       environment: { STAGE: 'test' },
-      llrtBinaryPath: x64Zip,
+      llrtBinary: LlrtBinary.fromFile(x64Zip),
     });
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.main',
@@ -75,7 +75,7 @@ describe('LlrtFunction template', () => {
     const { stack } = newStack();
     new LlrtFunction(stack, 'Fn', {
       entry: HELLO,
-      llrtBinaryPath: armZip,
+      llrtBinary: LlrtBinary.fromFile(armZip),
       environment: { TABLE: 't' },
       llrtLogLevel: LlrtLogLevel.WARN,
       llrtGcThresholdMb: 32,
@@ -101,7 +101,7 @@ describe('LlrtFunction template', () => {
 
   test('exposes entry, version and binary type; pinned v0.8.1-beta and STANDARD by default', () => {
     const { stack } = newStack();
-    const fn = new LlrtFunction(stack, 'Fn', { entry: path.relative(process.cwd(), HELLO), llrtBinaryPath: armZip });
+    const fn = new LlrtFunction(stack, 'Fn', { entry: path.relative(process.cwd(), HELLO), llrtBinary: LlrtBinary.fromFile(armZip) });
     expect(fn.entry).toBe(HELLO);
     expect(fn.llrtVersion).toBe(LlrtVersion.DEFAULT);
     expect(fn.llrtVersion.version).toBe('v0.8.1-beta');
@@ -112,8 +112,8 @@ describe('LlrtFunction template', () => {
 
   test('template snapshot (asset hashes masked)', () => {
     const { stack } = newStack();
-    new LlrtFunction(stack, 'Hello', { entry: HELLO, llrtBinaryPath: armZip, llrtLogLevel: LlrtLogLevel.INFO });
-    new LlrtFunction(stack, 'Api', { entry: path.join(LLRT_HANDLERS, 'http.ts'), llrtBinaryPath: x64Zip, architecture: lambda.Architecture.X86_64 });
+    new LlrtFunction(stack, 'Hello', { entry: HELLO, llrtBinary: LlrtBinary.fromFile(armZip), llrtLogLevel: LlrtLogLevel.INFO });
+    new LlrtFunction(stack, 'Api', { entry: path.join(LLRT_HANDLERS, 'http.ts'), llrtBinary: LlrtBinary.fromFile(x64Zip), architecture: lambda.Architecture.X86_64 });
     expect(Template.fromStack(stack).toJSON()).toMatchSnapshot();
   });
 });
@@ -121,7 +121,7 @@ describe('LlrtFunction template', () => {
 describe('asset layout', () => {
   test('the asset holds an executable bootstrap at the root next to index.mjs, and nothing else', () => {
     const { app, stack } = newStack();
-    const fn = new LlrtFunction(stack, 'Fn', { entry: HELLO, llrtBinaryPath: armZip });
+    const fn = new LlrtFunction(stack, 'Fn', { entry: HELLO, llrtBinary: LlrtBinary.fromFile(armZip) });
     app.synth();
     const dir = functionAssetDir(app.outdir, fn);
     expect(listFiles(dir)).toEqual(['bootstrap', 'index.mjs']);
@@ -131,14 +131,13 @@ describe('asset layout', () => {
     expect(code).toMatch(/export\s*\{[^}]*handler/);
   });
 
-  test('llrtBinaryPath may be the bootstrap itself, checked against llrtSha256', () => {
+  test('LlrtBinary.fromFile() may be given the bootstrap itself, checked against sha256', () => {
     const bootstrap = path.join(sandbox.dir, 'bootstrap');
     fs.writeFileSync(bootstrap, fakeBootstrap('arm64', 'raw'));
     const { app, stack } = newStack();
     const fn = new LlrtFunction(stack, 'Fn', {
       entry: HELLO,
-      llrtBinaryPath: bootstrap,
-      llrtSha256: sha256Hex(fs.readFileSync(bootstrap)).toUpperCase(),
+      llrtBinary: LlrtBinary.fromFile(bootstrap, { sha256: sha256Hex(fs.readFileSync(bootstrap)).toUpperCase() }),
     });
     app.synth();
     expect(fs.readFileSync(path.join(functionAssetDir(app.outdir, fn), 'bootstrap')).toString('latin1')).toContain('fake llrt raw');
@@ -150,7 +149,7 @@ describe('asset layout', () => {
     const hash = () => {
       sandbox.freshProcess();
       const { stack } = newStack();
-      new LlrtFunction(stack, 'Fn', { entry, llrtBinaryPath: armZip });
+      new LlrtFunction(stack, 'Fn', { entry, llrtBinary: LlrtBinary.fromFile(armZip) });
       return JSON.stringify(Template.fromStack(stack).findResources('AWS::Lambda::Function'));
     };
     const first = hash();
@@ -162,7 +161,7 @@ describe('asset layout', () => {
   test('stacks excluded from bundling need neither esbuild nor a binary', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, outdir: path.join(sandbox.dir, 'cdk.out') });
     const stack = new Stack(app, 'Test');
-    new LlrtFunction(stack, 'Fn', { entry: HELLO, llrtBinaryPath: path.join(sandbox.dir, 'missing.zip') });
+    new LlrtFunction(stack, 'Fn', { entry: HELLO, llrtBinary: LlrtBinary.fromFile(path.join(sandbox.dir, 'missing.zip')) });
     Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 1);
   });
 });
@@ -170,9 +169,9 @@ describe('asset layout', () => {
 describe('shared layer mode', () => {
   test('one layer per version, architecture and type for the whole stack; functions then ship only index.mjs', () => {
     const { app, stack } = newStack();
-    const a = new LlrtFunction(stack, 'A', { entry: HELLO, llrtBinaryPath: armZip, useLlrtLayer: true });
-    const b = new LlrtFunction(stack, 'B', { entry: path.join(LLRT_HANDLERS, 'http.ts'), llrtBinaryPath: armZip, useLlrtLayer: true });
-    const c = new LlrtFunction(stack, 'C', { entry: HELLO, llrtBinaryPath: x64Zip, useLlrtLayer: true, architecture: lambda.Architecture.X86_64 });
+    const a = new LlrtFunction(stack, 'A', { entry: HELLO, llrtBinary: LlrtBinary.fromFile(armZip), useLlrtLayer: true });
+    const b = new LlrtFunction(stack, 'B', { entry: path.join(LLRT_HANDLERS, 'http.ts'), llrtBinary: LlrtBinary.fromFile(armZip), useLlrtLayer: true });
+    const c = new LlrtFunction(stack, 'C', { entry: HELLO, llrtBinary: LlrtBinary.fromFile(x64Zip), useLlrtLayer: true, architecture: lambda.Architecture.X86_64 });
     app.synth();
 
     const template = Template.fromStack(stack);
@@ -201,7 +200,7 @@ describe('shared layer mode', () => {
 describe('errors at synth', () => {
   const make = (props: Partial<ConstructorParameters<typeof LlrtFunction>[2]>) => () => {
     const { stack } = newStack();
-    new LlrtFunction(stack, 'Fn', { entry: HELLO, llrtBinaryPath: armZip, ...props });
+    new LlrtFunction(stack, 'Fn', { entry: HELLO, llrtBinary: LlrtBinary.fromFile(armZip), ...props });
   };
 
   test('a missing entry', () => {
@@ -235,31 +234,35 @@ describe('errors at synth', () => {
   });
 
   test('a binary for the other architecture', () => {
-    expect(make({ llrtBinaryPath: x64Zip }))
-      .toThrow(/the LLRT bootstrap from llrtBinaryPath '.*llrt-lambda-x64.zip' is an x86_64 executable but the function's architecture is arm64; use llrt-lambda-arm64.zip/);
+    expect(make({ llrtBinary: LlrtBinary.fromFile(x64Zip) }))
+      .toThrow(/the LLRT bootstrap from LlrtBinary.fromFile\('.*llrt-lambda-x64.zip'\) is an x86_64 executable but the function's architecture is arm64; use llrt-lambda-arm64.zip/);
   });
 
-  test('a malformed llrtSha256 and a mismatching one', () => {
-    expect(make({ llrtSha256: 'abc' })).toThrow("llrtSha256 'abc' is not a SHA-256; expected 64 hexadecimal characters");
-    expect(make({ llrtSha256: '0'.repeat(64) }))
-      .toThrow(new RegExp('checksum mismatch for llrtBinaryPath \'.*llrt-lambda-arm64.zip\': expected sha256 0{64} \\(llrtSha256\\), got [0-9a-f]{64}; use the file you meant to trust'));
+  test('a malformed sha256 and a mismatching one', () => {
+    expect(() => LlrtBinary.fromFile(armZip, { sha256: 'abc' }))
+      .toThrow("sha256 of LlrtBinary.fromFile() 'abc' is not a SHA-256; expected 64 hexadecimal characters");
+    expect(() => LlrtBinary.fromRelease({ sha256: 'xyz' }))
+      .toThrow("sha256 of LlrtBinary.fromRelease() 'xyz' is not a SHA-256; expected 64 hexadecimal characters");
+    expect(make({ llrtBinary: LlrtBinary.fromFile(armZip, { sha256: '0'.repeat(64) }) }))
+      .toThrow(new RegExp('checksum mismatch for LlrtBinary.fromFile\\(\'.*llrt-lambda-arm64.zip\'\\): expected sha256 0{64} \\(sha256\\), got [0-9a-f]{64}; use the file you meant to trust'));
   });
 
-  test('a missing llrtBinaryPath', () => {
-    expect(make({ llrtBinaryPath: path.join(sandbox.dir, 'missing.zip') }))
-      .toThrow(/llrtBinaryPath '.*missing.zip' does not exist or is not a file; point it at an LLRT bootstrap or at a release zip such as llrt-lambda-arm64.zip/);
+  test('a missing file', () => {
+    expect(make({ llrtBinary: LlrtBinary.fromFile(path.join(sandbox.dir, 'missing.zip')) }))
+      .toThrow(/LlrtBinary.fromFile\('.*missing.zip'\): the file does not exist or is not a file; point it at an LLRT bootstrap or at a release zip such as llrt-lambda-arm64.zip/);
   });
 
-  test('a zip without bootstrap given as llrtBinaryPath', () => {
+  test('a zip without bootstrap given to LlrtBinary.fromFile()', () => {
     const zip = path.join(sandbox.dir, 'other.zip');
     fs.writeFileSync(zip, makeZip([{ name: 'README', data: Buffer.from('hi') }]));
-    expect(make({ llrtBinaryPath: zip }))
-      .toThrow(/llrtBinaryPath '.*other.zip' is a zip but it holds no 'bootstrap' at its root \(entries: README\)/);
+    expect(make({ llrtBinary: LlrtBinary.fromFile(zip) }))
+      .toThrow(/LlrtBinary.fromFile\('.*other.zip'\) is a zip but it holds no 'bootstrap' at its root \(entries: README\)/);
   });
 
   test('a base URL that is not http(s)', () => {
-    expect(make({ llrtBaseUrl: 'ftp://mirror.example.com/llrt' })).toThrow("llrtBaseUrl 'ftp://mirror.example.com/llrt' uses ftp:; expected an http or https URL");
-    expect(make({ llrtBaseUrl: 'mirror' })).toThrow("llrtBaseUrl 'mirror' is not a URL");
+    expect(() => LlrtBinary.fromRelease({ baseUrl: 'ftp://mirror.example.com/llrt' }))
+      .toThrow("baseUrl 'ftp://mirror.example.com/llrt' uses ftp:; expected an http or https URL");
+    expect(() => LlrtBinary.fromRelease({ baseUrl: 'mirror' })).toThrow("baseUrl 'mirror' is not a URL");
   });
 
   test('a typed setting and the same variable in environment', () => {
@@ -278,7 +281,7 @@ describe('warnings', () => {
     const script = path.join(sandbox.dir, 'bootstrap');
     fs.writeFileSync(script, '#!/bin/sh\necho placeholder\n');
     const { stack } = newStack();
-    new LlrtFunction(stack, 'Fn', { entry: HELLO, llrtBinaryPath: script });
+    new LlrtFunction(stack, 'Fn', { entry: HELLO, llrtBinary: LlrtBinary.fromFile(script) });
     Annotations.fromStack(stack).hasWarning('/Test/Fn', Match.stringLikeRegexp('is not an ELF executable; Lambda runs it as is'));
   });
 });

@@ -1,65 +1,58 @@
-import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import { pathToFileURL } from 'url';
 import { LlrtBinaryType } from '../../lib';
 import { bundle } from '../../lib/llrt/bundling';
-import { LLRT_HANDLERS, REPO } from '../support/llrt';
+import { AssemblyFunction } from '../../lib/local/assembly';
+import { LocalEnvironment, LocalLambda } from '../../lib/local/host';
+import { LLRT_HANDLERS } from '../support/llrt';
+import { ensureLlrt, FIRST_BUILD_TIMEOUT_MS, synthLlrtFunction } from '../support/llrt-source';
 
-// The sample handlers of llrt-handlers/, bundled by the construct's bundling step, loaded as ES modules and called
-// with sample events. No LLRT binary can be fetched here, so Node.js runs them as a compatibility check: the bundle
-// format (ESM, externals) is what LLRT loads; LLRT-specific behaviour is not covered.
+// The sample handlers of llrt-handlers/ on a real LLRT (built from crates.io, x86_64, cached in
+// .rustacean-lambda/cache), deployed by LlrtFunction and run through the local Lambda host: the bootstrap talks to
+// our Runtime API exactly as it would on Lambda.
 
-let work: string;
+jest.setTimeout(FIRST_BUILD_TIMEOUT_MS);
+
+const outdirs: string[] = [];
+const lambdas: LocalLambda[] = [];
+
 beforeAll(() => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-llrt-handlers-'));
+  ensureLlrt('x64');
 });
-afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+afterAll(async () => {
+  await Promise.all(lambdas.map(l => l.close()));
+  for (const dir of outdirs) fs.rmSync(dir, { recursive: true, force: true });
+});
 
-/** Bundles a sample into its own folder (outside the repository, so nothing resolves from our node_modules). */
-function bundleSample(name: string, binaryType: LlrtBinaryType): string {
-  const out = fs.mkdtempSync(path.join(work, `${name}-${binaryType}-`));
-  bundle({ entry: path.join(LLRT_HANDLERS, `${name}.ts`), exportName: 'handler', binaryType, options: {} }, out, 'v0.8.1-beta', []);
-  return path.join(out, 'index.mjs');
+/** Synthesizes a sample on the test LLRT and starts one execution environment for it. */
+async function start(name: string, env: Record<string, string> = {}, environment?: Record<string, string>):
+Promise<{ fn: AssemblyFunction; lambda: LocalEnvironment }> {
+  const { outdir, fn } = synthLlrtFunction(path.join(LLRT_HANDLERS, `${name}.ts`), { environment });
+  outdirs.push(outdir);
+  const local = LocalLambda.prepare(fn, { env });
+  lambdas.push(local);
+  return { fn, lambda: await local.start() };
 }
 
-/**
- * Imports the bundle in a fresh `node` as an ES module and calls `handler(event, context)`; resolves with its
- * JSON result (or the error message). Asynchronous, so a server in this process can answer the handler.
- */
-function invoke(bundleFile: string, event: unknown, env: Record<string, string> = {}): Promise<unknown> {
-  const script = [
-    `const mod = await import(${JSON.stringify(pathToFileURL(bundleFile).href)});`,
-    'try {',
-    '  const result = await mod.handler(JSON.parse(process.env.TEST_EVENT), { awsRequestId: "req-1" });',
-    '  process.stdout.write(JSON.stringify({ result }));',
-    '} catch (e) {',
-    '  process.stdout.write(JSON.stringify({ error: String(e && e.message || e) }));',
-    '}',
-  ].join('\n');
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: path.dirname(bundleFile),
-      env: { PATH: process.env.PATH ?? '', TEST_EVENT: JSON.stringify(event), ...env },
-      timeout: 30_000,
-    }, (error, stdout, stderr) => {
-      if (error && !stdout) return reject(new Error(`node failed: ${error.message}\n${stderr}`));
-      const parsed = JSON.parse(stdout);
-      if (parsed.error) return reject(new Error(parsed.error));
-      resolve(parsed.result);
-    });
-  });
+async function call(env: LocalEnvironment, event: unknown): Promise<any> {
+  const outcome = await env.invoke(event);
+  if (!outcome.result.ok) throw new Error(`the handler failed: ${outcome.result.payload}`);
+  return JSON.parse(outcome.result.payload);
 }
-
-const ALL_TYPES = [LlrtBinaryType.STANDARD, LlrtBinaryType.NO_SDK, LlrtBinaryType.FULL_SDK];
 
 describe('hello', () => {
-  test.each(ALL_TYPES)('answers as an ES module (%s)', async type => {
-    const file = bundleSample('hello', type);
-    await expect(invoke(file, { name: 'Ferris' })).resolves.toEqual({ message: 'Hello, Ferris!', requestId: 'req-1' });
-    await expect(invoke(file, {})).resolves.toEqual({ message: 'Hello, world!', requestId: 'req-1' });
+  test('answers on LLRT with the request id Lambda gave', async () => {
+    const { fn, lambda } = await start('hello');
+    expect(fn.code.kind).toBe('asset');
+    const bootstrap = path.join((fn.code as { path: string }).path, 'bootstrap');
+    expect(fs.readFileSync(bootstrap).subarray(0, 4).toString('latin1')).toBe('\x7fELF'); // LLRT itself, not a stand-in
+    const first = await lambda.invoke({ name: 'Ferris' });
+    expect(first.cold).toBe(true);
+    expect(JSON.parse(first.result.payload)).toEqual({ message: 'Hello, Ferris!', requestId: first.result.requestId });
+    await expect(call(lambda, {})).resolves.toMatchObject({ message: 'Hello, world!' });
+    expect(lambda.initDurationMs).toBeGreaterThan(0);
   });
 });
 
@@ -73,17 +66,17 @@ describe('http (Function URL events)', () => {
     body,
     isBase64Encoded,
   });
-  let file: string;
-  beforeAll(() => {
-    file = bundleSample('http', LlrtBinaryType.STANDARD);
+  let env: LocalEnvironment;
+  beforeAll(async () => {
+    env = (await start('http')).lambda;
   });
-  const call = async (e: unknown) => {
-    const r = await invoke(file, e) as { statusCode: number; headers: Record<string, string>; body: string };
+  const get = async (e: unknown) => {
+    const r = await call(env, e) as { statusCode: number; headers: Record<string, string>; body: string };
     return { status: r.statusCode, type: r.headers['content-type'], body: JSON.parse(r.body) };
   };
 
   test('GET / describes the service', async () => {
-    const r = await call(event('GET', '/'));
+    const r = await get(event('GET', '/'));
     expect(r.status).toBe(200);
     expect(r.type).toBe('application/json');
     expect(r.body.service).toBe('llrt-http');
@@ -91,23 +84,23 @@ describe('http (Function URL events)', () => {
   });
 
   test('GET /hello/{who} greets', async () => {
-    await expect(call(event('GET', '/hello/LLRT%20fan'))).resolves.toMatchObject({ status: 200, body: { message: 'Hello, LLRT fan!' } });
+    await expect(get(event('GET', '/hello/LLRT%20fan'))).resolves.toMatchObject({ status: 200, body: { message: 'Hello, LLRT fan!' } });
   });
 
   test('POST /echo returns the JSON body, plain or base64-encoded; bad JSON is a 400', async () => {
-    await expect(call(event('POST', '/echo', '{"a":1}'))).resolves.toMatchObject({ status: 200, body: { received: { a: 1 } } });
+    await expect(get(event('POST', '/echo', '{"a":1}'))).resolves.toMatchObject({ status: 200, body: { received: { a: 1 } } });
     const encoded = Buffer.from('{"ü":[1,2]}').toString('base64');
-    await expect(call(event('POST', '/echo', encoded, true))).resolves.toMatchObject({ status: 200, body: { received: { ü: [1, 2] } } });
-    await expect(call(event('POST', '/echo', '{oops'))).resolves.toMatchObject({ status: 400, body: { error: 'body is not valid JSON' } });
+    await expect(get(event('POST', '/echo', encoded, true))).resolves.toMatchObject({ status: 200, body: { received: { ü: [1, 2] } } });
+    await expect(get(event('POST', '/echo', '{oops'))).resolves.toMatchObject({ status: 400, body: { error: 'body is not valid JSON' } });
   });
 
   test('unknown routes are 404, wrong methods 405', async () => {
-    await expect(call(event('GET', '/nope'))).resolves.toMatchObject({ status: 404, body: { error: 'no route for GET /nope' } });
-    await expect(call(event('DELETE', '/'))).resolves.toMatchObject({ status: 405 });
+    await expect(get(event('GET', '/nope'))).resolves.toMatchObject({ status: 404, body: { error: 'no route for GET /nope' } });
+    await expect(get(event('DELETE', '/'))).resolves.toMatchObject({ status: 405 });
   });
 });
 
-describe('dynamodb (against a fake DynamoDB endpoint on 127.0.0.1)', () => {
+describe('dynamodb (against a DynamoDB endpoint on 127.0.0.1)', () => {
   interface SeenRequest { target: string; authorization: string; body: any }
   let server: http.Server;
   let endpoint: string;
@@ -138,8 +131,7 @@ describe('dynamodb (against a fake DynamoDB endpoint on 127.0.0.1)', () => {
   });
   afterAll(() => new Promise<void>(resolve => server.close(() => resolve())));
 
-  const env = () => ({
-    TABLE_NAME: 'visits',
+  const credentials = () => ({
     DYNAMODB_ENDPOINT: endpoint,
     AWS_REGION: 'eu-west-1',
     AWS_ACCESS_KEY_ID: 'AKIDLLRTTEST',
@@ -147,12 +139,12 @@ describe('dynamodb (against a fake DynamoDB endpoint on 127.0.0.1)', () => {
     AWS_SESSION_TOKEN: 'token',
   });
 
-  test('NO_SDK: the bundle carries the SDK and runs with nothing else on disk', async () => {
-    const file = bundleSample('dynamodb', LlrtBinaryType.NO_SDK);
-    expect(/(?:from|import)\s*"@aws-sdk\//.test(fs.readFileSync(file, 'utf-8'))).toBe(false); // no SDK import left
+  test('counts visits with the bundled SDK client, signed with SigV4', async () => {
+    const { lambda } = await start('dynamodb', credentials(), { TABLE_NAME: 'visits' });
     seen.length = 0;
-    await expect(invoke(file, { id: 'home' }, env())).resolves.toEqual({ id: 'home', visits: 1 });
-    await expect(invoke(file, { id: 'home' }, env())).resolves.toEqual({ id: 'home', visits: 2 });
+    await expect(call(lambda, { id: 'home' })).resolves.toEqual({ id: 'home', visits: 1 });
+    await expect(call(lambda, { id: 'home' })).resolves.toEqual({ id: 'home', visits: 2 });
+    expect(seen).toHaveLength(2);
     expect(seen[0].target).toBe('DynamoDB_20120810.UpdateItem');
     expect(seen[0].authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDLLRTTEST\/\d{8}\/eu-west-1\/dynamodb\/aws4_request/);
     expect(seen[0].body).toMatchObject({
@@ -160,18 +152,24 @@ describe('dynamodb (against a fake DynamoDB endpoint on 127.0.0.1)', () => {
     });
   });
 
-  test('STANDARD: the SDK is imported from the runtime (here: node_modules in place of LLRT\'s built-in copy)', async () => {
-    const file = bundleSample('dynamodb', LlrtBinaryType.STANDARD);
-    expect(/from\s*"@aws-sdk\/client-dynamodb"/.test(fs.readFileSync(file, 'utf-8'))).toBe(true);
-    // Without a provider of the SDK the import fails: proof that it is not bundled.
-    await expect(invoke(file, { id: 'x' }, env())).rejects.toThrow(/Cannot find package '@aws-sdk\/client-dynamodb'/);
-    fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(path.dirname(file), 'node_modules'), 'junction');
-    await expect(invoke(file, { id: 'standard' }, env())).resolves.toEqual({ id: 'standard', visits: 1 });
-  });
-
-  test('without TABLE_NAME it fails with a clear message', async () => {
-    const file = bundleSample('dynamodb', LlrtBinaryType.NO_SDK);
-    const { TABLE_NAME: _, ...rest } = env();
-    await expect(invoke(file, {}, rest)).rejects.toThrow('TABLE_NAME is not set');
+  test('without TABLE_NAME the invocation fails with a clear message', async () => {
+    const { lambda } = await start('dynamodb', credentials());
+    const outcome = await lambda.invoke({});
+    expect(outcome.result.ok).toBe(false);
+    expect(outcome.result.payload).toContain('TABLE_NAME is not set');
   });
 });
+
+describe('the bundle itself', () => {
+  // About the bundle, not the runtime: what the standard binary's bundle leaves to LLRT.
+  test('STANDARD leaves the DynamoDB client to the runtime; NO_SDK bundles it', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-llrt-bundle-'));
+    outdirs.push(out);
+    const standard = bundle({ entry: path.join(LLRT_HANDLERS, 'dynamodb.ts'), exportName: 'handler', binaryType: LlrtBinaryType.STANDARD, options: {} }, out, 'v0.8.1-beta', []);
+    expect(standard.externalImports).toEqual(['@aws-sdk/client-dynamodb']);
+    expect(/from\s*"@aws-sdk\/client-dynamodb"/.test(fs.readFileSync(standard.outputFile, 'utf-8'))).toBe(true);
+    const noSdk = bundle({ entry: path.join(LLRT_HANDLERS, 'dynamodb.ts'), exportName: 'handler', binaryType: LlrtBinaryType.NO_SDK, options: {} }, out, 'v0.8.1-beta', []);
+    expect(noSdk.externalImports).toEqual([]);
+  });
+});
+

@@ -1,28 +1,31 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { LlrtBinarySource, LlrtBinaryType } from '../../lib';
+import { LLRT_GLIBC } from '../../lib/llrt/source';
+import { ELF_MACHINE, elfMachineOf } from '../../lib/llrt/util';
+import { OptimizationPreset } from '../../lib/rust/types';
 import { LlrtSamples, SAMPLE_ENV } from '../../samples/llrt';
 import { cfnLintAssembly } from '../support/cfn-lint';
-import { closedPort, fakeReleaseZip, llrtSandbox, LlrtSandbox } from '../support/llrt';
+import { compareVersions, newestGlibc } from '../support/elf';
+import { fakeReleaseZip, llrtSandbox, LlrtSandbox } from '../support/llrt';
+import { ensureLlrt, FIRST_BUILD_TIMEOUT_MS, LLRT_TEST_CACHE } from '../support/llrt-source';
 import { functionAssetDir } from '../support/rust';
 
-// The LLRT part of the sample app, synthesized offline: with a local binary (LLRT_BINARY_PATH), or with the
-// placeholder when explicitly asked for; with neither and no network, the error says what to do.
+// The LLRT part of the sample app: with a release binary given (LLRT_BINARY_PATH), or, by default, on LLRT built
+// from crates.io (arm64, default preset; the build is cached in .rustacean-lambda/cache, shared with the tests).
 
 let sandbox: LlrtSandbox;
-const saved = { binary: process.env[SAMPLE_ENV.binaryPath], placeholder: process.env[SAMPLE_ENV.placeholder] };
+const saved = process.env[SAMPLE_ENV.binaryPath];
 beforeEach(() => {
   sandbox = llrtSandbox();
   delete process.env[SAMPLE_ENV.binaryPath];
-  delete process.env[SAMPLE_ENV.placeholder];
 });
 afterEach(() => {
   sandbox.restore();
-  for (const [key, value] of [[SAMPLE_ENV.binaryPath, saved.binary], [SAMPLE_ENV.placeholder, saved.placeholder]] as const) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
+  if (saved === undefined) delete process.env[SAMPLE_ENV.binaryPath];
+  else process.env[SAMPLE_ENV.binaryPath] = saved;
 });
 
 function synthSamples() {
@@ -51,6 +54,8 @@ test('with LLRT_BINARY_PATH: three arm64 LLRT functions, an IAM-protected Functi
     },
   });
   for (const fn of [samples.hello, samples.http, samples.counter]) {
+    expect(fn.llrtBinary.source).toBe(LlrtBinarySource.FILE);
+    expect(fn.llrtBinaryType).toBe(LlrtBinaryType.STANDARD);
     const bootstrap = fs.readFileSync(path.join(functionAssetDir(app.outdir, fn), 'bootstrap'));
     expect(bootstrap.toString('latin1')).toContain('fake llrt sample');
   }
@@ -60,19 +65,24 @@ test('with LLRT_BINARY_PATH: three arm64 LLRT functions, an IAM-protected Functi
   expect(lint.status).toBe(0);
 }, 120_000);
 
-test('LLRT_PLACEHOLDER_BOOTSTRAP=1 synthesizes with the placeholder, loudly', () => {
-  process.env[SAMPLE_ENV.placeholder] = '1';
-  const { app, stack, samples } = synthSamples();
-  const bootstrap = fs.readFileSync(path.join(functionAssetDir(app.outdir, samples.hello), 'bootstrap'), 'utf-8');
-  expect(bootstrap).toMatch(/^#!\/bin\/sh\n# NOT LLRT/);
-  Annotations.fromStack(stack).hasWarning('/LlrtSamplesTest/Llrt', Match.stringLikeRegexp('do not deploy it'));
-  Annotations.fromStack(stack).hasWarning('/LlrtSamplesTest/Llrt/Hello', Match.stringLikeRegexp('is not an ELF executable'));
-});
+test('by default: LLRT built from crates.io for arm64 (aarch64 ELF, glibc <= 2.34), the SDK bundled; cfn-lint clean', () => {
+  const built = ensureLlrt('arm64', OptimizationPreset.BALANCED);
+  process.env.RUSTACEAN_LAMBDA_CACHE = LLRT_TEST_CACHE; // the samples use the default cache root
+  const { app, samples } = synthSamples();
+  for (const fn of [samples.hello, samples.http, samples.counter]) {
+    expect(fn.llrtBinary.source).toBe(LlrtBinarySource.SOURCE);
+    expect(fn.llrtBinaryType).toBe(LlrtBinaryType.NO_SDK);
+    const bootstrap = path.join(functionAssetDir(app.outdir, fn), 'bootstrap');
+    const content = fs.readFileSync(bootstrap);
+    expect(content.equals(fs.readFileSync(built))).toBe(true);
+    expect(elfMachineOf(content.subarray(0, 20))).toBe(ELF_MACHINE.arm64);
+    expect(compareVersions(newestGlibc(bootstrap)!, LLRT_GLIBC)).toBeLessThanOrEqual(0);
+  }
+  const counter = fs.readFileSync(path.join(functionAssetDir(app.outdir, samples.counter), 'index.mjs'), 'utf-8');
+  expect(counter).not.toMatch(/from\s*"@aws-sdk\//);
+  expect(counter).toContain('DynamoDB_20120810'); // the client is in the bundle
 
-test('with neither a binary nor network, the error says so and how to synthesize offline', async () => {
-  process.env.RUSTACEAN_LAMBDA_LLRT_BASE_URL = `http://127.0.0.1:${await closedPort()}/releases/download`;
-  expect(() => synthSamples()).toThrow(new RegExp([
-    'cannot download LLRT v0\\.8\\.1-beta \\(llrt-lambda-arm64\\.zip\\) from .*: network error: .*; to synthesize offline, set llrtBinaryPath',
-    '\\nsample app: set LLRT_BINARY_PATH to a local llrt-lambda-arm64\\.zip \\(or the bootstrap inside it\\), or set LLRT_PLACEHOLDER_BOOTSTRAP=1',
-  ].join('[^]*')));
-});
+  const lint = cfnLintAssembly(app.outdir);
+  expect(lint.output).toBe('');
+  expect(lint.status).toBe(0);
+}, FIRST_BUILD_TIMEOUT_MS);

@@ -8,7 +8,7 @@
  *   aws-lambda-ric (Node.js, npm)     test/local/fixtures/functions/node
  *   Lambda Web Adapter (extension)    samples/web-adapter/flask, adapter built from crates.io
  *
- *   LLRT (provided.al2023)            llrt-handlers/hello.ts, only when LLRT_BINARY_PATH names a binary
+ *   LLRT (provided.al2023)            llrt-handlers/hello.ts on LLRT built from crates.io (x86_64)
  *
  * RIE only looks for extensions in /opt/extensions, which the tests never write to, so the
  * Web Adapter is checked against our host alone.
@@ -18,11 +18,12 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { CLI_CONTEXT, synthRustHello, synthScripted, tempDir } from './apps';
-import { LlrtFunction, PythonBundling, WebAdapterFunction, WebAdapterLayer } from '../../lib';
+import { PythonBundling, WebAdapterFunction, WebAdapterLayer } from '../../lib';
 import { AssemblyFunction, readAssembly } from '../../lib/local/assembly';
 import { sampleEvent } from '../../lib/local/events';
 import { LocalLambda } from '../../lib/local/host';
 import { RieFunction, startRie } from '../../lib/local/rie';
+import { ensureLlrt, FIRST_BUILD_TIMEOUT_MS, synthLlrtFunction } from '../support/llrt-source';
 
 // First run: cargo-lambda build, pip install awslambdaric, npm install aws-lambda-ric (native addon), go install RIE.
 jest.setTimeout(20 * 60_000);
@@ -147,20 +148,12 @@ describe('Lambda Web Adapter', () => {
   });
 });
 
-// No LLRT binary can be downloaded on our build machines: this runs where one is supplied.
-(process.env.LLRT_BINARY_PATH ? describe : describe.skip)('LLRT (LLRT_BINARY_PATH)', () => {
+// LLRT's own runtime client (Rust, in the llrt binary), built from crates.io like every LLRT of the tests.
+describe('LLRT (built from crates.io)', () => {
   test('the LLRT bootstrap answers through our host and gives the same response under RIE', async () => {
-    const outdir = tempDir('llrt-out');
+    ensureLlrt('x64');
+    const { outdir, fn } = synthLlrtFunction(path.join(__dirname, '..', '..', 'llrt-handlers', 'hello.ts'));
     outdirs.push(outdir);
-    const app = new App({ outdir, context: CLI_CONTEXT });
-    const stack = new Stack(app, 'LocalLlrt');
-    new LlrtFunction(stack, 'Hello', {
-      entry: path.join(__dirname, '..', '..', 'llrt-handlers', 'hello.ts'),
-      architecture: process.arch === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
-      llrtBinaryPath: process.env.LLRT_BINARY_PATH,
-    });
-    app.synth();
-    const [fn] = readAssembly(outdir).functions;
     const local = prepare(fn);
     const env = await local.start();
     const ours = await env.invoke({ name: 'Ferris' });
@@ -168,5 +161,5 @@ describe('Lambda Web Adapter', () => {
     const rie = await startRie(local.plan, { handler: fn.handler });
     emulators.push(rie);
     expect(withoutRequestId((await rie.invoke({ name: 'Ferris' })).body)).toEqual(withoutRequestId(ours.result.payload));
-  });
+  }, FIRST_BUILD_TIMEOUT_MS); // the first run builds LLRT
 });

@@ -6,15 +6,16 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CargoLambdaBuild } from '../../lib/rust/bundling';
 import { SampleStack } from '../../samples/stack';
 import { cfnLintAssembly } from '../support/cfn-lint';
+import { LLRT_TEST_CACHE } from '../support/llrt-source';
 
-// No LLRT binary can be fetched on our build machines: unless one is given (LLRT_BINARY_PATH), the LLRT samples use
-// the sample's placeholder bootstrap (their templates are the same either way).
-const savedPlaceholder = process.env.LLRT_PLACEHOLDER_BOOTSTRAP;
-beforeAll(() => { if (!process.env.LLRT_BINARY_PATH) process.env.LLRT_PLACEHOLDER_BOOTSTRAP = '1'; });
+// Unless a release binary is given (LLRT_BINARY_PATH), the LLRT samples run on LLRT built from crates.io (arm64,
+// default preset), kept in .rustacean-lambda/cache like every LLRT build of the tests.
+const savedCache = process.env.RUSTACEAN_LAMBDA_CACHE;
+beforeAll(() => { process.env.RUSTACEAN_LAMBDA_CACHE = LLRT_TEST_CACHE; });
 afterAll(() => {
   CargoLambdaBuild.reset();
-  if (savedPlaceholder === undefined) delete process.env.LLRT_PLACEHOLDER_BOOTSTRAP;
-  else process.env.LLRT_PLACEHOLDER_BOOTSTRAP = savedPlaceholder;
+  if (savedCache === undefined) delete process.env.RUSTACEAN_LAMBDA_CACHE;
+  else process.env.RUSTACEAN_LAMBDA_CACHE = savedCache;
 });
 
 describe('sample app', () => {
@@ -44,5 +45,5 @@ describe('sample app', () => {
     } finally {
       fs.rmSync(outdir, { recursive: true, force: true });
     }
-  }, 30 * 60_000);
+  }, 45 * 60_000);
 });

@@ -5,8 +5,8 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { AssetStaging } from 'aws-cdk-lib';
-import { LlrtBinary } from '../../lib/llrt/binary';
 import { Esbuild } from '../../lib/llrt/bundling';
+import { BinaryStore } from '../../lib/llrt/store';
 import { crc32 } from '../../lib/llrt/util';
 
 export const REPO = path.join(__dirname, '..', '..');
@@ -174,7 +174,7 @@ export function llrtSandbox(): LlrtSandbox {
   delete process.env.RUSTACEAN_LAMBDA_LLRT_BASE_URL;
   delete process.env.RUSTACEAN_LAMBDA_OFFLINE;
   const freshProcess = () => {
-    LlrtBinary.reset();
+    BinaryStore.reset();
     Esbuild.reset();
     AssetStaging.clearAssetHashCache();
   };

@@ -1,0 +1,194 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { httpGet } from './http';
+import { ENV, isTruthy, LlrtArch, sha256File } from './util';
+import { CargoLambdaBuild, planBuild, RustArchitecture, RustBuildPlan } from '../rust/bundling';
+import { OptimizationPreset } from '../rust/types';
+import { run } from '../rust/util';
+
+/** The crate on crates.io and the binary it ships (the Lambda `bootstrap` as is). */
+export const LLRT_CRATE = 'llrt';
+export const LLRT_BINARY = 'llrt';
+/**
+ * Features of the build: `lambda` (the Lambda runtime loop), and `snmalloc-rs/build_cc`, which builds LLRT's
+ * allocator with the `cc` crate; its default CMake build leaves no library behind when zig cross-compiles, and
+ * the link then fails.
+ */
+export const LLRT_FEATURES = ['lambda', 'snmalloc-rs/build_cc'];
+/** glibc of `provided.al2023`; without the pin the binary takes the build machine's newer symbol versions. */
+export const LLRT_GLIBC = '2.34';
+const SOURCE_MARKER = '.rustacean-lambda-source';
+
+/** What decides a build of LLRT from source. */
+export interface LlrtSourceBuild {
+  /** The crate version (`0.8.1-beta`: the release tag without its `v`). */
+  readonly crateVersion: string;
+  readonly optimization: OptimizationPreset;
+  readonly toolchain?: string;
+  /** Root of the cache: the crate and its target directory live in `<cacheRoot>/llrt-source/<version>/llrt`. */
+  readonly cacheRoot: string;
+}
+
+export function rustArchOf(arch: LlrtArch): RustArchitecture {
+  return arch === 'arm64' ? 'arm64' : 'x86_64';
+}
+
+/** Where crates are looked up and downloaded (crates.io's sparse index and its download host). */
+export const CRATES_INDEX_URL = 'https://index.crates.io';
+export const CRATES_DOWNLOAD_URL = 'https://static.crates.io/crates';
+
+/**
+ * The source of `llrt <version>` as a standalone Cargo package in the cache, with the lock file the crate ships.
+ * `llrt` is a binary-only crate, so cargo cannot fetch it as a dependency: the `.crate` is downloaded from
+ * crates.io (in a child Node process, like LLRT releases), checked against the SHA-256 the crates.io index
+ * records for that version, unpacked with `tar` into a temporary folder and renamed into place, so the cache holds
+ * a complete copy or none. Later calls touch no network.
+ */
+export function llrtSource(crateVersion: string, cacheRoot: string): string {
+  const versionsDir = path.join(cacheRoot, 'llrt-source');
+  const root = path.join(versionsDir, crateVersion);
+  const crateDir = path.join(root, LLRT_CRATE);
+  if (fs.existsSync(path.join(crateDir, SOURCE_MARKER))) return crateDir;
+  if (isTruthy(process.env[ENV.offline])) {
+    throw new Error(`the source of ${LLRT_CRATE} ${crateVersion} is not in the cache (${crateDir}) and ${ENV.offline} ` +
+      'forbids downloads; synthesize once with network access to crates.io, or copy that folder from a machine that has it');
+  }
+
+  fs.mkdirSync(versionsDir, { recursive: true });
+  const work = fs.mkdtempSync(path.join(versionsDir, '.fetch-'));
+  let complete = false;
+  try {
+    process.stderr.write(`rustacean-lambda: fetching ${LLRT_CRATE} ${crateVersion} from crates.io\n`);
+    const checksum = indexChecksum(crateVersion, work);
+    const crateFile = path.join(work, `${LLRT_CRATE}-${crateVersion}.crate`);
+    const url = `${CRATES_DOWNLOAD_URL}/${LLRT_CRATE}/${LLRT_CRATE}-${crateVersion}.crate`;
+    const result = httpGet({ mode: 'download', url, dest: crateFile });
+    if (!result.ok) {
+      throw new Error(`cannot download ${LLRT_CRATE} ${crateVersion} from ${url}: ${describeFailure(result)}; check the ` +
+        'network (crates.io must be reachable at synth), or use LlrtBinary.fromFile()');
+    }
+    const actual = sha256File(crateFile);
+    if (actual !== checksum) {
+      throw new Error(`checksum mismatch for ${url}: the crates.io index records sha256 ${checksum}, the download has ` +
+        `${actual}; nothing was cached; synthesize again, and if it persists check for a proxy rewriting downloads`);
+    }
+    const unpacked = path.join(work, 'unpacked');
+    fs.mkdirSync(unpacked);
+    const tar = run('tar', ['-xzf', crateFile, '-C', unpacked]);
+    if (tar.error || tar.status !== 0) {
+      throw new Error(`cannot unpack ${crateFile} with tar (${tar.error?.message ?? tar.stderr.trim()}); install tar ` +
+        '(it ships with Linux, macOS and Windows 10 and later)');
+    }
+    const staging = path.join(unpacked, `${LLRT_CRATE}-${crateVersion}`);
+    if (!fs.existsSync(path.join(staging, 'Cargo.lock'))) {
+      throw new Error(`the ${LLRT_CRATE} ${crateVersion} package from crates.io has no Cargo.lock; LLRT only builds with ` +
+        'the dependency versions it was released with: choose a release that ships its lock file');
+    }
+    const manifest = path.join(staging, 'Cargo.toml');
+    const text = fs.readFileSync(manifest, 'utf-8');
+    // A package of its own, even when the cache lies inside someone's Cargo workspace.
+    if (!/^\[workspace\]/m.test(text)) fs.writeFileSync(manifest, `${text.trimEnd()}\n\n[workspace]\n`);
+    fs.writeFileSync(path.join(staging, SOURCE_MARKER), `${LLRT_CRATE} ${crateVersion} from ${url}, sha256 ${actual}\n`);
+    fs.mkdirSync(root, { recursive: true });
+    try {
+      fs.renameSync(staging, crateDir);
+    } catch (e) {
+      // Another synth prepared it first: keep theirs.
+      if (!fs.existsSync(path.join(crateDir, SOURCE_MARKER))) throw e;
+    }
+    complete = true;
+    return crateDir;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+    if (!complete) {
+      removeIfEmpty(root);
+      removeIfEmpty(versionsDir);
+    }
+  }
+}
+
+/** The SHA-256 the crates.io index records for a version of `llrt`; throws when crates.io has no such version. */
+function indexChecksum(crateVersion: string, work: string): string {
+  // Sparse index layout for names of four or more characters: /<first two>/<next two>/<name>.
+  const url = `${CRATES_INDEX_URL}/${LLRT_CRATE.slice(0, 2)}/${LLRT_CRATE.slice(2, 4)}/${LLRT_CRATE}`;
+  const file = path.join(work, 'index.jsonl');
+  const result = httpGet({ mode: 'download', url, dest: file });
+  if (!result.ok) {
+    throw new Error(`cannot read the crates.io index entry of ${LLRT_CRATE} (${url}): ${describeFailure(result)}; check ` +
+      'the network (crates.io must be reachable at synth), or use LlrtBinary.fromFile()');
+  }
+  const versions = fs.readFileSync(file, 'utf-8').split('\n').filter(l => l.trim())
+    .map(l => JSON.parse(l) as { vers: string; cksum: string; yanked?: boolean });
+  const entry = versions.find(v => v.vers === crateVersion);
+  if (!entry || entry.yanked) {
+    const published = versions.filter(v => !v.yanked).map(v => v.vers).slice(-8).join(', ');
+    throw new Error(`crates.io has no ${entry ? 'unyanked ' : ''}${LLRT_CRATE} ${crateVersion}; published versions include ` +
+      `${published}; choose one of them, e.g. LlrtBinary.fromSource({ version: LlrtVersion.V0_8_1_BETA }) (the default)`);
+  }
+  return entry.cksum;
+}
+
+function describeFailure(result: { kind?: string; status?: number; message?: string; code?: string }): string {
+  if (result.kind === 'http') return `HTTP ${result.status}`;
+  return result.message ?? result.code ?? String(result.kind);
+}
+
+function removeIfEmpty(dir: string): void {
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    // Not empty (another version's build) or not there: leave it.
+  }
+}
+
+/**
+ * The foundation's build plan for LLRT: `cargo lambda build --release --locked --package llrt --features
+ * lambda,snmalloc-rs/build_cc --target <triple>.2.34` with the optimisation preset.
+ */
+export function llrtPlan(build: LlrtSourceBuild, arch: LlrtArch): RustBuildPlan {
+  const crateDir = llrtSource(build.crateVersion, build.cacheRoot);
+  return planBuild({
+    manifestPath: crateDir,
+    binaryName: LLRT_BINARY,
+    optimization: build.optimization,
+    toolchain: build.toolchain,
+    features: LLRT_FEATURES,
+    // NONE means the crate's own release profile as cargo defines it (LLRT's crate sets none), without the
+    // release settings cargo-lambda would add.
+    cargoLambdaFlags: build.optimization === OptimizationPreset.NONE ? ['--locked', '--disable-optimizations'] : ['--locked'],
+  }, rustArchOf(arch), false, LLRT_GLIBC);
+}
+
+/**
+ * Builds (or finds in the cache) LLRT's bootstrap for an architecture and returns its path. Failures keep the
+ * cargo output and say what to do; a missing C compiler (QuickJS, zlib-ng, zstd and ring are C) is named as such.
+ */
+export function buildLlrt(build: LlrtSourceBuild, arch: LlrtArch): string {
+  const plan = llrtPlan(build, arch);
+  let built;
+  try {
+    built = CargoLambdaBuild.build(plan.request);
+  } catch (e) {
+    throw new Error(explainBuildFailure((e as Error).message, build, arch));
+  }
+  const file = built.executable(plan.binary.name);
+  if (!fs.existsSync(file)) {
+    throw new Error(`the build of ${LLRT_CRATE} ${build.crateVersion} for ${rustArchOf(arch)} produced no ${plan.binary.name} ` +
+      `(expected ${file}); delete ${built.dir} and synthesize again`);
+  }
+  return file;
+}
+
+/** Adds LLRT-specific advice to a failed build's message. */
+export function explainBuildFailure(message: string, build: LlrtSourceBuild, arch: LlrtArch): string {
+  const what = `cannot build LLRT ${build.crateVersion} from source for ${rustArchOf(arch)}`;
+  const cCompiler = /zig was not found|failed to find tool|is `cc` installed|linker `[^`]+` not found|ToolNotFound|error occurred in cc-rs/i;
+  if (cCompiler.test(message)) {
+    return `${what}: no C compiler for the target (LLRT's JavaScript engine QuickJS, and zlib-ng, zstd and ring, are C ` +
+      'code compiled for the Lambda architecture); install zig for cargo-lambda (`pip install ziglang`, or ' +
+      '`pip install cargo-lambda`, which brings it), or use LlrtBinary.fromRelease() or LlrtBinary.fromFile():\n' + message;
+  }
+  return `${what}: ${message}\nLLRT builds with the lock file of its crate (--locked); check the Rust toolchain ` +
+    `(it needs the ${arch === 'arm64' ? 'aarch64' : 'x86_64'}-unknown-linux-gnu target) and cargo-lambda, ` +
+    'or use LlrtBinary.fromRelease() or LlrtBinary.fromFile()';
+}

@@ -1,0 +1,405 @@
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { FetchResult, httpGet, HttpRequest } from './http';
+import { buildLlrt, LlrtSourceBuild } from './source';
+import { LlrtBinaryType, LlrtVersion } from './types';
+import {
+  cacheRoot, DEFAULT_BASE_URL, describeElf, ELF_MACHINE, elfMachineOf, ENV, GITHUB_LATEST_URL, isTruthy, isZip, LlrtArch,
+  LockEntry, readLock, readZipEntries, readZipEntry, recordLock, releaseAssetName, sha256File, sha256Hex, writeFileAtomic,
+} from './util';
+
+/** Everything that decides which LLRT `bootstrap` a function gets. */
+export interface BinarySpec {
+  readonly version: LlrtVersion;
+  readonly type: LlrtBinaryType;
+  readonly arch: LlrtArch;
+  /** Absolute path of a local `bootstrap` or release zip (`LlrtBinary.fromFile()`). */
+  readonly binaryPath?: string;
+  /** Expected SHA-256 (lower-case hex) of the release zip, or of the file at `binaryPath`. */
+  readonly sha256?: string;
+  /** The base URL as given (the environment variable and the default are applied later). */
+  readonly baseUrl?: string;
+  /** Absolute path of the lock file (used for releases only). */
+  readonly lockFile: string;
+  /** Build LLRT from its crates.io source instead (`LlrtBinary.fromSource()`). */
+  readonly source?: LlrtSourceBuild;
+}
+
+/** A verified bootstrap, ready to copy into an asset. */
+export interface ObtainedBinary {
+  /** Path of the bootstrap file, or its content when it came out of a local zip. */
+  readonly file?: string;
+  readonly data?: Buffer;
+  /** The release tag, when known (always for downloads and cache hits). */
+  readonly version?: string;
+  readonly source: 'path' | 'cache' | 'download' | 'build';
+  /** Human-readable origin for messages. */
+  readonly origin: string;
+}
+
+/** Contents of `artifact.json` next to a cached bootstrap. */
+interface CachedArtifact extends LockEntry {
+  readonly asset: string;
+  readonly version: string;
+}
+
+const LATEST_TTL_MS = 24 * 60 * 60 * 1000;
+const TAG_PATTERN = /^v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
+
+/**
+ * Obtains LLRT's `bootstrap` at synth: a local file, a build from crates.io, or a release: from the per-user cache,
+ * else a download of the release zip, which is checked against the lock file (or `sha256`) and unpacked into the
+ * cache atomically.
+ * Results are kept for the process; `BinaryStore.reset()` forgets them (for tests).
+ */
+export class BinaryStore {
+  /** Abort a download when no data arrives for this long. */
+  public static idleTimeoutMs = 30_000;
+  /** Abort a download that takes longer than this in total. */
+  public static deadlineMs = 5 * 60_000;
+  /** Number of HTTP fetches (downloads and `latest` look-ups) in this process; tests and the benchmark read it. */
+  public static fetches = 0;
+
+  public static reset(): void {
+    BinaryStore.fetches = 0;
+    BinaryStore.memo.clear();
+    BinaryStore.latestMemo.clear();
+    BinaryStore.idleTimeoutMs = 30_000;
+    BinaryStore.deadlineMs = 5 * 60_000;
+  }
+
+  /** The base URL in force: `baseUrl`, else `$RUSTACEAN_LAMBDA_LLRT_BASE_URL`, else GitHub releases. */
+  public static baseUrl(spec: Pick<BinarySpec, 'baseUrl'>): string {
+    const fromEnv = process.env[ENV.baseUrl];
+    const chosen = spec.baseUrl ?? (fromEnv ? fromEnv : undefined);
+    if (chosen === undefined) return DEFAULT_BASE_URL;
+    return validateBaseUrl(chosen, spec.baseUrl !== undefined ? 'baseUrl' : ENV.baseUrl);
+  }
+
+  /** The cache folder of one release asset: `<cache>/llrt/<tag>/<arch>-<type>`. */
+  public static cacheDir(tag: string, arch: LlrtArch, type: LlrtBinaryType): string {
+    return path.join(cacheRoot(), 'llrt', tag, `${arch}-${type}`);
+  }
+
+  /** Finds, verifies (and if needed downloads) the bootstrap for a spec. */
+  public static obtain(spec: BinarySpec, warnings: string[]): ObtainedBinary {
+    if (spec.binaryPath) return BinaryStore.fromPath(spec);
+    if (spec.source) {
+      // CargoLambdaBuild keeps one build per version, architecture and options, in the process and on disk.
+      const file = buildLlrt(spec.source, spec.arch);
+      return { file, version: spec.version.version, source: 'build', origin: `LLRT ${spec.source.crateVersion} built from crates.io (${file})` };
+    }
+    const tag = spec.version.isLatest ? BinaryStore.resolveLatest(spec, warnings) : spec.version.version;
+    const key = JSON.stringify([tag, spec.arch, spec.type, BinaryStore.baseUrl(spec), spec.lockFile, spec.sha256 ?? '']);
+    const known = BinaryStore.memo.get(key);
+    if (known) return known;
+    const obtained = BinaryStore.fromCacheOrDownload(spec, tag, warnings);
+    BinaryStore.memo.set(key, obtained);
+    return obtained;
+  }
+
+  /**
+   * Writes the bootstrap into an asset folder as an executable `bootstrap` and checks it is built for the
+   * architecture.
+   */
+  public static stage(spec: BinarySpec, outputDir: string, warnings: string[]): ObtainedBinary {
+    const obtained = BinaryStore.obtain(spec, warnings);
+    const destination = path.join(outputDir, 'bootstrap');
+    if (obtained.data) fs.writeFileSync(destination, obtained.data);
+    else fs.copyFileSync(obtained.file!, destination);
+    fs.chmodSync(destination, 0o755);
+    const head = Buffer.alloc(20);
+    const fd = fs.openSync(destination, 'r');
+    try {
+      fs.readSync(fd, head, 0, 20, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+    checkMachine(elfMachineOf(head), spec, obtained.origin, warnings);
+    return obtained;
+  }
+
+  /** Runs one HTTP GET (following redirects) in a child Node process, counted in `fetches`. */
+  public static get(request: HttpRequest): FetchResult {
+    BinaryStore.fetches++;
+    return httpGet(request, { idleTimeoutMs: BinaryStore.idleTimeoutMs, deadlineMs: BinaryStore.deadlineMs });
+  }
+
+  private static readonly memo = new Map<string, ObtainedBinary>();
+  private static readonly latestMemo = new Map<string, string>();
+
+  /** `LlrtBinary.fromFile()`: a `bootstrap` or a release zip holding one; checked against `sha256` when given. */
+  private static fromPath(spec: BinarySpec): ObtainedBinary {
+    const file = spec.binaryPath!;
+    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      throw new Error(`LlrtBinary.fromFile('${file}'): the file does not exist or is not a file; point it at an LLRT bootstrap or at a ` +
+        `release zip such as ${releaseAssetName(spec.arch, spec.type)}`);
+    }
+    const content = fs.readFileSync(file);
+    if (spec.sha256) {
+      const actual = sha256Hex(content);
+      if (actual !== spec.sha256) {
+        throw new Error(`checksum mismatch for LlrtBinary.fromFile('${file}'): expected sha256 ${spec.sha256} (sha256), ` +
+          `got ${actual}; use the file you meant to trust, or update sha256`);
+      }
+    }
+    if (!isZip(content)) return { file, source: 'path', origin: `LlrtBinary.fromFile('${file}')` };
+    let data: Buffer;
+    try {
+      data = bootstrapFromZip(content);
+    } catch (e) {
+      throw new Error(`LlrtBinary.fromFile('${file}') is a zip but ${(e as Error).message}; use an LLRT release zip ` +
+        `(${releaseAssetName(spec.arch, spec.type)}) or the bootstrap inside it`);
+    }
+    return { data, source: 'path', origin: `LlrtBinary.fromFile('${file}')` };
+  }
+
+  private static fromCacheOrDownload(spec: BinarySpec, tag: string, warnings: string[]): ObtainedBinary {
+    const asset = releaseAssetName(spec.arch, spec.type);
+    const lockKey = `${tag}/${asset}`;
+    const lockEntry = readLock(spec.lockFile)[lockKey] as LockEntry | undefined;
+    const lockName = displayPath(spec.lockFile);
+    if (spec.sha256 && lockEntry && lockEntry.sha256 !== spec.sha256) {
+      throw new Error(`sha256 ${spec.sha256} disagrees with ${lockName}, which records ${lockEntry.sha256} for ` +
+        `${lockKey}; one of them is wrong: check the release asset and fix sha256 (LlrtBinary.fromRelease) or the lock entry`);
+    }
+    const expected = spec.sha256 ?? lockEntry?.sha256;
+    const expectedFrom = spec.sha256 ? 'sha256' : lockName;
+    const dir = BinaryStore.cacheDir(tag, spec.arch, spec.type);
+    const url = `${BinaryStore.baseUrl(spec)}/${tag}/${asset}`;
+
+    // 1. The cache, when its entry is intact and matches what the lock (or sha256) expects.
+    const cached = readCacheEntry(dir);
+    if (cached) {
+      const intact = sha256File(path.join(dir, 'bootstrap')) === cached.bootstrapSha256;
+      const agrees = (!expected || cached.sha256 === expected) &&
+        (!lockEntry || lockEntry.bootstrapSha256 === undefined || lockEntry.bootstrapSha256 === cached.bootstrapSha256);
+      if (intact && agrees) {
+        if (!lockEntry) BinaryStore.record(spec.lockFile, lockKey, cached, warnings);
+        return { file: path.join(dir, 'bootstrap'), version: tag, source: 'cache', origin: `the cache (${dir})` };
+      }
+      warnings.push(intact
+        ? `cached LLRT ${tag} ${asset} (sha256 ${cached.sha256}) does not match ${expectedFrom} (${expected}); it was removed and the asset is downloaded again`
+        : `cached LLRT ${tag} ${asset} in ${dir} was corrupt; it was removed and the asset is downloaded again`);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+
+    // 2. A download, verified before anything is cached.
+    if (isTruthy(process.env[ENV.offline])) {
+      throw new Error(`LLRT ${tag} ${asset} is not in the cache (${dir}) and ${ENV.offline} forbids downloads; ` +
+        offlineHint(asset, dir));
+    }
+    const parent = path.dirname(dir);
+    fs.mkdirSync(parent, { recursive: true });
+    removeStaleTemporaries(parent);
+    const tmpZip = path.join(parent, `.download-${spec.arch}-${spec.type}-${process.pid}-${crypto.randomBytes(4).toString('hex')}.zip`);
+    let staging: string | undefined;
+    try {
+      const result = BinaryStore.get({ mode: 'download', url, dest: tmpZip });
+      if (!result.ok) throw new Error(downloadError(`download LLRT ${tag} (${asset})`, url, result, asset, dir));
+      const zip = fs.readFileSync(tmpZip);
+      const actual = sha256Hex(zip);
+      if (expected && actual !== expected) {
+        throw new Error(`checksum mismatch for LLRT ${tag} ${asset} from ${url}: expected sha256 ` +
+          `${expected} (${expectedFrom}), got ${actual}; the download was discarded and nothing was cached; if the ` +
+          `asset was republished on purpose, remove "${lockKey}" from ${lockName} and synthesize again, otherwise ` +
+          'supply a trusted copy with LlrtBinary.fromFile(), or build LLRT with LlrtBinary.fromSource()');
+      }
+      let bootstrap: Buffer;
+      try {
+        bootstrap = bootstrapFromZip(zip);
+      } catch (e) {
+        throw new Error(`the release asset ${url} is not usable: ${(e as Error).message}; nothing was cached; check that ` +
+          `the base URL (${BinaryStore.baseUrl(spec)}) serves LLRT release zips as <base>/<tag>/<asset>, or use LlrtBinary.fromFile()`);
+      }
+      checkMachine(elfMachineOf(bootstrap), spec, url, []);
+      const artifact: CachedArtifact = {
+        version: tag, asset, sha256: actual, bootstrapSha256: sha256Hex(bootstrap), url, // the canonical URL, not a signed redirect
+      };
+      staging = fs.mkdtempSync(path.join(parent, `.staging-${spec.arch}-${spec.type}-`));
+      fs.writeFileSync(path.join(staging, 'bootstrap'), bootstrap, { mode: 0o755 });
+      fs.writeFileSync(path.join(staging, 'artifact.json'), `${JSON.stringify(artifact, null, 2)}\n`);
+      try {
+        fs.renameSync(staging, dir);
+        staging = undefined;
+      } catch (e) {
+        // Another process cached the same asset first: keep theirs if it is the same artifact.
+        const theirs = readCacheEntry(dir);
+        if (!theirs || theirs.sha256 !== actual) throw e;
+      }
+      if (!lockEntry) BinaryStore.record(spec.lockFile, lockKey, artifact, warnings);
+      return { file: path.join(dir, 'bootstrap'), version: tag, source: 'download', origin: url };
+    } finally {
+      fs.rmSync(tmpZip, { force: true });
+      if (staging) fs.rmSync(staging, { recursive: true, force: true });
+    }
+  }
+
+  /** Trust on first use: record the checksums; a lock that cannot be written is a warning, not a failure. */
+  private static record(lockFile: string, key: string, entry: LockEntry, warnings: string[]): void {
+    try {
+      recordLock(lockFile, key, entry);
+    } catch (e) {
+      warnings.push(`could not record ${key} in ${lockFile} (${(e as Error).message}); later downloads cannot be ` +
+        `verified against it: make the file writable, or pass sha256: '${entry.sha256}' to LlrtBinary.fromRelease()`);
+    }
+  }
+
+  /**
+   * Resolves `LATEST` to a tag: from this process's memo, a look-up younger than a day, or the release server
+   * (GitHub redirects `/releases/latest` to `/releases/tag/<tag>`; a mirror serves `<base>/latest` as a redirect
+   * to a URL ending in the tag, or as a text body holding the tag). A stale look-up is used when the server cannot
+   * be reached.
+   */
+  private static resolveLatest(spec: BinarySpec, warnings: string[]): string {
+    const base = BinaryStore.baseUrl(spec);
+    const latestUrl = base === DEFAULT_BASE_URL ? GITHUB_LATEST_URL : `${base}/latest`;
+    const memo = BinaryStore.latestMemo.get(latestUrl);
+    if (memo) return memo;
+    const file = path.join(cacheRoot(), 'llrt', 'latest.json');
+    let known: Record<string, { tag: string; resolvedAt: string }> = {};
+    try {
+      known = JSON.parse(fs.readFileSync(file, 'utf-8'));
+    } catch {
+      known = {};
+    }
+    const previous = known[latestUrl];
+    const fresh = previous && Date.now() - Date.parse(previous.resolvedAt) < LATEST_TTL_MS;
+    let tag: string | undefined = fresh ? previous.tag : undefined;
+    if (!tag) {
+      const result = isTruthy(process.env[ENV.offline])
+        ? { ok: false, kind: 'network', message: `${ENV.offline} is set` } as FetchResult
+        : BinaryStore.get({ mode: 'resolve', url: latestUrl });
+      if (result.ok) {
+        const last = decodeURIComponent(new URL(result.finalUrl!).pathname.split('/').filter(s => s).pop() ?? '');
+        const body = (result.body ?? '').trim();
+        tag = TAG_PATTERN.test(last) ? last : TAG_PATTERN.test(body) ? body : undefined;
+        if (!tag) {
+          throw new Error(`cannot tell the latest LLRT release from ${latestUrl} (it answered ${result.finalUrl}, not a ` +
+            "release tag); pin a version instead, e.g. LlrtVersion.of('v0.8.1-beta')");
+        }
+        known[latestUrl] = { tag, resolvedAt: new Date().toISOString() };
+        try {
+          writeFileAtomic(file, `${JSON.stringify(known, null, 2)}\n`);
+        } catch {
+          // Only an optimisation.
+        }
+      } else if (previous) {
+        tag = previous.tag;
+        warnings.push(`could not look up the latest LLRT release (${result.message ?? result.kind}); using ${tag}, ` +
+          `found on ${previous.resolvedAt}`);
+      } else {
+        throw new Error(downloadError('look up the latest LLRT release', latestUrl, result, undefined, undefined) +
+          "; or pin a version, e.g. LlrtVersion.of('v0.8.1-beta'), and supply it offline");
+      }
+    }
+    warnings.push(`LlrtVersion.LATEST resolved to ${tag}; pin it with LlrtVersion.of('${tag}') so every synth deploys the same runtime`);
+    BinaryStore.latestMemo.set(latestUrl, tag);
+    return tag;
+  }
+}
+
+/** A path relative to the working directory when it is inside it, else absolute. */
+function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
+function validateBaseUrl(value: string, from: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new Error(`${from} '${value}' is not a URL; expected http(s)://host/path under which <tag>/<asset> are served ` +
+      `(default ${DEFAULT_BASE_URL})`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new Error(`${from} '${value}' uses ${parsed.protocol}; expected an http or https URL under which <tag>/<asset> ` +
+      `are served (default ${DEFAULT_BASE_URL})`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+/** Validates `baseUrl` at construction time (the environment variable is checked when it is used). */
+export function checkBaseUrl(value: string): string {
+  return validateBaseUrl(value, 'baseUrl');
+}
+
+/** The cache entry in `dir` when it is complete; an incomplete or unreadable one is removed. */
+function readCacheEntry(dir: string): CachedArtifact | undefined {
+  if (!fs.existsSync(dir)) return undefined;
+  try {
+    const artifact = JSON.parse(fs.readFileSync(path.join(dir, 'artifact.json'), 'utf-8')) as CachedArtifact;
+    if (fs.statSync(path.join(dir, 'bootstrap')).isFile() && typeof artifact.sha256 === 'string' &&
+      typeof artifact.bootstrapSha256 === 'string') {
+      return artifact;
+    }
+  } catch {
+    // fall through: not a usable entry
+  }
+  // Entries are renamed into place complete, so this is a damaged copy: drop it and download again.
+  fs.rmSync(dir, { recursive: true, force: true });
+  return undefined;
+}
+
+/** Removes leftovers of downloads that were killed (an hour old or more) next to the cache entries. */
+function removeStaleTemporaries(parent: string): void {
+  for (const name of fs.readdirSync(parent)) {
+    if (!name.startsWith('.download-') && !name.startsWith('.staging-')) continue;
+    const file = path.join(parent, name);
+    try {
+      if (Date.now() - fs.statSync(file).mtimeMs > 60 * 60 * 1000) fs.rmSync(file, { recursive: true, force: true });
+    } catch {
+      // another process removed it first
+    }
+  }
+}
+
+/** The `bootstrap` at the root of a release zip. */
+function bootstrapFromZip(zip: Buffer): Buffer {
+  const entries = readZipEntries(zip);
+  const entry = entries.find(e => e.name === 'bootstrap' || e.name === './bootstrap');
+  if (!entry) {
+    const names = entries.map(e => e.name).slice(0, 10).join(', ') || 'none';
+    throw new Error(`it holds no 'bootstrap' at its root (entries: ${names})`);
+  }
+  return readZipEntry(zip, entry);
+}
+
+function checkMachine(machine: number | undefined, spec: BinarySpec, origin: string, warnings: string[]): void {
+  const expected = ELF_MACHINE[spec.arch];
+  if (machine === expected) return;
+  const lambdaArch = spec.arch === 'arm64' ? 'arm64' : 'x86_64';
+  if (machine === undefined) {
+    warnings.push(`the LLRT bootstrap from ${origin} is not an ELF executable; Lambda runs it as is, so only a script ` +
+      'with a shebang line can work');
+    return;
+  }
+  throw new Error(`the LLRT bootstrap from ${origin} is ${describeElf(machine)} but the function's architecture is ` +
+    `${lambdaArch}; use ${releaseAssetName(spec.arch, spec.type)}, or set architecture to match the binary`);
+}
+
+function offlineHint(asset: string, dir: string): string {
+  return `to synthesize offline, use LlrtBinary.fromFile() with a copy of ${asset} (or the bootstrap inside it), build LLRT ` +
+    'from crates.io with LlrtBinary.fromSource(), copy the ' +
+    `cache folder ${dir} from a machine that has it (the cache root is set with ${ENV.cache}), or serve the release ` +
+    `assets from a mirror as <base>/<tag>/<asset> and set baseUrl (LlrtBinary.fromRelease) or ${ENV.baseUrl}`;
+}
+
+function downloadError(what: string, url: string, result: FetchResult, asset: string | undefined, dir: string | undefined): string {
+  let reason: string;
+  if (result.kind === 'http') {
+    reason = `HTTP ${result.status}${result.statusText ? ` ${result.statusText}` : ''}` +
+      (result.status === 404 ? ' (no such release or asset: check the version at https://github.com/awslabs/llrt/releases)' : '');
+  } else if (result.kind === 'timeout' || result.code === 'ETIMEDOUT') {
+    reason = `timed out (${result.message})`;
+  } else if (result.kind === 'network') {
+    reason = `network error: ${result.message ?? result.code} (no network, a proxy, or a firewall?)`;
+  } else {
+    reason = result.message ?? String(result.kind);
+  }
+  const where = result.url && result.url !== url ? `${url} (redirected to ${result.url})` : url;
+  const hint = asset && dir ? `; ${offlineHint(asset, dir)}` : '';
+  return `cannot ${what} from ${where}: ${reason}${hint}`;
+}
