@@ -720,8 +720,9 @@ function escapeXml(text: string): string {
  */
 export function renderSvg(results: BenchResults): string {
   const rows = results.rows;
-  const width = 760;
-  const left = 190;
+  // The label column fits the longest label (13 px Helvetica: about 7.2 px a character).
+  const left = Math.max(190, 20 + Math.ceil(Math.max(0, ...rows.map(r => r.label.length)) * 7.2));
+  const width = left + 570;
   const right = 120;
   const top = 58;
   const rowHeight = 34;
