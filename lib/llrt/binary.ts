@@ -28,7 +28,9 @@ export interface LlrtReleaseOptions {
   /**
    * Where release assets are downloaded from, as `<baseUrl>/<tag>/<asset>`: a mirror or an internal artifact store
    * for air-gapped networks. The environment variable `RUSTACEAN_LAMBDA_LLRT_BASE_URL` sets it for every function
-   * without a code change.
+   * without a code change. Use https: a first download over plain http (to any host but this machine's loopback) is
+   * refused unless `sha256` or the lock file already pins the asset, since the checksum recorded on first use would
+   * be unauthenticated.
    *
    * @default - `$RUSTACEAN_LAMBDA_LLRT_BASE_URL`, else https://github.com/awslabs/llrt/releases/download
    */

@@ -186,6 +186,13 @@ export class BinaryStore {
     }
 
     // 2. A download, verified before anything is cached.
+    if (!expected && !authenticated(url)) {
+      // Trust on first use records whatever arrives: over plain http, anyone on the path chooses the checksum.
+      throw new Error(`LLRT ${tag} ${asset} would be downloaded from ${url} over plain http with no checksum to check it ` +
+        `against (neither sha256 nor ${lockName} pins it), so the checksum recorded on first use would be unauthenticated; ` +
+        'serve the mirror over https, pin the checksum with LlrtBinary.fromRelease({ sha256 }), or supply the file with ' +
+        'LlrtBinary.fromFile()');
+    }
     if (isTruthy(process.env[ENV.offline])) {
       throw new Error(`LLRT ${tag} ${asset} is not in the cache (${dir}) and ${ENV.offline} forbids downloads; ` +
         offlineHint(asset, dir));
@@ -319,6 +326,14 @@ function validateBaseUrl(value: string, from: string): string {
       `are served (default ${DEFAULT_BASE_URL})`);
   }
   return value.replace(/\/+$/, '');
+}
+
+/** True for https, and for http to this machine (a loopback mirror: nothing on the network can change it). */
+function authenticated(url: string): boolean {
+  const parsed = new URL(url);
+  if (parsed.protocol === 'https:') return true;
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** Validates `baseUrl` at construction time (the environment variable is checked when it is used). */

@@ -202,11 +202,49 @@ export function readLock(file: string): Record<string, LockEntry> {
 
 /** Adds one entry (keys kept sorted, so the file diffs well) and writes the lock atomically. */
 export function recordLock(file: string, key: string, entry: LockEntry): void {
-  const lock = readLock(file);
-  lock[key] = { sha256: entry.sha256, bootstrapSha256: entry.bootstrapSha256, url: entry.url };
-  const sorted: Record<string, LockEntry> = {};
-  for (const k of Object.keys(lock).sort()) sorted[k] = lock[k];
-  writeFileAtomic(file, `${JSON.stringify(sorted, null, 2)}\n`);
+  // Read-modify-write under an exclusive lock, so two synths recording different assets at once keep both.
+  withFileLock(file, () => {
+    const lock = readLock(file);
+    lock[key] = { sha256: entry.sha256, bootstrapSha256: entry.bootstrapSha256, url: entry.url };
+    const sorted: Record<string, LockEntry> = {};
+    for (const k of Object.keys(lock).sort()) sorted[k] = lock[k];
+    writeFileAtomic(file, `${JSON.stringify(sorted, null, 2)}\n`);
+  });
+}
+
+/** A lock older than this is taken over: its owner died between taking and releasing it. */
+const STALE_FILE_LOCK_MS = 30_000;
+
+/**
+ * Runs `update` while holding `<file>.lock` (a folder: `mkdir` is atomic on every file system we meet). Waits up to
+ * 20 s for another holder, and takes over a lock left stale by a process that died.
+ */
+export function withFileLock<T>(file: string, update: () => T): T {
+  const lock = `${file}.lock`;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      try {
+        if (Date.now() - fs.statSync(lock).mtimeMs > STALE_FILE_LOCK_MS) fs.rmSync(lock, { recursive: true, force: true });
+      } catch {
+        // released meanwhile
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`${file} is locked by another process (${lock} exists); if no synth is running, delete ${lock}`);
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+    }
+  }
+  try {
+    return update();
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 // ---- ELF ----------------------------------------------------------------------------------------------------------

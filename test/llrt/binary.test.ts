@@ -1,3 +1,4 @@
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -202,6 +203,35 @@ describe('verification', () => {
     synth();
     expect(synthError({ sha256: 'a'.repeat(64) }))
       .toContain(`sha256 ${'a'.repeat(64)} disagrees with ${sandbox.lockFile}, which records ${sha256Hex(releaseZip(TAG))} for ${TAG}/${ASSET}`);
+  });
+
+  test('plain http to another host is refused for a first download: the recorded checksum would be unauthenticated', () => {
+    // Refused before any connection: nothing answers at this name, and nothing is asked.
+    const message = synthError({ baseUrl: 'http://llrt-mirror.example.invalid/releases' });
+    expect(message).toContain(`LLRT ${TAG} ${ASSET} would be downloaded from http://llrt-mirror.example.invalid/releases/${TAG}/${ASSET} ` +
+      `over plain http with no checksum to check it against (neither sha256 nor ${sandbox.lockFile} pins it)`);
+    expect(message).toContain('serve the mirror over https, pin the checksum with LlrtBinary.fromRelease({ sha256 }), or supply the file with LlrtBinary.fromFile()');
+    expect(fs.existsSync(cacheEntry())).toBe(false);
+    expect(fs.existsSync(sandbox.lockFile)).toBe(false);
+    // http to this machine (the loopback mirror every other test uses) is fine, and so is http with a pinned checksum.
+    expect(synth({ sha256: sha256Hex(releaseZip(TAG)) }).bootstrap.length).toBeGreaterThan(0);
+  });
+
+  test('the lock file is updated under a lock: processes recording at the same time keep every entry', async () => {
+    const lockFile = path.join(sandbox.dir, 'concurrent.lock.json');
+    // All three start writing at the same moment, and keep writing: without the lock, updates get lost.
+    const start = Date.now() + 3_000;
+    const script = (key: string) => `const { recordLock } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'lib', 'llrt', 'util'))});` +
+      `while (Date.now() < ${start});` +
+      `for (let i = 0; i < 100; i++) recordLock(${JSON.stringify(lockFile)}, '${key}/' + i, { sha256: 'a', bootstrapSha256: 'b', url: 'u' });`;
+    const runs = ['one', 'two', 'three'].map(key => new Promise<number | null>(resolve => {
+      const child = spawn(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), '-e', script(key)], { stdio: 'inherit' });
+      child.on('exit', resolve);
+    }));
+    expect(await Promise.all(runs)).toEqual([0, 0, 0]);
+    const keys = Object.keys(JSON.parse(fs.readFileSync(lockFile, 'utf-8')));
+    expect(keys).toHaveLength(300);
+    expect(fs.existsSync(`${lockFile}.lock`)).toBe(false);
   });
 
   test('a release zip without bootstrap fails and leaves no cache entry', () => {
