@@ -29,7 +29,7 @@ export interface ColdStartSampleStackProps extends StackProps {
 
   /**
    * The runtime of the Node.js hello function: the newest Node.js Lambda supports (cfn-lint names nodejs24.x as
-   * the successor of the deprecated nodejs20.x, which the talk and LLRT's own figures compared against).
+   * the successor of the deprecated Node.js 20 runtime, which the talk and LLRT's own figures compared against).
    *
    * @default lambda.Runtime.NODEJS_24_X
    */

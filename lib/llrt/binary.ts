@@ -2,7 +2,7 @@ import * as path from 'path';
 import { checkBaseUrl, BinarySpec } from './store';
 import { LlrtBinaryType, LlrtVersion } from './types';
 import { cacheRoot, DEFAULT_LOCK_FILE, LlrtArch, sha256Hex } from './util';
-import { OptimizationPreset } from '../rust/types';
+import { OptimizationPreset } from '../rust';
 
 /**
  * Options of `LlrtBinary.fromRelease()`: which release, and how its download is checked.

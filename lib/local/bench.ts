@@ -49,9 +49,9 @@ export const LAMBDA_PERF_X86_64: Record<string, { initMs: number; memoryMb: numb
   'llrt': { initMs: 68, memoryMb: 30, warmMs: 1.5 },
   'python3.12': { initMs: 86, memoryMb: 36 },
   // lambda-perf's newest Node.js figure in our data is Node.js 20's; the table labels it as such.
-  'nodejs20': { initMs: 142, memoryMb: 67, warmMs: 12 },
+  'node20': { initMs: 142, memoryMb: 67, warmMs: 12 },
 };
-export const LAMBDA_PERF_SOURCE = 'maxday/lambda-perf, 7-day means (Aug 2026), zip, 128 MB, x86_64 (its Node.js figure is nodejs20.x\'s, the newest in our data)';
+export const LAMBDA_PERF_SOURCE = 'maxday/lambda-perf, 7-day means (Aug 2026), zip, 128 MB, x86_64 (its Node.js figure is Node.js 20\'s, the newest in our data)';
 
 /** One function of the benchmark. */
 interface RowDefinition {
@@ -158,7 +158,7 @@ function rowDefinitions(): RowDefinition[] {
       // The newest Node.js Lambda supports; the local host runs it on Node.js 24 (scripts/setup.sh installs one).
       id: 'nodejs-hello',
       label: 'Node.js 24 hello',
-      reference: 'nodejs20',
+      reference: 'node20',
       event: HELLO_EVENT,
       add: (stack, id) => new lambda.Function(stack, id, {
         runtime: lambda.Runtime.NODEJS_24_X,
