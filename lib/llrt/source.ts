@@ -2,8 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { httpGet } from './http';
 import { ENV, isTruthy, LlrtArch, sha256File } from './util';
-import { CargoLambdaBuild, planBuild, RustArchitecture, RustBuildPlan } from '../rust/bundling';
 import { OptimizationPreset } from '../rust';
+import { CargoLambdaBuild, planBuild, RustArchitecture, RustBuildPlan } from '../rust/bundling';
 import { run } from '../rust/util';
 
 /** The crate on crates.io and the binary it ships (the Lambda `bootstrap` as is). */
