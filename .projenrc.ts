@@ -101,15 +101,16 @@ samples.env('PATH', PINNED_TOOLS_PATH);
 samples.env('RUSTACEAN_LAMBDA_CACHE', '$(echo $PWD/.rustacean-lambda/cache)');
 samples.exec('cdk synth --quiet', { cwd: 'samples' });
 samples.exec('ls -l cdk.out/*.template.json', { cwd: 'samples' });
-// ... then a short local cold-start benchmark of the sample functions (the full one: npm run bench:coldstart).
-samples.exec('ts-node --project test/tsconfig.json lib/local/cli.ts bench --quick');
+// ... then a short local cold-start benchmark: the package's `bench` over the comparison app of bench/coldstart/
+// (the full one: npm run bench:coldstart).
+samples.exec('ts-node --project test/tsconfig.json bench/coldstart.ts --quick');
 
 // The local Lambda host: `npx rustacean-lambda list | invoke | bench` against a synthesized cdk.out.
 project.addBins({ 'rustacean-lambda': 'bin/rustacean-lambda' });
 project.addTask('bench:coldstart', {
   env: { PATH: PINNED_TOOLS_PATH },
   description: 'Local cold-start benchmark of the sample functions: bench-results/coldstart.{md,json,svg} (--quick, --docs)',
-  exec: 'ts-node --project test/tsconfig.json lib/local/cli.ts bench',
+  exec: 'ts-node --project test/tsconfig.json bench/coldstart.ts',
   receiveArgs: true,
 });
 

@@ -27,10 +27,11 @@ import * as zlib from 'zlib';
 import { App, AssetStaging, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LlrtBinary, LlrtBinaryType, LlrtFunction, LlrtVersion, OptimizationPreset } from '../lib';
+import { coldStartTable } from './coldstart';
+import { LLRT_CACHE } from './coldstart/app';
 import { bundle, Esbuild } from '../lib/llrt/bundling';
 import { buildLlrt, LlrtSourceBuild } from '../lib/llrt/source';
 import { BinaryStore } from '../lib/llrt/store';
-import { benchmark, LLRT_CACHE } from '../lib/local/bench';
 import { CargoLambdaBuild, COMPLETE_MARKER } from '../lib/rust/bundling';
 import { startReleaseServer, writeReleases } from '../test/support/llrt';
 
@@ -234,7 +235,7 @@ async function fromSourceSection(scratch: string): Promise<{ results: Record<str
 
   // Local Init: LLRT hello (default preset, the bench's llrt-hello row) and Node.js hello in the same run.
   log(`== local cold starts: LLRT hello vs Node.js hello, ${COLD_STARTS} each ==`);
-  const local = await benchmark({ cold: COLD_STARTS, warm: 20, out: path.join(scratch, 'coldstart'), only: ['llrt-hello', 'nodejs-hello'], docs: false }, log);
+  const local = await coldStartTable({ cold: COLD_STARTS, warm: 20, out: path.join(scratch, 'coldstart'), only: ['llrt-hello', 'nodejs-hello'], docs: false }, log);
   const llrt = local.rows.find(r => r.id === 'llrt-hello');
   const node = local.rows.find(r => r.id === 'nodejs-hello');
   for (const row of [llrt, node]) {

@@ -5,15 +5,18 @@
  *   rustacean-lambda list    [--assembly cdk.out] [--json]
  *   rustacean-lambda invoke  <function> [--event <file> | --event - | --sample apigw-v2|function-url|sqs]
  *                            [--cold] [--count N] [--env NAME=VALUE]... [--assembly cdk.out]
- *   rustacean-lambda bench   [--quick] [--cold N] [--warm M] [--out bench-results]
+ *   rustacean-lambda bench   [<function>...] [--assembly cdk.out] [--cold N] [--warm M]
+ *                            [--event <file> | --sample <name>] [--out bench-results]
  *   rustacean-lambda install-clients
  *
  * Responses go to stdout (one per line); the function's logs and Lambda-style START, END and
- * REPORT lines go to stderr.
+ * REPORT lines go to stderr. Arguments are parsed with Node's `util.parseArgs`, one option set per command.
  */
 import * as fs from 'fs';
+import { parseArgs } from 'util';
 import { AssemblyFunction, findFunction, readAssembly } from './assembly';
-import { ensureNodeClient, ensurePythonClient, ensureRie } from './clients';
+import { benchAssembly, whyNotRunnable, writeResults } from './bench';
+import { ensureNodeClient, ensurePythonClient } from './clients';
 import { SAMPLE_EVENTS, sampleEvent } from './events';
 import { LocalEnvironment, LocalLambda } from './host';
 import { percentile } from './measure';
@@ -38,107 +41,187 @@ const defaultIo: CliIo = {
   }),
 };
 
+/** One option of a command: its `util.parseArgs` type, the placeholder of its value and a line of help. */
+interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  readonly multiple?: boolean;
+  readonly value?: string;
+  readonly help: string;
+}
+
+/** A command: what it does, its positional arguments and its options. */
+interface CommandSpec {
+  readonly summary: string;
+  readonly positionals: string;
+  readonly maxPositionals: number;
+  readonly options: Readonly<Record<string, OptionSpec>>;
+}
+
+const ASSEMBLY: OptionSpec = { type: 'string', value: 'dir', help: 'the cloud assembly of the synthesized app (default: cdk.out)' };
+const HELP: OptionSpec = { type: 'boolean', help: 'this help' };
+
+const COMMANDS: Readonly<Record<string, CommandSpec>> = {
+  'list': {
+    summary: 'list the functions of the assembly and whether they can run locally',
+    positionals: '',
+    maxPositionals: 0,
+    options: {
+      assembly: ASSEMBLY,
+      json: { type: 'boolean', help: 'machine-readable output' },
+      help: HELP,
+    },
+  },
+  'invoke': {
+    summary: 'run a function and invoke it; <function> is its construct path (MyStack/Api), a unique last part of it (Api) or its logical id',
+    positionals: '<function>',
+    maxPositionals: 1,
+    options: {
+      assembly: ASSEMBLY,
+      event: { type: 'string', value: 'file', help: 'the event document; \'-\' reads standard input (default: {})' },
+      sample: { type: 'string', value: 'name', help: `a built-in event: ${SAMPLE_EVENTS.join(', ')}` },
+      count: { type: 'string', value: 'n', help: 'number of invocations (default: 1)' },
+      cold: { type: 'boolean', help: 'a fresh execution environment (a cold start) for every invocation' },
+      env: { type: 'string', multiple: true, value: 'NAME=VALUE', help: 'set an environment variable for the function (repeatable)' },
+      help: HELP,
+    },
+  },
+  'bench': {
+    summary: 'cold starts and warm invokes of the functions (all, or the ones named): Init p50/p90/p99, warm p50/p99, ' +
+      'max memory, package size and cost per 1M invocations, written as coldstart.{md,json,svg}',
+    positionals: '[<function>...]',
+    maxPositionals: Infinity,
+    options: {
+      assembly: ASSEMBLY,
+      cold: { type: 'string', value: 'n', help: 'cold starts per function (default: 20)' },
+      warm: { type: 'string', value: 'n', help: 'warm invokes per function (default: 100)' },
+      event: { type: 'string', value: 'file', help: 'the event every invoke sends (default: {})' },
+      sample: { type: 'string', value: 'name', help: `a built-in event for every invoke: ${SAMPLE_EVENTS.join(', ')}` },
+      out: { type: 'string', value: 'dir', help: 'where coldstart.{md,json,svg} go (default: bench-results)' },
+      help: HELP,
+    },
+  },
+  'install-clients': {
+    summary: 'install the official runtime clients (awslambdaric, aws-lambda-ric) into .rustacean-lambda/',
+    positionals: '',
+    maxPositionals: 0,
+    options: { help: HELP },
+  },
+};
+
+function optionLine(name: string, spec: OptionSpec): string {
+  const left = `  --${name}${spec.value ? ` <${spec.value}>` : ''}`;
+  return `${left.padEnd(27)}${spec.help}`;
+}
+
 const USAGE = `usage: rustacean-lambda <command> [options]
 
 Runs the Lambda functions of a synthesized CDK app (cdk.out) on this machine, without Docker or AWS.
 
 commands:
-  list                       list the functions of the assembly and whether they can run locally
-  invoke <function>          run a function and invoke it; <function> is its construct path
-                             (MyStack/Api), a unique last part of it (Api) or its logical id
-  bench                      cold-start benchmark of the sample functions (Markdown, JSON, SVG)
-  install-clients            install the official runtime clients (awslambdaric, aws-lambda-ric)
-                             and the Runtime Interface Emulator into .rustacean-lambda/
+${Object.entries(COMMANDS).map(([name, c]) => `  ${`${name} ${c.positionals}`.padEnd(25)}${c.summary}`).join('\n')}
 
-options:
-  --assembly <dir>           the cloud assembly (default: cdk.out)
-  --event <file>             event document for invoke; '-' reads standard input (default: {})
-  --sample <name>            a built-in event: ${SAMPLE_EVENTS.join(', ')}
-  --count <n>                number of invocations (default: 1)
-  --cold                     a fresh execution environment (a cold start) for every invocation
-  --env NAME=VALUE           set an environment variable for the function (repeatable)
-  --json                     list: machine-readable output
-  (bench has its own options: rustacean-lambda bench --help)
+rustacean-lambda <command> --help lists the command's options.
 `;
 
-class UsageError extends Error {}
-
-interface ParsedArgs {
-  readonly positional: string[];
-  readonly flags: Map<string, string[]>;
+function commandUsage(name: string): string {
+  const c = COMMANDS[name];
+  return `usage: rustacean-lambda ${name}${c.positionals ? ` ${c.positionals}` : ''} [options]\n\n${c.summary}\n\noptions:\n` +
+    `${Object.entries(c.options).map(([o, spec]) => optionLine(o, spec)).join('\n')}\n`;
 }
 
-const BOOLEAN_FLAGS = new Set(['cold', 'json', 'quick', 'help']);
-
-function parseArgs(argv: string[]): ParsedArgs {
-  const positional: string[] = [];
-  const flags = new Map<string, string[]>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '-h') {
-      flags.set('help', ['true']);
-    } else if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-      let value: string;
-      if (eq > 0) {value = arg.slice(eq + 1);} else if (BOOLEAN_FLAGS.has(name)) {value = 'true';} else {
-        if (i + 1 >= argv.length) throw new UsageError(`--${name} needs a value`);
-        value = argv[++i];
-      }
-      flags.set(name, [...(flags.get(name) ?? []), value]);
-    } else {
-      positional.push(arg);
-    }
+class UsageError extends Error {
+  constructor(message: string, readonly command?: string) {
+    super(message);
   }
-  return { positional, flags };
 }
 
-function flag(args: ParsedArgs, name: string): string | undefined {
-  const values = args.flags.get(name);
-  return values?.[values.length - 1];
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+interface Parsed {
+  readonly positionals: string[];
+  readonly values: Values;
 }
 
-function positiveInt(args: ParsedArgs, name: string, fallback: number): number {
-  const raw = flag(args, name);
+/** Parses one command's arguments; unknown options and missing or stray values are usage errors naming the fix. */
+function parseCommand(command: string, argv: string[]): Parsed {
+  const spec = COMMANDS[command];
+  const options = Object.fromEntries(Object.entries(spec.options).map(([name, o]) => [name, { type: o.type, multiple: o.multiple === true }]));
+  const see = `see rustacean-lambda ${command} --help`;
+  let parsed: { values: Values; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true }) as typeof parsed;
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    const option = /'(-[^' ]*)/.exec(e.message)?.[1] ?? '';
+    const name = option.replace(/^-+/, '');
+    const known = Object.keys(spec.options).map(o => `--${o}`).join(', ');
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      throw new UsageError(`${command}: unknown option '${option}'; expected one of ${known} (${see})`, command);
+    }
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      const o = spec.options[name];
+      if (o?.type === 'boolean') throw new UsageError(`${command}: --${name} takes no value; write it alone, as --${name}`, command);
+      throw new UsageError(`${command}: --${name} needs a value (--${name} <${o?.value ?? 'value'}>); to pass one that starts ` +
+        `with '-', write --${name}=<value>`, command);
+    }
+    if (e.code?.startsWith('ERR_PARSE_ARGS_')) throw new UsageError(`${command}: ${e.message.split('\n')[0]} (${see})`, command);
+    throw err;
+  }
+  if (parsed.positionals.length > spec.maxPositionals) {
+    const extra = parsed.positionals.slice(spec.maxPositionals).map(p => `'${p}'`).join(', ');
+    throw new UsageError(`${command}: unexpected argument ${extra}; ${spec.positionals ? `expected only ${spec.positionals}` : 'it takes none'} (${see})`, command);
+  }
+  return parsed;
+}
+
+function stringOption(values: Values, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function positiveInt(command: string, values: Values, name: string, fallback: number): number {
+  const raw = stringOption(values, name);
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive whole number, got '${raw}'`);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < 1) {
+    throw new UsageError(`--${name} must be a positive whole number, got '${raw}'; for example --${name} ${fallback}`, command);
+  }
   return n;
 }
 
 /** Runs the CLI; resolves to the exit code (0 ok, 1 a function or host error, 2 bad usage). */
 export async function run(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  const [command, ...rest] = argv;
   try {
-    if (argv[0] === 'bench') {
-      // Loaded only when needed: it pulls in aws-cdk-lib to synthesize the sample app. It parses its own options.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const bench = require('./bench') as typeof import('./bench');
-      return await bench.runBench(argv.slice(1), io);
-    }
-    const args = parseArgs(argv);
-    const [command, ...rest] = args.positional;
-    if (!command || flag(args, 'help')) {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       io.stdout(USAGE);
-      return command || flag(args, 'help') ? 0 : 2;
+      return command === undefined ? 2 : 0;
+    }
+    if (!Object.prototype.hasOwnProperty.call(COMMANDS, command)) {
+      throw new UsageError(`unknown command '${command}'; expected one of ${Object.keys(COMMANDS).join(', ')}`);
+    }
+    const args = parseCommand(command, rest);
+    if (args.values.help) {
+      io.stdout(commandUsage(command));
+      return 0;
     }
     switch (command) {
       case 'list':
         return list(args, io);
       case 'invoke':
-        return await invoke(rest, args, io);
-      case 'install-clients': {
+        return await invoke(args, io);
+      case 'bench':
+        return await bench(args, io);
+      default: {
         const log = (line: string) => io.stderr(`${line}\n`);
         io.stdout(`awslambdaric:     ${ensurePythonClient(log)}\n`);
         io.stdout(`aws-lambda-ric:   ${ensureNodeClient(log)}\n`);
-        io.stdout(`aws-lambda-rie:   ${ensureRie(log)}\n`);
         return 0;
       }
-      default:
-        throw new UsageError(`unknown command '${command}'`);
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr(`rustacean-lambda: ${err.message}\n\n${USAGE}`);
+      io.stderr(`rustacean-lambda: ${err.message}\n\n${err.command ? commandUsage(err.command) : USAGE}`);
       return 2;
     }
     io.stderr(`rustacean-lambda: ${(err as Error).message}\n`);
@@ -151,10 +234,10 @@ export async function main(argv: string[]): Promise<void> {
   process.exitCode = await run(argv);
 }
 
-function list(args: ParsedArgs, io: CliIo): number {
-  const info = readAssembly(flag(args, 'assembly') ?? 'cdk.out');
-  if (flag(args, 'json')) {
-    io.stdout(`${JSON.stringify(info.functions.map(f => ({ ...f, runnable: runnable(f) === undefined, reason: runnable(f) })), null, 2)}\n`);
+function list(args: Parsed, io: CliIo): number {
+  const info = readAssembly(stringOption(args.values, 'assembly') ?? 'cdk.out');
+  if (args.values.json) {
+    io.stdout(`${JSON.stringify(info.functions.map(f => ({ ...f, runnable: whyNotRunnable(f) === undefined, reason: whyNotRunnable(f) })), null, 2)}\n`);
     return 0;
   }
   if (info.functions.length === 0) {
@@ -175,16 +258,9 @@ function list(args: ParsedArgs, io: CliIo): number {
   return 0;
 }
 
-/** Why a function cannot run locally, or undefined when it can. */
-function runnable(f: AssemblyFunction): string | undefined {
-  if (f.code.kind === 'unsupported') return f.code.reason;
-  if (!runtimeFamily(f.runtime)) return `runtime ${f.runtime ?? '(image)'} is not supported locally`;
-  return undefined;
-}
-
 function notesOf(f: AssemblyFunction): string {
   const notes: string[] = [];
-  const reason = runnable(f);
+  const reason = whyNotRunnable(f);
   if (reason) notes.push(`cannot run: ${reason}`);
   if (f.architecture === 'arm64' && process.arch !== 'arm64' && runtimeFamily(f.runtime) === 'provided') notes.push('qemu-user');
   if (f.externalLayers.length) notes.push(`${f.externalLayers.length} layer(s) not fetchable`);
@@ -198,21 +274,21 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
-async function readEvent(args: ParsedArgs, io: CliIo): Promise<string> {
-  const file = flag(args, 'event');
-  const sample = flag(args, 'sample');
-  if (file !== undefined && sample !== undefined) throw new UsageError('use either --event or --sample, not both');
+async function readEvent(command: string, args: Parsed, io: CliIo): Promise<string> {
+  const file = stringOption(args.values, 'event');
+  const sample = stringOption(args.values, 'sample');
+  if (file !== undefined && sample !== undefined) throw new UsageError('use either --event or --sample, not both', command);
   let text: string;
   if (sample !== undefined) {
     try {
       return JSON.stringify(sampleEvent(sample));
     } catch (err) {
-      throw new UsageError((err as Error).message);
+      throw new UsageError((err as Error).message, command);
     }
   } else if (file === '-') {
     text = await io.stdin();
   } else if (file !== undefined) {
-    if (!fs.existsSync(file)) throw new UsageError(`event file '${file}' does not exist`);
+    if (!fs.existsSync(file)) throw new UsageError(`event file '${file}' does not exist; give the path of a JSON file, or - for standard input`, command);
     text = fs.readFileSync(file, 'utf8');
   } else {
     return '{}';
@@ -220,29 +296,29 @@ async function readEvent(args: ParsedArgs, io: CliIo): Promise<string> {
   try {
     JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`the event ${file === '-' ? 'from standard input' : `in ${file}`} is not JSON: ${(err as Error).message}`);
+    throw new UsageError(`the event ${file === '-' ? 'from standard input' : `in ${file}`} is not JSON: ${(err as Error).message}`, command);
   }
   return text.trim();
 }
 
-function parseEnv(args: ParsedArgs): Record<string, string> {
+function parseEnv(args: Parsed): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const pair of args.flags.get('env') ?? []) {
+  for (const pair of (args.values.env as string[] | undefined) ?? []) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--env expects NAME=VALUE, got '${pair}'`);
+    if (eq <= 0) throw new UsageError(`--env expects NAME=VALUE, got '${pair}'; for example --env LOG_LEVEL=debug`, 'invoke');
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return env;
 }
 
-async function invoke(rest: string[], args: ParsedArgs, io: CliIo): Promise<number> {
-  const name = rest[0];
-  if (!name) throw new UsageError('invoke needs a function: rustacean-lambda invoke <function> (see `rustacean-lambda list`)');
-  const count = positiveInt(args, 'count', 1);
-  const cold = flag(args, 'cold') !== undefined;
-  const event = await readEvent(args, io);
+async function invoke(args: Parsed, io: CliIo): Promise<number> {
+  const name = args.positionals[0];
+  if (!name) throw new UsageError('invoke needs a function: rustacean-lambda invoke <function> (see `rustacean-lambda list`)', 'invoke');
+  const count = positiveInt('invoke', args.values, 'count', 1);
+  const cold = args.values.cold === true;
+  const event = await readEvent('invoke', args, io);
   const env = parseEnv(args);
-  const info = readAssembly(flag(args, 'assembly') ?? 'cdk.out');
+  const info = readAssembly(stringOption(args.values, 'assembly') ?? 'cdk.out');
   const fn = findFunction(info, name);
   const log = (line: string) => io.stderr(`${line}\n`);
 
@@ -287,6 +363,32 @@ async function invoke(rest: string[], args: ParsedArgs, io: CliIo): Promise<numb
   }
   if (failures > 0) log(`${failures} of ${count} invocations returned a function error`);
   return failures > 0 ? 1 : 0;
+}
+
+/**
+ * `bench`: measures the functions of the assembly (all, or the ones named) and writes coldstart.{md,json,svg}.
+ * Exits 1 when a function failed or nothing could be measured.
+ */
+async function bench(args: Parsed, io: CliIo): Promise<number> {
+  const cold = positiveInt('bench', args.values, 'cold', 20);
+  const warm = positiveInt('bench', args.values, 'warm', 100);
+  const event = JSON.parse(await readEvent('bench', args, io)) as unknown;
+  const out = stringOption(args.values, 'out') ?? 'bench-results';
+  const log = (line: string) => io.stderr(`${line}\n`);
+  const results = await benchAssembly({
+    assembly: stringOption(args.values, 'assembly') ?? 'cdk.out',
+    functions: args.positionals,
+    cold,
+    warm,
+    event,
+    log,
+  });
+  const written = writeResults(results, out);
+  io.stdout(written.markdown);
+  log(`wrote ${written.files.join(', ')}`);
+  const measured = results.rows.filter(r => r.init).length;
+  if (measured === 0) log('no function could be measured here (see the skipped rows)');
+  return results.rows.some(r => r.error) || measured === 0 ? 1 : 0;
 }
 
 if (require.main === module) {

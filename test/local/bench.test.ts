@@ -1,8 +1,22 @@
+/**
+ * `rustacean-lambda bench` on any app: the rendering of its Markdown and SVG, the package sizing, and a real run over
+ * a small synthesized app (a Rust hello built with cargo-lambda, Node.js functions, a Java function the host cannot
+ * run) through the CLI.
+ */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { tempDir } from './apps';
-import { BenchResults, goals, packageSize, renderMarkdown, renderSvg } from '../../lib/local/bench';
+import { App, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { CLI_CONTEXT, NODE_HANDLERS, tempDir } from './apps';
+import { RustFunction } from '../../lib';
+import { BenchResults, BenchRow, packageSize, renderMarkdown, renderSvg } from '../../lib/local/bench';
+import { CliIo, run } from '../../lib/local/cli';
+import { CargoLambdaBuild } from '../../lib/rust/bundling';
+import { RUST_HANDLERS } from '../support/rust';
+
+// The first run builds the Rust hello with cargo-lambda and installs aws-lambda-ric: minutes; later runs: seconds.
+jest.setTimeout(15 * 60_000);
 
 const results: BenchResults = {
   generatedAt: '2026-11-27T00:00:00.000Z',
@@ -87,42 +101,113 @@ test('sizes a package as a zip would store it: deflated content plus headers', (
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('goals are computed from the figures, never written as met', () => {
-  const rows = results.rows;
-  const met = goals(rows, results.hostOverhead);
-  expect(met).toEqual([
-    { goal: 'Rust hello Init p50 at least 10x lower than Node.js hello', met: true, detail: '26.7x (4.5 ms vs 120 ms)' },
-    { goal: 'Rust warm p50 under 1 ms (host overhead included)', met: true, detail: 'Duration p50 0.2 ms, round trip p50 0.3 ms' },
-    {
-      goal: 'local host overhead below 1 ms p50 per invoke (no-op Rust handler)',
-      met: true,
-      detail: 'round trip p50 0.25 ms, p99 0.6 ms (83% of Rust hello\'s warm round trip)',
-    },
-  ]);
-  const slowRust = rows.map(r => (r.id === 'rust-hello' ? { ...r, init: { ...r.init!, p50: 30 }, warm: { ...r.warm!, p50: 1.5 } } : r));
-  const missed = goals(slowRust, { ...results.hostOverhead!, roundTripP50: 1.2 })!;
-  expect(missed.map(g => g.met)).toEqual([false, false, false]);
-  expect(goals(rows.filter(r => r.id !== 'nodejs-hello'), undefined)!.map(g => g.goal)).toEqual(['Rust warm p50 under 1 ms (host overhead included)']);
-  const flask = (id: string, p50: number) => ({ ...rows[0], id, init: { ...rows[0].init!, p50 }, coldDuration: { p50: 2 } });
-  const adapterGoal = (adapter: number, wsgi: number) => goals([flask('flask-web-adapter', adapter), flask('flask-wsgi', wsgi)], undefined)!;
-  expect(adapterGoal(190, 200)).toEqual([{
-    goal: 'Flask behind the Web Adapter: Init p50 at most that of the same app in-process behind apig-wsgi',
-    met: true,
-    detail: '190 ms vs 200 ms (0.95x); Init + first invoke Duration: 192 ms vs 202 ms',
-  }]);
-  expect(adapterGoal(230, 200)[0].met).toBe(false);
+test('without reference figures: no lambda-perf column or legend; remarks after the goals; mixed shapes said so', () => {
+  const arm = { ...results.rows[0], id: 'App/Arm', label: 'App/Arm', architecture: 'arm64', memorySizeMb: 256, reference: undefined };
+  const generic: BenchResults = { ...results, referenceSource: undefined, rows: [arm, { ...results.rows[2], reference: undefined }], remarks: ['A remark.'] };
+  const md = renderMarkdown(generic);
+  expect(md).toContain('| function | Init p50 | Init p90 | Init p99 | warm p50 | warm p99 | max memory | package (zip) | $ per 1M, cold | $ per 1M, warm |\n');
+  expect(md).toContain('| App/Arm | 4.5 ms | 6.0 ms | 9.0 ms | 0.20 ms | 0.50 ms | 3 MB | 400 KiB | 0.21 | 0.20 |\n');
+  expect(md).not.toContain('lambda-perf');
+  expect(md).toContain('26.7x\n\nA remark.\n\n- note: Node.js 24 hello');
+  expect(md).toContain('Architecture and memory as each function is defined. Cost: c;');
+  expect(renderMarkdown(results)).toContain('All functions x86_64, 128 MB. Reference column: lambda-perf (test). Cost: c;');
+  const svg = renderSvg(generic);
+  expect(svg).not.toContain('stroke-dasharray');
+  expect(svg).toContain('>20 cold starts each</text>');
+  // Bars coloured by runtime: a custom runtime orange, Node.js green.
+  expect(svg.match(/fill="(#[0-9a-f]{6})"\/>/g)).toEqual(['fill="#ffffff"/>', 'fill="#d9531e"/>', 'fill="#6cc24a"/>']);
 });
 
-test('says which Python built and ran the Python rows, and how much bytecode each asset holds', () => {
-  const flask = (id: string, label: string, pycFiles: number) => ({
-    ...results.rows[0], id, label, runtime: 'python3.11', python: { version: '3.11', executable: '/usr/bin/python3.11', pycFiles },
+describe('rustacean-lambda bench on a synthesized app', () => {
+  let assembly: string;
+  let scratch: string;
+
+  beforeAll(() => {
+    CargoLambdaBuild.reset();
+    assembly = tempDir('bench-out');
+    scratch = tempDir('bench-results');
+    const app = new App({ outdir: assembly, context: CLI_CONTEXT });
+    const stack = new Stack(app, 'LocalBench');
+    new RustFunction(stack, 'Hello', { manifestPath: RUST_HANDLERS, binaryName: 'hello', architecture: lambda.Architecture.X86_64 });
+    const node = (id: string, handler: string, runtime = lambda.Runtime.NODEJS_24_X) => new lambda.Function(stack, id, {
+      runtime, handler, code: lambda.Code.fromAsset(NODE_HANDLERS), memorySize: 256,
+    });
+    node('NodeHello', 'index.handler');
+    node('NodeFails', 'index.fail');
+    node('JavaHello', 'hello.Hello::handleRequest', lambda.Runtime.JAVA_21);
+    app.synth();
   });
-  const md = renderMarkdown({
-    ...results,
-    rows: [flask('flask-web-adapter', 'Flask via Web Adapter, Python 3.11', 190), flask('flask-wsgi', 'Flask via apig-wsgi, Python 3.11', 180)],
+
+  afterAll(() => {
+    for (const dir of [assembly, scratch]) fs.rmSync(dir, { recursive: true, force: true });
   });
-  expect(md).toContain('| Flask via Web Adapter, Python 3.11 | 4.5 ms |');
-  expect(md).toContain('Python rows (Flask via Web Adapter, Python 3.11; Flask via apig-wsgi, Python 3.11): built for and run by the ' +
-    'local Python 3.11 (/usr/bin/python3.11): dependencies installed for python3.11, bytecode compiled by that interpreter ' +
-    '(unchecked-hash; 190 .pyc, 180 .pyc), run with PYTHONDONTWRITEBYTECODE as on Lambda.');
+
+  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = '';
+    let stderr = '';
+    const io: CliIo = { stdout: t => { stdout += t; }, stderr: t => { stderr += t; }, stdin: async () => '' };
+    const code = await run(args, io);
+    return { code, stdout, stderr };
+  }
+
+  const readJson = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'coldstart.json'), 'utf8')) as BenchResults;
+
+  test('measures the functions named: N cold starts and M warm invokes each, the Markdown on stdout and in coldstart.md', async () => {
+    const event = path.join(scratch, 'event.json');
+    fs.writeFileSync(event, '{"name": "bench"}');
+    const out = path.join(scratch, 'named');
+    const ran = await cli(['bench', 'Hello', 'NodeHello', '--assembly', assembly, '--cold', '3', '--warm', '4', '--event', event, '--out', out]);
+    expect(ran.stderr).not.toMatch(/rustacean-lambda:/);
+    expect(ran.code).toBe(0);
+    const json = readJson(out);
+    expect(json.settings).toEqual({ cold: 3, warm: 4 });
+    expect(json.assembly).toBe(path.resolve(assembly));
+    expect(json.rows.map(r => [r.id, r.label, r.runtime, r.architecture, r.memorySizeMb])).toEqual([
+      ['LocalBench/Hello', 'LocalBench/Hello', 'provided.al2023', 'x86_64', 128],
+      ['LocalBench/NodeHello', 'LocalBench/NodeHello', 'nodejs24.x', 'x86_64', 256],
+    ]);
+    for (const row of json.rows) {
+      expect(row.init!.samples).toHaveLength(3);
+      expect(row.init!.p50).toBeGreaterThan(0);
+      expect(row.init!.p50).toBeLessThanOrEqual(row.init!.p99);
+      expect(row.warm!.samples).toBe(4);
+      expect(row.packageBytes!.zip).toBeGreaterThan(100);
+      // At least the $0.20 request fee per million.
+      expect(row.costPerMillion!.cold).toBeGreaterThanOrEqual(0.2);
+      expect(row.reference).toBeUndefined();
+    }
+    // The Rust bootstrap is hundreds of KiB; the Node.js asset one small file.
+    expect(json.rows[0].packageBytes!.zip).toBeGreaterThan(100 * 1024);
+    expect(json.rows[1].packageBytes!.zip).toBeLessThan(4 * 1024);
+    const md = fs.readFileSync(path.join(out, 'coldstart.md'), 'utf8');
+    expect(ran.stdout).toBe(md);
+    expect(md).toMatch(/^Local cold starts, 3 cold \/ 4 warm per function, /);
+    expect(md).toMatch(/^\| LocalBench\/Hello \| [\d.]+ ms \| [\d.]+ ms \| [\d.]+ ms \| [\d.]+ ms \| [\d.]+ ms \| (\d+ MB|not measured on this platform) \| \d+ KiB \| \d+\.\d\d \| \d+\.\d\d \|$/m);
+    expect(md).toMatch(/^\| LocalBench\/NodeHello \| [\d.]+ ms \| .* \| 0\.\d KiB \| \d+\.\d\d \| \d+\.\d\d \|$/m);
+    expect(md).toContain('Architecture and memory as each function is defined.');
+    const svg = fs.readFileSync(path.join(out, 'coldstart.svg'), 'utf8');
+    expect(svg.match(/<rect x="\d+" y="[\d.]+" width="[\d.]+" height="20"/g)).toHaveLength(2);
+    expect(ran.stderr).toMatch(/\[LocalBench\/Hello\] cold 3\/3: Init [\d.]+ ms/);
+  });
+
+  test('measures every function by default: the one the host cannot run is skipped with its reason, a failing one is an error (exit 1)', async () => {
+    const out = path.join(scratch, 'all');
+    const ran = await cli(['bench', '--assembly', assembly, '--cold', '1', '--warm', '1', '--out', out]);
+    expect(ran.code).toBe(1);
+    const rows = readJson(out).rows;
+    const byId = (id: string) => rows.find(r => r.id === id) as BenchRow;
+    expect(rows.map(r => r.id).sort()).toEqual(['LocalBench/Hello', 'LocalBench/JavaHello', 'LocalBench/NodeFails', 'LocalBench/NodeHello']);
+    expect(byId('LocalBench/JavaHello').skipped).toBe('runtime java21 is not supported locally');
+    expect(byId('LocalBench/NodeFails').error).toBe('the function failed: Error: failed on purpose');
+    expect(byId('LocalBench/Hello').init!.samples).toHaveLength(1);
+    expect(ran.stdout).toContain('| LocalBench/JavaHello | skipped: runtime java21 is not supported locally | | | | | | | | |\n');
+    expect(ran.stdout).toContain('| LocalBench/NodeFails | error: the function failed: Error: failed on purpose | | | | | | | | |\n');
+  });
+
+  test('a function the assembly does not have fails with the functions it has', async () => {
+    const ran = await cli(['bench', 'Nope', '--assembly', assembly, '--out', path.join(scratch, 'nope')]);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toMatch(/no function 'Nope' in .*; functions: LocalBench\/Hello, /);
+    expect(fs.existsSync(path.join(scratch, 'nope'))).toBe(false);
+  });
 });

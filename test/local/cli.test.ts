@@ -146,6 +146,58 @@ describe('invoke', () => {
   });
 });
 
+describe('arguments (util.parseArgs, one option set per command)', () => {
+  test('an unknown option names itself, the options the command has and where to look', async () => {
+    const ran = await cli(['invoke', 'Hello', '--assembly', rustOut, '--evnt', 'e.json']);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain("rustacean-lambda: invoke: unknown option '--evnt'; expected one of --assembly, --event, --sample, --count, " +
+      '--cold, --env, --help (see rustacean-lambda invoke --help)');
+    // The command's own usage follows, not the general one.
+    expect(ran.stderr).toContain('usage: rustacean-lambda invoke <function> [options]');
+    // An option of another command is unknown here.
+    expect((await cli(['list', '--warm', '3'])).stderr).toContain("list: unknown option '--warm'");
+  });
+
+  test('a missing value, a value given to a switch, a stray argument and a bad number say how to write them', async () => {
+    const missing = await cli(['bench', '--assembly', rustOut, '--cold']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("bench: --cold needs a value (--cold <n>); to pass one that starts with '-', write --cold=<value>");
+    const swallowed = await cli(['invoke', 'Hello', '--assembly', rustOut, '--event', '--cold']);
+    expect(swallowed.stderr).toContain('invoke: --event needs a value (--event <file>)');
+    const switchValue = await cli(['list', '--json=yes']);
+    expect(switchValue.code).toBe(2);
+    expect(switchValue.stderr).toContain('list: --json takes no value; write it alone, as --json');
+    const stray = await cli(['invoke', 'Hello', 'World', '--assembly', rustOut]);
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toContain("invoke: unexpected argument 'World'; expected only <function> (see rustacean-lambda invoke --help)");
+    for (const [option, value] of [['--cold', '0'], ['--warm', 'many'], ['--cold', '1.5'], ['--warm', '']]) {
+      const bad = await cli(['bench', '--assembly', rustOut, option, value]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain(`${option} must be a positive whole number, got '${value}'; for example ${option} ${option === '--cold' ? 20 : 100}`);
+    }
+    const both = await cli(['bench', '--assembly', rustOut, '--event', 'e.json', '--sample', 'sqs']);
+    expect(both.stderr).toContain('use either --event or --sample, not both');
+    const env = await cli(['invoke', 'Hello', '--assembly', rustOut, '--env', 'NOEQUALS']);
+    expect(env.stderr).toContain("--env expects NAME=VALUE, got 'NOEQUALS'; for example --env LOG_LEVEL=debug");
+  });
+
+  test('--help and -h print the command\'s options and exit 0; no command prints the commands and exits 2', async () => {
+    for (const help of ['--help', '-h']) {
+      const ran = await cli(['bench', help]);
+      expect(ran.code).toBe(0);
+      expect(ran.stdout).toContain('usage: rustacean-lambda bench [<function>...] [options]');
+      expect(ran.stdout).toMatch(/^ {2}--cold <n> +cold starts per function \(default: 20\)$/m);
+      expect(ran.stdout).toMatch(/^ {2}--warm <n> +warm invokes per function \(default: 100\)$/m);
+      expect(ran.stdout).toMatch(/^ {2}--assembly <dir> +the cloud assembly/m);
+    }
+    expect((await cli(['invoke', '--help'])).stdout).toMatch(/^ {2}--env <NAME=VALUE> +set an environment variable/m);
+    const none = await cli([]);
+    expect(none.code).toBe(2);
+    expect(none.stdout).toMatch(/^ {2}bench \[<function>\.\.\.\] +cold starts and warm invokes of the functions/m);
+    expect(none.stdout).not.toContain('Runtime Interface Emulator');
+  });
+});
+
 test('runs as a program: `lib/local/cli.ts list` exits 0, an unknown verb exits 2', () => {
   const tsNode = [require.resolve('ts-node/dist/bin.js'), '--transpile-only', '--project', path.join(__dirname, '..', 'tsconfig.json'),
     path.join(__dirname, '..', '..', 'lib', 'local', 'cli.ts')];

@@ -22,8 +22,8 @@ import { PythonBundling, WebAdapterFunction, WebAdapterLayer } from '../../lib';
 import { AssemblyFunction, readAssembly } from '../../lib/local/assembly';
 import { sampleEvent } from '../../lib/local/events';
 import { LocalLambda } from '../../lib/local/host';
-import { RieFunction, startRie } from '../../lib/local/rie';
 import { ensureLlrt, FIRST_BUILD_TIMEOUT_MS, synthLlrtFunction } from '../support/llrt-source';
+import { RieFunction, startRie } from '../support/rie';
 
 // First run: cargo-lambda build, pip install awslambdaric, npm install aws-lambda-ric (native addon), go install RIE.
 jest.setTimeout(20 * 60_000);

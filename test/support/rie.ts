@@ -11,8 +11,8 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as http from 'http';
 import * as net from 'net';
-import { ensureRie } from './clients';
-import type { LaunchPlan } from './runtimes';
+import { ensureRie } from '../../lib/local/clients';
+import type { LaunchPlan } from '../../lib/local/runtimes';
 
 /** A running RIE with one function behind it. */
 export interface RieFunction {

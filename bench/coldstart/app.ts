@@ -1,0 +1,228 @@
+/**
+ * The comparison app behind the README's cold-start table: the sample hello function on Rust, Node.js 24, Python and
+ * LLRT, and the Flask sample behind the Web Adapter and in-process behind apig-wsgi, all x86_64 and 128 MB (so times
+ * are native on an x86_64 machine). `synthesizeComparisonApp` builds it into a cloud assembly that
+ * `rustacean-lambda bench` then measures like any other app.
+ *
+ * Every Python row is built for, and run by, the local host's Python (its version in the row) with its bytecode.
+ * LLRT runs on LLRT_BINARY_PATH when it names a release binary, else on LLRT built from crates.io with the default
+ * preset (cached in .rustacean-lambda/cache).
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LlrtBinary, LlrtFunction, PythonBundling, RustFunction, WebAdapterFunction, WebAdapterLayer } from '../../lib';
+import { buildLlrt } from '../../lib/llrt/source';
+import { LlrtVersion } from '../../lib/llrt/types';
+import { ensureInstalled, findPython, localHome, pipInstall } from '../../lib/local/clients';
+import { sampleEvent } from '../../lib/local/events';
+import { OptimizationPreset } from '../../lib/rust/types';
+import { compileBytecode, LocalPython } from '../../lib/web-adapter/bytecode';
+
+const REPO = path.resolve(__dirname, '..', '..');
+const RUST_HANDLERS = path.join(REPO, 'rust-handlers');
+const COLDSTART_SAMPLES = path.join(REPO, 'samples', 'coldstart');
+const FLASK_APP = path.join(REPO, 'samples', 'web-adapter', 'flask');
+const WSGI_ADAPTER = path.join(__dirname, 'flask-wsgi');
+const LLRT_HELLO = path.join(REPO, 'llrt-handlers', 'hello.ts');
+/** Where LLRT's source and builds are kept (shared with the tests and `npm run bench:llrt`). */
+export const LLRT_CACHE = path.join(REPO, '.rustacean-lambda', 'cache');
+/** The stack of the comparison app; each row is the function `<STACK>/<row id>`. */
+export const STACK = 'ColdStartLocal';
+
+/** lambda-perf, 7-day means, Aug 2026, zip, 128 MB, x86_64 (from the product brief). */
+export const LAMBDA_PERF_X86_64: Record<string, { initMs: number; memoryMb: number; warmMs?: number }> = {
+  'rust': { initMs: 16, memoryMb: 15, warmMs: 1.5 },
+  'llrt': { initMs: 68, memoryMb: 30, warmMs: 1.5 },
+  'python3.12': { initMs: 86, memoryMb: 36 },
+  // lambda-perf's newest Node.js figure in our data is Node.js 20's; the table labels it as such.
+  'node20': { initMs: 142, memoryMb: 67, warmMs: 12 },
+};
+export const LAMBDA_PERF_SOURCE = 'maxday/lambda-perf, 7-day means (Aug 2026), zip, 128 MB, x86_64 (its Node.js figure is Node.js 20\'s, the newest in our data)';
+
+/** One function of the comparison app. */
+export interface RowDefinition {
+  readonly id: string;
+  readonly label: string;
+  /** Key into {@link LAMBDA_PERF_X86_64}. */
+  readonly reference?: string;
+  readonly event: unknown;
+  /** Adds the function to the stack; returns a reason instead when it cannot be built here. */
+  readonly add: (stack: Stack, id: string) => lambda.Function | string;
+}
+
+/** The ids of the rows, in the table's order. */
+export const ROW_IDS = ['rust-hello', 'nodejs-hello', 'python-hello', 'llrt-hello', 'flask-web-adapter', 'flask-wsgi'];
+
+const HELLO_EVENT = { name: 'Ferris' };
+
+function flaskEvent(): unknown {
+  const event = sampleEvent('apigw-v2') as { rawPath: string; requestContext: { http: { path: string } } };
+  event.rawPath = '/hello/Ferris';
+  event.requestContext.http.path = '/hello/Ferris';
+  return event;
+}
+
+/**
+ * The Python every Python row is built for and runs on here: the local host's interpreter. Each row's runtime is
+ * `python<its version>` and its asset holds bytecode compiled by it (unchecked-hash, as WebAdapterFunction ships
+ * it), so the rows compare like with like: no row compiles its imports from source at each cold start.
+ */
+function localPython(): LocalPython {
+  const python = findPython();
+  return { command: python.executable, prefixArgs: [], version: python.version, source: 'the local host\'s Python' };
+}
+
+function localPythonRuntime(): lambda.Runtime {
+  const name = `python${localPython().version}`;
+  return lambda.Runtime.ALL.find(r => r.name === name) ?? new lambda.Runtime(name, lambda.RuntimeFamily.PYTHON);
+}
+
+/** The rows, whose assets go into temporary folders listed in `temporary` (the caller removes them). */
+export function rowDefinitions(temporary: string[]): RowDefinition[] {
+  const x86 = lambda.Architecture.X86_64;
+  /** A copy of `dir` (plus extra files) with bytecode for the local Python, in a temporary folder. */
+  const compiledCopy = (dir: string, prefix: string, extra: Record<string, string> = {}): string => {
+    const asset = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    temporary.push(asset);
+    fs.cpSync(dir, asset, { recursive: true, filter: src => !['__pycache__', '.complete'].includes(path.basename(src)) && !src.endsWith('.pyc') });
+    for (const [name, from] of Object.entries(extra)) fs.copyFileSync(from, path.join(asset, name));
+    const { failed } = compileBytecode(localPython(), asset);
+    if (failed.length > 0) process.stderr.write(`${failed.length} files of ${dir} did not compile to bytecode\n`);
+    return asset;
+  };
+  /**
+   * The Flask sample plus apig-wsgi, installed for the local Python (cached under .rustacean-lambda/bench), with
+   * bytecode compiled for it (pip's own, timestamp-based, would not match the copied files' times).
+   */
+  const wsgiAsset = (): string => {
+    const python = findPython();
+    const requirements = fs.readFileSync(path.join(WSGI_ADAPTER, 'requirements.txt'), 'utf8').split('\n').map(l => l.trim()).filter(Boolean);
+    const key = requirements.join(',').replace(/[^A-Za-z0-9.,=-]/g, '');
+    const deps = ensureInstalled(path.join(localHome(), 'bench', `flask-wsgi-python${python.version}-${key}`), 'Flask + apig-wsgi',
+      line => process.stderr.write(`${line}\n`), staging => pipInstall(staging, requirements));
+    return compiledCopy(deps, 'rustacean-lambda-wsgi-', {
+      'app.py': path.join(FLASK_APP, 'app.py'),
+      'wsgi_handler.py': path.join(WSGI_ADAPTER, 'wsgi_handler.py'),
+    });
+  };
+  return [
+    {
+      id: 'rust-hello',
+      label: 'Rust hello',
+      reference: 'rust',
+      event: HELLO_EVENT,
+      add: (stack, id) => new RustFunction(stack, id, { manifestPath: RUST_HANDLERS, binaryName: 'hello', architecture: x86, memorySize: 128 }),
+    },
+    {
+      // The newest Node.js Lambda supports; the local host runs it on Node.js 24 (scripts/setup.sh installs one).
+      id: 'nodejs-hello',
+      label: 'Node.js 24 hello',
+      reference: 'node20',
+      event: HELLO_EVENT,
+      add: (stack, id) => new lambda.Function(stack, id, {
+        runtime: lambda.Runtime.NODEJS_24_X,
+        architecture: x86,
+        memorySize: 128,
+        handler: 'index.handler',
+        code: lambda.Code.fromAsset(path.join(COLDSTART_SAMPLES, 'node')),
+      }),
+    },
+    {
+      id: 'python-hello',
+      label: `Python ${localPython().version} hello`,
+      reference: 'python3.12',
+      event: HELLO_EVENT,
+      add: (stack, id) => new lambda.Function(stack, id, {
+        runtime: localPythonRuntime(),
+        architecture: x86,
+        memorySize: 128,
+        handler: 'hello.handler',
+        code: lambda.Code.fromAsset(compiledCopy(path.join(COLDSTART_SAMPLES, 'python'), 'rustacean-lambda-hello-')),
+      }),
+    },
+    {
+      id: 'llrt-hello',
+      label: 'LLRT hello',
+      reference: 'llrt',
+      event: HELLO_EVENT,
+      add: (stack, id) => {
+        const file = process.env.LLRT_BINARY_PATH;
+        if (!file) {
+          // Built here, before the synth, so a failed build fails this row alone.
+          buildLlrt({ crateVersion: LlrtVersion.DEFAULT.version.replace(/^v/, ''), optimization: OptimizationPreset.BALANCED, cacheRoot: LLRT_CACHE }, 'x64');
+        }
+        const llrtBinary = file ? LlrtBinary.fromFile(file) : LlrtBinary.fromSource({ cacheDirectory: LLRT_CACHE });
+        return new LlrtFunction(stack, id, { entry: LLRT_HELLO, architecture: x86, memorySize: 128, llrtBinary });
+      },
+    },
+    {
+      // The Flask sample with the adapter layer built from crates.io for x86_64 (no other account's layer, nothing
+      // to download but crates); pip for the local Python's version, and its bytecode (WebAdapterFunction's default).
+      id: 'flask-web-adapter',
+      label: `Flask via Web Adapter, Python ${localPython().version}`,
+      event: flaskEvent(),
+      add: (stack, id) => new WebAdapterFunction(stack, id, {
+        appPath: FLASK_APP,
+        runtime: localPythonRuntime(),
+        architecture: x86,
+        memorySize: 128,
+        layer: WebAdapterLayer.fromSource(),
+        pythonBundling: PythonBundling.LOCAL,
+      }),
+    },
+    {
+      id: 'flask-wsgi',
+      label: `Flask via apig-wsgi, Python ${localPython().version}`,
+      event: flaskEvent(),
+      add: (stack, id) => new lambda.Function(stack, id, {
+        runtime: localPythonRuntime(),
+        architecture: x86,
+        memorySize: 128,
+        handler: 'wsgi_handler.handler',
+        code: lambda.Code.fromAsset(wsgiAsset()),
+      }),
+    },
+  ];
+}
+
+/** What {@link synthesizeComparisonApp} built. */
+export interface ComparisonApp {
+  /** The rows asked for, in the table's order. */
+  readonly definitions: RowDefinition[];
+  /** Rows that threw while being built: the first line of the error. */
+  readonly failed: Map<string, string>;
+  /** Rows skipped for a documented reason. */
+  readonly skipped: Map<string, string>;
+}
+
+/**
+ * Synthesizes the rows asked for (all by default) into `outdir`. A row that throws while being built is recorded
+ * as failed and left out of the app, so the other rows still run.
+ */
+export function synthesizeComparisonApp(outdir: string, only: string[] | undefined, temporary: string[], log: (line: string) => void): ComparisonApp {
+  const definitions = rowDefinitions(temporary).filter(d => !only || only.includes(d.id));
+  const failed = new Map<string, string>();
+  const skipped = new Map<string, string>();
+  log(`synthesizing the benchmark app (${definitions.map(d => d.id).join(', ')}); first builds can take minutes`);
+  const app = new App({ outdir });
+  const stack = new Stack(app, STACK);
+  for (const definition of definitions) {
+    let added: lambda.Function | string;
+    try {
+      added = definition.add(stack, definition.id);
+    } catch (err) {
+      failed.set(definition.id, `cannot be built: ${(err as Error).message.split('\n')[0]}`);
+      log(`[${definition.id}] failed to build: ${(err as Error).message}`);
+      continue;
+    }
+    if (typeof added === 'string') {
+      skipped.set(definition.id, added);
+      log(`[${definition.id}] skipped: ${added}`);
+    }
+  }
+  app.synth();
+  return { definitions, failed, skipped };
+}

@@ -1,0 +1,97 @@
+/**
+ * The repository's cold-start table (bench/coldstart.ts): the package's `bench` over the comparison app, plus what
+ * only this repository adds. Its options, the goal lines computed from the figures, the Python remark and the
+ * chart's colours. The run itself is `npm run bench:coldstart` (and the end of `npm run samples`).
+ */
+import { coldStartTable, goals, parseColdStartArgs, pythonRemark, rowColor } from '../../bench/coldstart';
+import { BenchResults, BenchRow } from '../../lib/local/bench';
+
+const row = (id: string, label: string, init: number, warm: number): BenchRow => ({
+  id,
+  label,
+  runtime: 'provided.al2023',
+  architecture: 'x86_64',
+  memorySizeMb: 128,
+  init: { p50: init, p90: init, p99: init, samples: [init] },
+  coldDuration: { p50: 1.2 },
+  warm: { p50: warm, p99: warm, roundTripP50: 0.3, samples: 100 },
+});
+const results = {
+  rows: [row('rust-hello', 'Rust hello', 4.5, 0.2), { id: 'llrt-hello', label: 'LLRT hello', skipped: 'no LLRT binary' }, row('nodejs-hello', 'Node.js 24 hello', 120, 0.9)],
+  hostOverhead: { durationP50: 0.15, roundTripP50: 0.25, roundTripP99: 0.6, samples: 100 },
+} as Pick<BenchResults, 'rows' | 'hostOverhead'>;
+
+test('goals are computed from the figures, never written as met', () => {
+  const rows = results.rows;
+  const met = goals(rows, results.hostOverhead);
+  expect(met).toEqual([
+    { goal: 'Rust hello Init p50 at least 10x lower than Node.js hello', met: true, detail: '26.7x (4.5 ms vs 120 ms)' },
+    { goal: 'Rust warm p50 under 1 ms (host overhead included)', met: true, detail: 'Duration p50 0.2 ms, round trip p50 0.3 ms' },
+    {
+      goal: 'local host overhead below 1 ms p50 per invoke (no-op Rust handler)',
+      met: true,
+      detail: 'round trip p50 0.25 ms, p99 0.6 ms (83% of Rust hello\'s warm round trip)',
+    },
+  ]);
+  const slowRust = rows.map(r => (r.id === 'rust-hello' ? { ...r, init: { ...r.init!, p50: 30 }, warm: { ...r.warm!, p50: 1.5 } } : r));
+  const missed = goals(slowRust, { ...results.hostOverhead!, roundTripP50: 1.2 })!;
+  expect(missed.map(g => g.met)).toEqual([false, false, false]);
+  expect(goals(rows.filter(r => r.id !== 'nodejs-hello'), undefined)!.map(g => g.goal)).toEqual(['Rust warm p50 under 1 ms (host overhead included)']);
+  const flask = (id: string, p50: number) => ({ ...rows[0], id, init: { ...rows[0].init!, p50 }, coldDuration: { p50: 2 } });
+  const adapterGoal = (adapter: number, wsgi: number) => goals([flask('flask-web-adapter', adapter), flask('flask-wsgi', wsgi)], undefined)!;
+  expect(adapterGoal(190, 200)).toEqual([{
+    goal: 'Flask behind the Web Adapter: Init p50 at most that of the same app in-process behind apig-wsgi',
+    met: true,
+    detail: '190 ms vs 200 ms (0.95x); Init + first invoke Duration: 192 ms vs 202 ms',
+  }]);
+  expect(adapterGoal(230, 200)[0].met).toBe(false);
+});
+
+test('options: --quick is 3 cold / 10 warm, the defaults 20 / 100; bad values and rows are refused naming the fix', () => {
+  expect(parseColdStartArgs([])).toEqual({ cold: 20, warm: 100, out: 'bench-results', only: undefined, docs: false });
+  expect(parseColdStartArgs(['--quick', '--docs', '--only', 'rust-hello, llrt-hello', '--out', 'x'])).toEqual({
+    cold: 3, warm: 10, out: 'x', only: ['rust-hello', 'llrt-hello'], docs: true,
+  });
+  expect(parseColdStartArgs(['--quick', '--cold', '5'])).toMatchObject({ cold: 5, warm: 10 });
+  expect(parseColdStartArgs(['--help'])).toBeUndefined();
+  expect(() => parseColdStartArgs(['--cold', 'x'])).toThrow("--cold must be a positive whole number, got 'x'; for example --cold 20");
+  expect(() => parseColdStartArgs(['--only', 'rust-hello,go-hello'])).toThrow("--only: unknown row 'go-hello'; expected some of rust-hello, nodejs-hello, python-hello, " +
+    'llrt-hello, flask-web-adapter, flask-wsgi');
+  expect(() => parseColdStartArgs(['--fast'])).toThrow(/^bench:coldstart: Unknown option '--fast'/);
+});
+
+test('the Python remark says which interpreter built and ran the Python rows, and how much bytecode each asset holds', () => {
+  const flask = (id: string, label: string, pycFiles: number): BenchRow => ({
+    ...row(id, label, 120, 1), runtime: 'python3.11', python: { version: '3.11', executable: '/usr/bin/python3.11', pycFiles },
+  });
+  expect(pythonRemark([results.rows[0], flask('flask-web-adapter', 'Flask via Web Adapter, Python 3.11', 190), flask('flask-wsgi', 'Flask via apig-wsgi, Python 3.11', 180)])).toEqual([
+    'Python rows (Flask via Web Adapter, Python 3.11; Flask via apig-wsgi, Python 3.11): built for and run by the ' +
+    'local Python 3.11 (/usr/bin/python3.11): dependencies installed for python3.11, bytecode compiled by that interpreter ' +
+    '(unchecked-hash; 190 .pyc, 180 .pyc), run with PYTHONDONTWRITEBYTECODE as on Lambda.',
+  ]);
+  expect(pythonRemark([results.rows[0]])).toEqual([]);
+});
+
+test('the chart keeps its colours: Rust, LLRT, Python and Flask, Node.js', () => {
+  expect(['rust-hello', 'llrt-hello', 'python-hello', 'flask-wsgi', 'nodejs-hello'].map(id => rowColor({ id, label: id })))
+    .toEqual(['#d9531e', '#b7410e', '#3572a5', '#3572a5', '#6cc24a']);
+});
+
+test('a row that cannot be built is an error row, in the table\'s order, and the others are not run for it', async () => {
+  // Nothing to build or run: an LLRT binary path that does not exist fails the one row asked for at synth.
+  const saved = process.env.LLRT_BINARY_PATH;
+  process.env.LLRT_BINARY_PATH = '/nonexistent/llrt-lambda-x64.zip';
+  const lines: string[] = [];
+  try {
+    const table = await coldStartTable({ cold: 1, warm: 1, out: 'unused', only: ['llrt-hello'], docs: false }, line => lines.push(line));
+    expect(table.rows).toHaveLength(1);
+    expect(table.rows[0]).toMatchObject({ id: 'llrt-hello', label: 'LLRT hello', reference: { initMs: 68, memoryMb: 30 } });
+    expect(table.rows[0].error).toMatch(/^cannot be built: /);
+    expect(table.hostOverhead).toBeUndefined();
+    expect(table.referenceSource).toMatch(/^maxday\/lambda-perf/);
+    expect(lines.some(l => l.startsWith('[llrt-hello] failed to build: '))).toBe(true);
+  } finally {
+    if (saved === undefined) delete process.env.LLRT_BINARY_PATH;
+    else process.env.LLRT_BINARY_PATH = saved;
+  }
+});
