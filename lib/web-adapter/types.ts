@@ -139,6 +139,14 @@ function checkCode(code: number, what: string): void {
  * layer, that layer's version number.
  *
  * Versions are pinned on purpose: a new adapter release changes your functions only when you choose it.
+ *
+ * @example
+ * new WebAdapterFunction(this, 'Express', {
+ *   appPath: 'apps/express',
+ *   runtime: lambda.Runtime.NODEJS_22_X,
+ *   startCommand: 'node index.js',
+ *   layer: WebAdapterLayer.fromAwsPublished(WebAdapterVersion.V1_0_1),
+ * });
  */
 export class WebAdapterVersion {
   /** Release 1.1.0, AWS layer version 30. */

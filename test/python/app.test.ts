@@ -1,6 +1,6 @@
 /**
  * The Python binding, end to end: samples/python/app.py, a CDK app written in Python, synthesized with the wheel
- * built from this repository and aws-cdk-lib from PyPI (test/support/python-binding.ts). Nothing is stubbed: the
+ * built from this repository and aws-cdk-lib from PyPI (test/support/bindings.ts). Nothing is stubbed: the
  * Rust function is a real cargo-lambda build for arm64, the LLRT function runs on the tests' real arm64 LLRT (built
  * from crates.io, from the cache), and the Web Adapter app gets its bytecode from the local Python 3.12.
  */
@@ -13,7 +13,7 @@ import { OptimizationPreset } from '../../lib/rust/types';
 import { ElfMachine, elfMachine } from '../../lib/rust/util';
 import { cfnLintAssembly } from '../support/cfn-lint';
 import { ensureLlrt, FIRST_BUILD_TIMEOUT_MS } from '../support/llrt-source';
-import { ensurePythonApp, ensureWheel, REPO_ROOT } from '../support/python-binding';
+import { ensurePackage, ensurePythonApp, REPO_ROOT } from '../support/bindings';
 
 const APP_DIR = path.join(REPO_ROOT, 'samples', 'python');
 const STACK = 'RustaceanLambdaPython';
@@ -27,7 +27,7 @@ let synthOutput: string;
 const log = (line: string) => process.stderr.write(`python binding: ${line}\n`);
 
 beforeAll(() => {
-  const wheel = ensureWheel(log);
+  const wheel = ensurePackage('python', log);
   const python = ensurePythonApp(wheel, log);
   llrtBootstrap = ensureLlrt('arm64', OptimizationPreset.BALANCED);
   outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-python-app-'));
