@@ -11,9 +11,9 @@ import * as path from 'path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { OptimizationPreset } from '../../lib/rust/types';
 import { ElfMachine, elfMachine } from '../../lib/rust/util';
+import { ensurePackage, ensurePythonApp, REPO_ROOT } from '../support/bindings';
 import { cfnLintAssembly } from '../support/cfn-lint';
 import { ensureLlrt, FIRST_BUILD_TIMEOUT_MS } from '../support/llrt-source';
-import { ensurePackage, ensurePythonApp, REPO_ROOT } from '../support/bindings';
 
 const APP_DIR = path.join(REPO_ROOT, 'samples', 'python');
 const STACK = 'RustaceanLambdaPython';
