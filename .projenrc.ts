@@ -85,6 +85,17 @@ const project = new awscdk.AwsCdkConstructLibrary({
 project.compileTask.reset('jsii --fail-on-warnings');
 project.watchTask.reset('jsii -w --fail-on-warnings');
 
+// Every example in the docs (README and @example) compiles, in the context of rosetta/*.ts-fixture, and is
+// translated to Python, Java and Go: the language packages carry the translations, as Construct Hub shows them.
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Compile every example of the README and the API docs and translate them (fails on an example that does not compile)',
+  exec: 'jsii-rosetta extract --compile --strict',
+});
+project.postCompileTask.prependSpawn(rosetta);
+project.gitignore.addPatterns('.jsii.tabl.json');
+project.addPackageIgnore('.jsii.tabl.json');
+project.addPackageIgnore('/rosetta/');
+
 // Rust handlers ship with the package so users can read them; build output, samples and tooling do not.
 for (const pattern of ['/rust-handlers/target/', '/rust-handlers/coldstart/target/', '/samples/', '/bench/', '/scripts/', '/.ci/', 'cdk.out/']) {
   project.addPackageIgnore(pattern);
