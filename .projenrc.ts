@@ -9,8 +9,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
   author: 'Rustacean Lambda developers',
   authorAddress: 'dev@rustacean-lambda.dev',
   repositoryUrl: 'https://github.com/rustacean-lambda/rustacean-lambda-cdk.git',
-  keywords: ['aws-cdk', 'lambda', 'rust', 'cargo-lambda', 'arm64', 'graviton', 'cold-start', 'llrt', 'web-adapter'],
+  homepage: 'https://github.com/rustacean-lambda/rustacean-lambda-cdk#readme',
+  // Construct Hub lists a package when its keywords include 'awscdk' (projen adds 'cdk' and 'awscdk' itself).
+  keywords: [
+    'awscdk', 'aws-cdk', 'aws-lambda', 'lambda', 'rust', 'cargo-lambda', 'arm64', 'graviton', 'cold-start', 'llrt',
+    'web-adapter', 'serverless',
+  ],
   license: 'Apache-2.0',
+  stability: 'experimental',
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
@@ -19,6 +25,22 @@ const project = new awscdk.AwsCdkConstructLibrary({
   cdkVersion: '2.233.0',
   constructsVersion: '10.4.2',
   jsiiVersion: '~6.0.0',
+
+  // The bindings Construct Hub shows next to TypeScript, built by `npx projen package-all` into dist/<language>.
+  // .NET is left out: no .NET SDK here and NuGet is unreachable, so it could be neither built nor tested.
+  publishToPypi: {
+    distName: 'rustacean-lambda-cdk',
+    module: 'rustacean_lambda_cdk',
+  },
+  publishToMaven: {
+    javaPackage: 'dev.rustacean.lambda.cdk',
+    mavenGroupId: 'dev.rustacean',
+    mavenArtifactId: 'rustacean-lambda-cdk',
+  },
+  publishToGo: {
+    moduleName: 'github.com/rustacean-lambda/rustacean-lambda-cdk-go',
+    packageName: 'rustaceanlambdacdk',
+  },
 
   // Sources live in lib/ (one folder per construct family), compiled output goes to dist/.
   srcdir: 'lib',
@@ -58,15 +80,36 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['cdk.out/', 'target/', '.rustacean-lambda/', '*.tsbuildinfo', '/bench-results/'],
 });
 
+// jsii warnings are errors: a name that is reserved in a target language (projen silences those by default) would
+// make an awkward binding, so we rename instead of silencing.
+project.compileTask.reset('jsii --fail-on-warnings');
+project.watchTask.reset('jsii -w --fail-on-warnings');
+
+// Every example in the docs (README and @example) compiles, in the context of rosetta/*.ts-fixture, and is
+// translated to Python, Java and Go: the language packages carry the translations, as Construct Hub shows them.
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Compile every example of the README and the API docs and translate them (fails on an example that does not compile)',
+  exec: 'jsii-rosetta extract --compile --strict',
+});
+project.postCompileTask.prependSpawn(rosetta);
+project.gitignore.addPatterns('.jsii.tabl.json');
+project.addPackageIgnore('.jsii.tabl.json');
+project.addPackageIgnore('/rosetta/');
+
 // Rust handlers ship with the package so users can read them; build output, samples and tooling do not.
 for (const pattern of ['/rust-handlers/target/', '/rust-handlers/coldstart/target/', '/samples/', '/bench/', '/scripts/', '/.ci/', 'cdk.out/']) {
   project.addPackageIgnore(pattern);
 }
+// The compiled library (libdir) and the language packages (jsii's outdir) share dist/: keep the packages of one
+// language out of the npm tarball that jsii-pacmak embeds in the next one (else every binding carries all the others).
+for (const language of ['js', 'python', 'java', 'go', 'dotnet']) {
+  project.addPackageIgnore(`/dist/${language}/`);
+}
 
-// The Web Adapter family uses @aws-cdk/aws-lambda-python-alpha for Docker bundling of Python apps, loaded lazily:
-// an optional peer, so users without Python apps need not install it.
-project.addPeerDeps('@aws-cdk/aws-lambda-python-alpha@^2.233.0-alpha.0');
-project.package.addField('peerDependenciesMeta', { '@aws-cdk/aws-lambda-python-alpha': { optional: true } });
+// The Web Adapter family uses @aws-cdk/aws-lambda-python-alpha for Docker bundling of Python apps, loaded lazily
+// and only then (with an error naming the package when it is missing). It is deliberately not a peer dependency:
+// jsii would make every Python, Java and Go user install the alpha module, and its Go module is not on the Go proxy
+// we build with, so the Go binding could not be built.
 
 // One plain closing line ("jest: N passed, N failed, N skipped") for CI.
 project.jest?.addReporter(new JestReporter('<rootDir>/test/support/summary-reporter.js'));

@@ -117,6 +117,19 @@ export enum LlrtBinarySource {
 /**
  * Where an `LlrtFunction` gets LLRT's `bootstrap`: a pinned release (the default), a local file, or a build from
  * LLRT's source on crates.io.
+ *
+ * @example
+ * // Nothing downloaded from GitHub: LLRT built from its crate on crates.io with cargo-lambda, cached per machine.
+ * new LlrtFunction(this, 'Hello', {
+ *   entry: 'llrt-handlers/hello.ts',
+ *   llrtBinary: LlrtBinary.fromSource(),
+ * });
+ *
+ * // A release zip you downloaded and checked yourself.
+ * new LlrtFunction(this, 'Report', {
+ *   entry: 'src/report.ts',
+ *   llrtBinary: LlrtBinary.fromFile('vendor/llrt-lambda-arm64.zip'),
+ * });
  */
 export abstract class LlrtBinary {
   /**

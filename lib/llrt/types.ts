@@ -31,6 +31,12 @@ export enum LlrtBinaryType {
  *
  * Pick a pinned version: the binary is then the same on every machine and every synth, and its checksum is
  * recorded in your lock file. `LATEST` is available but must be chosen explicitly.
+ *
+ * @example
+ * new LlrtFunction(this, 'Hello', {
+ *   entry: 'llrt-handlers/hello.ts',
+ *   llrtBinary: LlrtBinary.fromRelease({ version: LlrtVersion.of('v0.8.1-beta') }),
+ * });
  */
 export class LlrtVersion {
   /**

@@ -543,8 +543,9 @@ function pythonDockerCode(options: AppBundlingOptions, excludes: string[], asset
     bundling = require('@aws-cdk/aws-lambda-python-alpha/lib/bundling');
   } catch (e) {
     throw new Error(`Docker bundling of Python apps needs @aws-cdk/aws-lambda-python-alpha (${(e as Error).message}); ` +
-      'install the version that matches your aws-cdk-lib (npm install @aws-cdk/aws-lambda-python-alpha), or use ' +
-      'pythonBundling: PythonBundling.LOCAL');
+      'install the version that matches your aws-cdk-lib (npm install @aws-cdk/aws-lambda-python-alpha; in a Python ' +
+      'CDK app pip install aws-cdk.aws-lambda-python-alpha and import aws_cdk.aws_lambda_python_alpha in the app), ' +
+      'or use pythonBundling: PythonBundling.LOCAL');
   }
   const script = options.startScript;
   return bundling.Bundling.bundle({

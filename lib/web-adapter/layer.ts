@@ -57,6 +57,15 @@ export interface WebAdapterSourceProps extends lambda.LayerVersionOptions {
 /**
  * Where a function's Lambda Web Adapter comes from: AWS's public layer of a pinned release, or a layer this
  * library builds from the adapter's source.
+ *
+ * @example
+ * // The adapter built from its source on crates.io: no other account's layer in your stack.
+ * new WebAdapterFunction(this, 'Flask', {
+ *   appPath: 'apps/flask',
+ *   runtime: lambda.Runtime.PYTHON_3_12,
+ *   startCommand: 'python3 app.py',
+ *   layer: WebAdapterLayer.fromSource(),
+ * });
  */
 export abstract class WebAdapterLayer {
   /**

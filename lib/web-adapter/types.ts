@@ -62,17 +62,17 @@ export enum PythonBundling {
  * A set of HTTP status codes, written the way the adapter reads them (`200-399,404`).
  *
  * @example
- * StatusCodes.range(200, 399).plus(StatusCodes.of(404))
+ * StatusCodes.between(200, 399).plus(StatusCodes.of(404))
  */
 export class StatusCodes {
   /**
    * Every code from `first` to `last`, both included.
    */
-  public static range(first: number, last: number): StatusCodes {
+  public static between(first: number, last: number): StatusCodes {
     checkCode(first, `status code range ${first}-${last}`);
     checkCode(last, `status code range ${first}-${last}`);
     if (first > last) {
-      throw new Error(`status code range ${first}-${last} is upside down; write it as StatusCodes.range(${last}, ${first})`);
+      throw new Error(`status code range ${first}-${last} is upside down; write it as StatusCodes.between(${last}, ${first})`);
     }
     return new StatusCodes(first === last ? `${first}` : `${first}-${last}`);
   }
@@ -99,7 +99,7 @@ export class StatusCodes {
     return parts
       .map(part => {
         const range = /^(\d+)\s*-\s*(\d+)$/.exec(part);
-        if (range) return StatusCodes.range(Number(range[1]), Number(range[2]));
+        if (range) return StatusCodes.between(Number(range[1]), Number(range[2]));
         if (/^\d+$/.test(part)) return StatusCodes.of(Number(part));
         throw new Error(`status codes '${expression}': '${part}' is neither a code nor a range; ` +
           "write codes and ranges separated by commas, e.g. '200-399,404'");
@@ -139,6 +139,14 @@ function checkCode(code: number, what: string): void {
  * layer, that layer's version number.
  *
  * Versions are pinned on purpose: a new adapter release changes your functions only when you choose it.
+ *
+ * @example
+ * new WebAdapterFunction(this, 'Express', {
+ *   appPath: 'apps/express',
+ *   runtime: lambda.Runtime.NODEJS_22_X,
+ *   startCommand: 'node index.js',
+ *   layer: WebAdapterLayer.fromAwsPublished(WebAdapterVersion.V1_0_1),
+ * });
  */
 export class WebAdapterVersion {
   /** Release 1.1.0, AWS layer version 30. */
@@ -300,7 +308,7 @@ export interface WebAdapterOptions {
 
   /**
    * Status codes of the app's response that make the invocation fail (`AWS_LWA_ERROR_STATUS_CODES`), so that
-   * Lambda's retries, destinations and dead-letter queues apply, e.g. `StatusCodes.range(500, 599)` for queue
+   * Lambda's retries, destinations and dead-letter queues apply, e.g. `StatusCodes.between(500, 599)` for queue
    * consumers.
    *
    * @default - the app's response is returned whatever its status

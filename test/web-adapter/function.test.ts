@@ -58,7 +58,7 @@ describe('WebAdapterFunction on a managed runtime', () => {
       readinessCheckPath: '/healthz',
       readinessCheckPort: 8124,
       readinessCheckProtocol: ReadinessCheckProtocol.HTTP,
-      readinessCheckHealthyStatus: StatusCodes.range(200, 299).plus(StatusCodes.of(301, 302)),
+      readinessCheckHealthyStatus: StatusCodes.between(200, 299).plus(StatusCodes.of(301, 302)),
       asyncInit: true,
       invokeMode: InvokeMode.BUFFERED,
       passThroughPath: '/internal/events',
@@ -252,14 +252,14 @@ describe('validation at synth', () => {
   });
 
   test('status code sets: upside-down ranges, codes out of range and bad syntax', () => {
-    expect(() => StatusCodes.range(499, 200)).toThrow(/status code range 499-200 is upside down; write it as StatusCodes.range\(200, 499\)/);
+    expect(() => StatusCodes.between(499, 200)).toThrow(/status code range 499-200 is upside down; write it as StatusCodes.between\(200, 499\)/);
     expect(() => StatusCodes.parse('499-200')).toThrow(/upside down/);
     expect(() => StatusCodes.of(700)).toThrow(/status code 700: 700 is not an HTTP status code; expected a whole number from 100 to 599/);
     expect(() => StatusCodes.parse('200-x')).toThrow(/'200-x' is neither a code nor a range/);
     expect(() => StatusCodes.parse('200,,404')).toThrow(/have an empty entry/);
     expect(() => StatusCodes.of()).toThrow(/needs at least one status code/);
     expect(StatusCodes.parse('200-399, 404').expression).toBe('200-399,404');
-    expect(StatusCodes.range(204, 204).expression).toBe('204');
+    expect(StatusCodes.between(204, 204).expression).toBe('204');
   });
 
   test('a missing start script names startCommand; one without #! is refused', () => {
