@@ -1,15 +1,15 @@
 import * as fs from 'fs';
 import { builtinModules } from 'module';
 import * as path from 'path';
-import { AssetHashType, DockerImage, ILocalBundling } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { modulesFromSources } from './modules';
 import { RELEASE_MODULES } from './release-modules';
 import { llrtSource } from './source';
 import { BinarySpec, BinaryStore } from './store';
 import { LlrtBinaryType, LlrtBundlingOptions, LlrtVersion } from './types';
-import { sha256Hex } from './util';
-import { run as runCommand } from '../rust/util';
+import { sha256 as sha256Hex } from '../core/hash';
+import { localAsset } from '../core/local-asset';
+import { run as runCommand } from '../core/process';
 
 /** The part of esbuild's JavaScript API used here (declared locally: esbuild is the user's dependency, not ours). */
 interface EsbuildMessage {
@@ -284,40 +284,18 @@ function relative(file: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
-/** Local-only bundling needs an image in the props; it is never pulled because local bundling succeeds or throws. */
-const NO_DOCKER = DockerImage.fromRegistry('rustacean-lambda/local-build-only');
-
-/**
- * Local bundling whose `cacheKey` (an own property, so it is part of the JSON CDK hashes into its in-process
- * asset cache key) keeps functions with different entries or options apart.
- */
-class LocalBundler implements ILocalBundling {
-  constructor(public readonly cacheKey: string, private readonly run: (outputDir: string) => void) {}
-
-  public tryBundle(outputDir: string): boolean {
-    this.run(outputDir);
-    return true;
-  }
-}
-
 /** The function's asset: `index.mjs`, plus LLRT's `bootstrap` at the root unless a layer provides it. */
 export function functionCode(request: BundleRequest, binary: BinarySpec, includeBootstrap: boolean, warnings: string[]): lambda.AssetCode {
   const key = sha256Hex(JSON.stringify({ v: 1, request, binary: { ...binary, version: binary.version.version }, includeBootstrap }));
   // The output is hashed: unchanged sources and binary give an unchanged asset.
-  return lambda.Code.fromAsset(path.dirname(request.entry), {
-    assetHashType: AssetHashType.OUTPUT,
-    bundling: {
-      image: NO_DOCKER,
-      local: new LocalBundler(key, (outputDir) => {
-        let tag = binary.version.isLatest ? undefined : binary.version.version;
-        if (includeBootstrap) {
-          tag = BinaryStore.stage(binary, outputDir, warnings).version ?? tag;
-        } else if (binary.version.isLatest && !binary.binaryPath) {
-          tag = BinaryStore.obtain(binary, warnings).version; // the layer needs it anyway
-        }
-        bundle(request, outputDir, tag, warnings, runtimeImports(binary, tag, warnings));
-      }),
-    },
+  return localAsset(path.dirname(request.entry), { cacheKey: key }, outputDir => {
+    let tag = binary.version.isLatest ? undefined : binary.version.version;
+    if (includeBootstrap) {
+      tag = BinaryStore.stage(binary, outputDir, warnings).version ?? tag;
+    } else if (binary.version.isLatest && !binary.binaryPath) {
+      tag = BinaryStore.obtain(binary, warnings).version; // the layer needs it anyway
+    }
+    bundle(request, outputDir, tag, warnings, runtimeImports(binary, tag, warnings));
   });
 }
 
@@ -359,13 +337,7 @@ export function runtimeImports(binary: BinarySpec, tag: string | undefined, warn
 /** A layer's asset: LLRT's `bootstrap` at the root (Lambda runs `/opt/bootstrap` when the function has none). */
 export function layerCode(binary: BinarySpec, warnings: string[]): lambda.AssetCode {
   const key = sha256Hex(JSON.stringify({ v: 1, layer: { ...binary, version: binary.version.version } }));
-  return lambda.Code.fromAsset(__dirname, {
-    assetHashType: AssetHashType.OUTPUT,
-    bundling: {
-      image: NO_DOCKER,
-      local: new LocalBundler(key, (outputDir) => {
-        BinaryStore.stage(binary, outputDir, warnings);
-      }),
-    },
+  return localAsset(__dirname, { cacheKey: key }, outputDir => {
+    BinaryStore.stage(binary, outputDir, warnings);
   });
 }

@@ -4,16 +4,18 @@ import * as path from 'path';
 import { FetchResult, httpGet, HttpRequest } from './http';
 import { buildLlrt, LlrtSourceBuild } from './source';
 import { LlrtBinaryType, LlrtVersion } from './types';
-import {
-  cacheRoot, DEFAULT_BASE_URL, describeElf, ELF_MACHINE, elfMachineOf, ENV, GITHUB_LATEST_URL, isTruthy, isZip, LlrtArch,
-  LockEntry, readLock, readZipEntries, readZipEntry, recordLock, releaseAssetName, sha256File, sha256Hex, writeFileAtomic,
-} from './util';
+import { DEFAULT_BASE_URL, ENV, GITHUB_LATEST_URL, LockEntry, readLock, recordLock, releaseAssetName } from './util';
+import { Architecture, ARCHITECTURES } from '../core/arch';
+import { cacheRoot, offline, removeStale, stageDirectory, writeFileAtomic } from '../core/cache';
+import { describeElf, elfMachine, elfMachineOf } from '../core/elf';
+import { sha256 as sha256Hex, sha256File } from '../core/hash';
+import { isZip, readZipEntries, readZipEntry } from '../core/zip';
 
 /** Everything that decides which LLRT `bootstrap` a function gets. */
 export interface BinarySpec {
   readonly version: LlrtVersion;
   readonly type: LlrtBinaryType;
-  readonly arch: LlrtArch;
+  readonly arch: Architecture;
   /** Absolute path of a local `bootstrap` or release zip (`LlrtBinary.fromFile()`). */
   readonly binaryPath?: string;
   /** Expected SHA-256 (lower-case hex) of the release zip, or of the file at `binaryPath`. */
@@ -78,8 +80,8 @@ export class BinaryStore {
   }
 
   /** The cache folder of one release asset: `<cache>/llrt/<tag>/<arch>-<type>`. */
-  public static cacheDir(tag: string, arch: LlrtArch, type: LlrtBinaryType): string {
-    return path.join(cacheRoot(), 'llrt', tag, `${arch}-${type}`);
+  public static cacheDir(tag: string, arch: Architecture, type: LlrtBinaryType): string {
+    return path.join(cacheRoot(), 'llrt', tag, `${ARCHITECTURES[arch].llrt}-${type}`);
   }
 
   /** Finds, verifies (and if needed downloads) the bootstrap for a spec. */
@@ -109,14 +111,7 @@ export class BinaryStore {
     if (obtained.data) fs.writeFileSync(destination, obtained.data);
     else fs.copyFileSync(obtained.file!, destination);
     fs.chmodSync(destination, 0o755);
-    const head = Buffer.alloc(20);
-    const fd = fs.openSync(destination, 'r');
-    try {
-      fs.readSync(fd, head, 0, 20, 0);
-    } finally {
-      fs.closeSync(fd);
-    }
-    checkMachine(elfMachineOf(head), spec, obtained.origin, warnings);
+    checkMachine(elfMachine(destination), spec, obtained.origin, warnings);
     return obtained;
   }
 
@@ -193,15 +188,14 @@ export class BinaryStore {
         'serve the mirror over https, pin the checksum with LlrtBinary.fromRelease({ sha256 }), or supply the file with ' +
         'LlrtBinary.fromFile()');
     }
-    if (isTruthy(process.env[ENV.offline])) {
+    if (offline()) {
       throw new Error(`LLRT ${tag} ${asset} is not in the cache (${dir}) and ${ENV.offline} forbids downloads; ` +
         offlineHint(asset, dir));
     }
     const parent = path.dirname(dir);
     fs.mkdirSync(parent, { recursive: true });
-    removeStaleTemporaries(parent);
+    removeStale(parent, ['.download-', '.staging-']);
     const tmpZip = path.join(parent, `.download-${spec.arch}-${spec.type}-${process.pid}-${crypto.randomBytes(4).toString('hex')}.zip`);
-    let staging: string | undefined;
     try {
       const result = BinaryStore.get({ mode: 'download', url, dest: tmpZip });
       if (!result.ok) throw new Error(downloadError(`download LLRT ${tag} (${asset})`, url, result, asset, dir));
@@ -224,22 +218,18 @@ export class BinaryStore {
       const artifact: CachedArtifact = {
         version: tag, asset, sha256: actual, bootstrapSha256: sha256Hex(bootstrap), url, // the canonical URL, not a signed redirect
       };
-      staging = fs.mkdtempSync(path.join(parent, `.staging-${spec.arch}-${spec.type}-`));
-      fs.writeFileSync(path.join(staging, 'bootstrap'), bootstrap, { mode: 0o755 });
-      fs.writeFileSync(path.join(staging, 'artifact.json'), `${JSON.stringify(artifact, null, 2)}\n`);
-      try {
-        fs.renameSync(staging, dir);
-        staging = undefined;
-      } catch (e) {
+      stageDirectory(dir, staging => {
+        fs.writeFileSync(path.join(staging, 'bootstrap'), bootstrap, { mode: 0o755 });
+        fs.writeFileSync(path.join(staging, 'artifact.json'), `${JSON.stringify(artifact, null, 2)}\n`);
+      }, {
+        tmpPrefix: `.staging-${spec.arch}-${spec.type}-`,
         // Another process cached the same asset first: keep theirs if it is the same artifact.
-        const theirs = readCacheEntry(dir);
-        if (!theirs || theirs.sha256 !== actual) throw e;
-      }
+        complete: d => readCacheEntry(d)?.sha256 === actual,
+      });
       if (!lockEntry) BinaryStore.record(spec.lockFile, lockKey, artifact, warnings);
       return { file: path.join(dir, 'bootstrap'), version: tag, source: 'download', origin: url };
     } finally {
       fs.rmSync(tmpZip, { force: true });
-      if (staging) fs.rmSync(staging, { recursive: true, force: true });
     }
   }
 
@@ -275,7 +265,7 @@ export class BinaryStore {
     const fresh = previous && Date.now() - Date.parse(previous.resolvedAt) < LATEST_TTL_MS;
     let tag: string | undefined = fresh ? previous.tag : undefined;
     if (!tag) {
-      const result = isTruthy(process.env[ENV.offline])
+      const result = offline()
         ? { ok: false, kind: 'network', message: `${ENV.offline} is set` } as FetchResult
         : BinaryStore.get({ mode: 'resolve', url: latestUrl });
       if (result.ok) {
@@ -358,19 +348,6 @@ function readCacheEntry(dir: string): CachedArtifact | undefined {
   return undefined;
 }
 
-/** Removes leftovers of downloads that were killed (an hour old or more) next to the cache entries. */
-function removeStaleTemporaries(parent: string): void {
-  for (const name of fs.readdirSync(parent)) {
-    if (!name.startsWith('.download-') && !name.startsWith('.staging-')) continue;
-    const file = path.join(parent, name);
-    try {
-      if (Date.now() - fs.statSync(file).mtimeMs > 60 * 60 * 1000) fs.rmSync(file, { recursive: true, force: true });
-    } catch {
-      // another process removed it first
-    }
-  }
-}
-
 /** The `bootstrap` at the root of a release zip. */
 function bootstrapFromZip(zip: Buffer): Buffer {
   const entries = readZipEntries(zip);
@@ -383,16 +360,14 @@ function bootstrapFromZip(zip: Buffer): Buffer {
 }
 
 function checkMachine(machine: number | undefined, spec: BinarySpec, origin: string, warnings: string[]): void {
-  const expected = ELF_MACHINE[spec.arch];
-  if (machine === expected) return;
-  const lambdaArch = spec.arch === 'arm64' ? 'arm64' : 'x86_64';
+  if (machine === ARCHITECTURES[spec.arch].elfMachine) return;
   if (machine === undefined) {
     warnings.push(`the LLRT bootstrap from ${origin} is not an ELF executable; Lambda runs it as is, so only a script ` +
       'with a shebang line can work');
     return;
   }
   throw new Error(`the LLRT bootstrap from ${origin} is ${describeElf(machine)} but the function's architecture is ` +
-    `${lambdaArch}; use ${releaseAssetName(spec.arch, spec.type)}, or set architecture to match the binary`);
+    `${spec.arch}; use ${releaseAssetName(spec.arch, spec.type)}, or set architecture to match the binary`);
 }
 
 function offlineHint(asset: string, dir: string): string {

@@ -21,10 +21,11 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AssemblyFunction, readAssembly } from './assembly';
 import type { CliIo } from './cli';
-import { ensureInstalled, findPython, localHome, pipInstall } from './clients';
+import { ensureInstalled, localHome } from './clients';
 import { sampleEvent } from './events';
 import { LocalLambda } from './host';
 import { billedDurationMs, costPerMillion, MEMORY_NOT_MEASURED, percentile } from './measure';
+import { findPython, pipInstallInto as pipInstall } from '../core/python';
 import { LlrtBinary, LlrtFunction } from '../llrt';
 import { buildLlrt } from '../llrt/source';
 import { LlrtVersion } from '../llrt/types';
@@ -191,7 +192,7 @@ function rowDefinitions(): RowDefinition[] {
         const file = process.env.LLRT_BINARY_PATH;
         if (!file) {
           // Built here, before the synth, so a failed build fails this row alone.
-          buildLlrt({ crateVersion: LlrtVersion.DEFAULT.version.replace(/^v/, ''), optimization: OptimizationPreset.BALANCED, cacheRoot: LLRT_CACHE }, 'x64');
+          buildLlrt({ crateVersion: LlrtVersion.DEFAULT.version.replace(/^v/, ''), optimization: OptimizationPreset.BALANCED, cacheRoot: LLRT_CACHE }, 'x86_64');
         }
         const llrtBinary = file ? LlrtBinary.fromFile(file) : LlrtBinary.fromSource({ cacheDirectory: LLRT_CACHE });
         return new LlrtFunction(stack, id, { entry: LLRT_HELLO, architecture: x86, memorySize: 128, llrtBinary });

@@ -3,10 +3,10 @@ import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, IConstruct } from 'constructs';
 import { WebAdapter } from './adapter';
-import { appCode, inspectApp, planBytecode } from './bundling';
+import { appCode, inspectApp, planBytecode } from './app-bundling';
 import { InvokeMode, PythonBundling, WebAdapterOptions } from './types';
 import { checkRuntime, checkSnapStartRuntime, isOsOnlyRuntime } from './util';
-import { rustArchitecture } from '../rust/bundling';
+import { architectureOf } from '../core/arch';
 
 /**
  * Properties of a `WebAdapterFunction`: the usual Lambda function options, the web app, and the adapter's
@@ -131,7 +131,7 @@ export class WebAdapterFunction extends lambda.Function {
     const bundling = {
       appPath: path.resolve(props.appPath),
       runtime: props.runtime,
-      architecture: rustArchitecture(architecture),
+      architecture: architectureOf(architecture),
       startScript,
       startCommand: props.startCommand,
       exclude: props.exclude ?? [],

@@ -3,7 +3,6 @@ import * as path from 'path';
 import { Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { InvokeMode, ReadinessCheckProtocol, WebAdapterOptions } from './types';
-import { cacheRoot } from '../llrt/util';
 
 /** The port this library gives web apps unless told otherwise (the adapter's own 8080 clashes with emulators). */
 export const DEFAULT_PORT = 8000;
@@ -234,14 +233,6 @@ export function checkRuntime(runtime: lambda.Runtime, what: string): void {
     throw new Error(`${what} is a container image function, and layers cannot be added to those; copy the adapter ` +
       'into your image instead (COPY --from=public.ecr.aws/awsguru/aws-lambda-adapter:<version> /lambda-adapter /opt/extensions/lambda-adapter)');
   }
-}
-
-/**
- * The folder for downloaded sources and builds that outlive a synth: the library's one per-user cache root
- * (`$RUSTACEAN_LAMBDA_CACHE`, else the OS's user cache folder + `rustacean-lambda`), shared with LlrtFunction.
- */
-export function defaultCacheRoot(): string {
-  return cacheRoot();
 }
 
 /** Writes a script with LF line endings and mode 0755. */

@@ -6,8 +6,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LlrtBinary, LlrtBinaryType, LlrtFunction, LlrtFunctionProps, LlrtReleaseOptions, LlrtVersion } from '../../lib';
+import { sha256 as sha256Hex } from '../../lib/core/hash';
 import { BinaryStore } from '../../lib/llrt/store';
-import { sha256Hex } from '../../lib/llrt/util';
 import {
   closedPort, fakeBootstrap, fakeReleaseZip, listFiles, LLRT_HANDLERS, llrtSandbox, LlrtSandbox, makeZip, ReleaseServer,
   startReleaseServer, writeReleases,

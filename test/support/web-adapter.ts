@@ -6,10 +6,11 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { fakeElf, RecordedBuild } from './rust';
+import { CargoLambdaBuild } from '../../lib/core/cargo/build';
 import { LocalFunction, startFunction } from '../../lib/local/process';
 import type { RuntimeApiServer } from '../../lib/local/runtime-api';
-import { CargoLambdaBuild } from '../../lib/rust/bundling';
-import { ADAPTER_BINARY, DockerEngine } from '../../lib/web-adapter/bundling';
+import { ADAPTER_BINARY } from '../../lib/web-adapter/adapter-build';
+import { DockerEngine } from '../../lib/web-adapter/app-bundling';
 
 export const WEB_SAMPLES = path.join(__dirname, '..', '..', 'samples', 'web-adapter');
 export const FLASK_APP = path.join(WEB_SAMPLES, 'flask');

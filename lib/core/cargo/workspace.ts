@@ -1,7 +1,11 @@
-import { spawnSync, SpawnSyncReturns } from 'child_process';
+/**
+ * What a Cargo workspace holds, read without building: its manifest, binaries and target directory, a fingerprint
+ * of its sources, and the part of cargo's output a person needs.
+ */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { run } from '../process';
 
 /** A binary target of a Cargo package. */
 export interface CargoBinary {
@@ -150,53 +154,6 @@ export function fingerprintSources(root: string, targetDirectory?: string): stri
 function isNestedWorkspace(dir: string): boolean {
   const manifest = path.join(dir, 'Cargo.toml');
   return fs.existsSync(manifest) && /^\s*\[workspace\]/m.test(fs.readFileSync(manifest, 'utf-8'));
-}
-
-export function sha256(...parts: string[]): string {
-  const hash = crypto.createHash('sha256');
-  for (const part of parts) hash.update(part).update('\0');
-  return hash.digest('hex');
-}
-
-/** ELF machine types we care about. */
-export enum ElfMachine {
-  X86_64 = 0x3e,
-  AARCH64 = 0xb7,
-}
-
-/** Reads the `e_machine` field of an ELF file; undefined when the file is not an ELF. */
-export function elfMachine(file: string): number | undefined {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const header = Buffer.alloc(20);
-    const read = fs.readSync(fd, header, 0, 20, 0);
-    if (read < 20 || header.readUInt32BE(0) !== 0x7f454c46) return undefined;
-    return header[5] === 2 ? header.readUInt16BE(18) : header.readUInt16LE(18);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-export function describeMachine(machine: number | undefined): string {
-  if (machine === ElfMachine.X86_64) return 'x86_64';
-  if (machine === ElfMachine.AARCH64) return 'arm64';
-  return machine === undefined ? 'not an ELF executable' : `ELF machine 0x${machine.toString(16)}`;
-}
-
-export interface RunOptions {
-  readonly cwd?: string;
-  readonly env?: NodeJS.ProcessEnv;
-}
-
-/** spawnSync with the settings every tool call here wants: text output, a large buffer, no shell. */
-export function run(command: string, args: string[], options: RunOptions = {}): SpawnSyncReturns<string> {
-  return spawnSync(command, args, {
-    cwd: options.cwd,
-    env: options.env ?? process.env,
-    encoding: 'utf-8',
-    maxBuffer: 256 * 1024 * 1024,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
 }
 
 /**
