@@ -1,10 +1,9 @@
 import * as path from 'path';
-import { checkBaseUrl, BinarySpec } from './store';
+import { checkBaseUrl, BinarySpec, DEFAULT_LOCK_FILE } from './store';
 import { LlrtBinaryType, LlrtVersion } from './types';
-import { DEFAULT_LOCK_FILE } from './util';
 import { Architecture } from '../core/arch';
 import { cacheRoot } from '../core/cache';
-import { checkPreset } from '../core/cargo/preset';
+import { checkPreset } from '../core/cargo/plan';
 import { sha256 as sha256Hex } from '../core/hash';
 import { OptimizationPreset } from '../rust';
 

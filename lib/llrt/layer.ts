@@ -1,9 +1,10 @@
 import { Annotations, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { layerCode } from './bundling';
-import { BinarySpec } from './store';
+import { BinarySpec, BinaryStore } from './store';
 import { ARCHITECTURES } from '../core/arch';
+import { sha256 } from '../core/hash';
+import { localAsset } from '../core/local-asset';
 
 /**
  * A layer holding LLRT's `bootstrap`, built locally (no Docker) and shared: one per version, architecture and
@@ -26,7 +27,9 @@ export class LlrtRuntimeLayer extends lambda.LayerVersion {
     const warnings: string[] = [];
     const arch = ARCHITECTURES[binary.arch];
     super(scope, id, {
-      code: layerCode(binary, warnings),
+      // LLRT's `bootstrap` at the root: Lambda runs `/opt/bootstrap` when the function has none.
+      code: localAsset(__dirname, { cacheKey: sha256(JSON.stringify({ v: 1, layer: { ...binary, version: binary.version.version } })) },
+        outputDir => BinaryStore.stage(binary, outputDir, warnings)),
       compatibleArchitectures: [arch.lambda],
       compatibleRuntimes: [lambda.Runtime.PROVIDED_AL2023],
       description: `LLRT ${binary.version.version} runtime (${arch.llrt}, ${binary.type})` +

@@ -1,12 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { httpGet } from './http';
+import { modulesFromSources } from './modules';
 import { Architecture } from '../core/arch';
 import { CACHE_ENV, offline } from '../core/cache';
 import { CargoLambdaBuild } from '../core/cargo/build';
 import { cachedCrateSource, stageCrateSource } from '../core/cargo/crate-source';
-import { planBuild, RustBuildPlan } from '../core/cargo/plan';
-import { Preset } from '../core/cargo/preset';
+import { planBuild, RustBuildPlan, Preset } from '../core/cargo/plan';
 import { sha256File } from '../core/hash';
 import { run } from '../core/process';
 
@@ -179,4 +179,28 @@ export function explainBuildFailure(message: string, build: LlrtSourceBuild, arc
   return `${what}: ${message}\nLLRT builds with the lock file of its crate (--locked); check the Rust toolchain ` +
     `(it needs the ${arch === 'arm64' ? 'aarch64' : 'x86_64'}-unknown-linux-gnu target) and cargo-lambda, ` +
     'or use LlrtBinary.fromRelease() or LlrtBinary.fromFile()';
+}
+
+const sourceModules = new Map<string, string[]>();
+
+/**
+ * The modules an LLRT built from source provides, read from its sources (after its build, which unpacks the
+ * dependencies they are read from).
+ */
+export function readSourceModules(crateVersion: string, cacheRoot: string): string[] {
+  const crateDir = llrtSource(crateVersion, cacheRoot);
+  let modules = sourceModules.get(crateDir);
+  if (!modules) {
+    let read: ReturnType<typeof modulesFromSources>;
+    try {
+      read = modulesFromSources(crateDir, crateVersion);
+    } catch {
+      // A build found in a copied cache, with cargo's registry cleaned since: unpack the sources again.
+      run('cargo', ['fetch', '--locked', '--manifest-path', path.join(crateDir, 'Cargo.toml')]);
+      read = modulesFromSources(crateDir, crateVersion);
+    }
+    modules = Object.keys(read.modules);
+    sourceModules.set(crateDir, modules);
+  }
+  return modules;
 }

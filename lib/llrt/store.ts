@@ -2,11 +2,11 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { FetchResult, httpGet, HttpRequest } from './http';
-import { buildLlrt, LlrtSourceBuild } from './source';
+import { RELEASE_MODULES } from './release-modules';
+import { buildLlrt, LlrtSourceBuild, readSourceModules } from './source';
 import { LlrtBinaryType, LlrtVersion } from './types';
-import { DEFAULT_BASE_URL, ENV, GITHUB_LATEST_URL, LockEntry, readLock, recordLock, releaseAssetName } from './util';
 import { Architecture, ARCHITECTURES } from '../core/arch';
-import { cacheRoot, offline, removeStale, stageDirectory, writeFileAtomic } from '../core/cache';
+import { CACHE_ENV, cacheRoot, offline, removeStale, stageDirectory, withFileLock, writeFileAtomic } from '../core/cache';
 import { describeElf, elfMachine, elfMachineOf } from '../core/elf';
 import { sha256 as sha256Hex, sha256File } from '../core/hash';
 import { isZip, readZipEntries, readZipEntry } from '../core/zip';
@@ -26,6 +26,20 @@ export interface BinarySpec {
   readonly lockFile: string;
   /** Build LLRT from its crates.io source instead (`LlrtBinary.fromSource()`). */
   readonly source?: LlrtSourceBuild;
+}
+
+/** The modules an LLRT release provides, which a bundle may leave to the runtime. */
+export interface RuntimeImports {
+  /** The release, for messages (`v0.8.1-beta`). */
+  readonly release: string;
+  /** LLRT's modules: `fs`, `fs/promises`, `llrt:xml`, ... */
+  readonly modules: string[];
+}
+
+/** A binary ready for a function's bundle: its release tag (when known) and the modules it provides. */
+export interface PreparedBinary {
+  readonly tag?: string;
+  readonly runtime?: RuntimeImports;
 }
 
 /** A verified bootstrap, ready to copy into an asset. */
@@ -113,6 +127,32 @@ export class BinaryStore {
     fs.chmodSync(destination, 0o755);
     checkMachine(elfMachine(destination), spec, obtained.origin, warnings);
     return obtained;
+  }
+
+  /**
+   * What a function's asset needs from its LLRT at bundling time: the bootstrap written into `outputDir` (when
+   * the function carries it; else obtained only when `LATEST` must be resolved), the release it is, and the modules
+   * it provides (read from the sources of a from-source build, or the list generated for a pinned release;
+   * undefined, with a warning, for a release no list was generated for).
+   */
+  public static prepare(spec: BinarySpec, outputDir: string | undefined, warnings: string[]): PreparedBinary {
+    let tag = spec.version.isLatest ? undefined : spec.version.version;
+    if (outputDir) {
+      tag = BinaryStore.stage(spec, outputDir, warnings).version ?? tag;
+    } else if ((spec.version.isLatest && !spec.binaryPath) || spec.source) {
+      // The layer needs it anyway; a source build unpacks the sources its module list is read from.
+      tag = BinaryStore.obtain(spec, warnings).version ?? tag;
+    }
+    if (spec.source) {
+      return { tag, runtime: { release: spec.version.version, modules: readSourceModules(spec.source.crateVersion, spec.source.cacheRoot) } };
+    }
+    const known = tag ? RELEASE_MODULES[tag] : undefined;
+    if (!known) {
+      warnings.push(`no module list for LLRT ${tag ?? spec.version.version}: the bundle's imports are not checked against ` +
+        `the runtime; pin a release this library knows (${Object.keys(RELEASE_MODULES).join(', ')}) or build it with LlrtBinary.fromSource()`);
+      return { tag };
+    }
+    return { tag, runtime: { release: tag!, modules: Object.keys(known) } };
   }
 
   /** Runs one HTTP GET (following redirects) in a child Node process, counted in `fetches`. */
@@ -392,4 +432,66 @@ function downloadError(what: string, url: string, result: FetchResult, asset: st
   const where = result.url && result.url !== url ? `${url} (redirected to ${result.url})` : url;
   const hint = asset && dir ? `; ${offlineHint(asset, dir)}` : '';
   return `cannot ${what} from ${where}: ${reason}${hint}`;
+}
+
+/** The release asset holding the Lambda `bootstrap` for an architecture and binary type. */
+export function releaseAssetName(arch: Architecture, type: LlrtBinaryType): string {
+  const suffix = type === LlrtBinaryType.STANDARD ? '' : `-${type}`;
+  return `llrt-lambda-${ARCHITECTURES[arch].llrt}${suffix}.zip`;
+}
+
+/** Environment variables the library reads (documented in the README). */
+export const ENV = {
+  ...CACHE_ENV,
+  /** Where release assets are downloaded from: `<base>/<tag>/<asset>`. */
+  baseUrl: 'RUSTACEAN_LAMBDA_LLRT_BASE_URL',
+} as const;
+
+/** GitHub's download URLs are `<this>/<tag>/<asset>`. */
+export const DEFAULT_BASE_URL = 'https://github.com/awslabs/llrt/releases/download';
+/** GitHub redirects this to `.../releases/tag/<newest tag>`. */
+export const GITHUB_LATEST_URL = 'https://github.com/awslabs/llrt/releases/latest';
+
+// ---- lock file ----------------------------------------------------------------------------------------------------
+
+/** One artifact recorded in the lock file. */
+export interface LockEntry {
+  /** SHA-256 of the release zip. */
+  readonly sha256: string;
+  /** SHA-256 of the `bootstrap` inside it (lets a cache hit be checked without the zip). */
+  readonly bootstrapSha256: string;
+  /** Where it was first downloaded from (informational: verification is by checksum, so mirrors work). */
+  readonly url: string;
+}
+
+/** The lock file name written next to `cdk.json` unless `lockFile` (LlrtBinary.fromRelease) says otherwise. */
+export const DEFAULT_LOCK_FILE = 'llrt.lock.json';
+
+/** Reads `{ "<tag>/<asset>": LockEntry }`; a missing file is an empty lock. */
+export function readLock(file: string): Record<string, LockEntry> {
+  if (!fs.existsSync(file)) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf-8'));
+  } catch (e) {
+    throw new Error(`lock file ${file} is not valid JSON (${(e as Error).message}); fix it, or delete it to record ` +
+      'the checksums again on the next synth');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`lock file ${file} should hold an object of "<version>/<asset>": { sha256, bootstrapSha256, url }; ` +
+      'fix it, or delete it to record the checksums again on the next synth');
+  }
+  return parsed as Record<string, LockEntry>;
+}
+
+/** Adds one entry (keys kept sorted, so the file diffs well) and writes the lock atomically. */
+export function recordLock(file: string, key: string, entry: LockEntry): void {
+  // Read-modify-write under an exclusive lock, so two synths recording different assets at once keep both.
+  withFileLock(file, () => {
+    const lock = readLock(file);
+    lock[key] = { sha256: entry.sha256, bootstrapSha256: entry.bootstrapSha256, url: entry.url };
+    const sorted: Record<string, LockEntry> = {};
+    for (const k of Object.keys(lock).sort()) sorted[k] = lock[k];
+    writeFileAtomic(file, `${JSON.stringify(sorted, null, 2)}\n`);
+  });
 }

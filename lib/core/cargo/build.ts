@@ -1,18 +1,80 @@
 /**
- * The build-once cache: runs `cargo lambda build` at most once per workspace and option set, keeps the result
- * between synths, and stages one binary of it into an asset.
+ * The build: the exact `cargo lambda build` command line of a plan, run at most once per workspace and option set
+ * (the build-once cache keeps the result between synths), and one binary of it staged into an asset.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { buildCommand, buildKey, CargoBuildRequest, COMPLETE_MARKER, forgetFingerprints, RustBuildPlan } from './plan';
+import { buildKey, CargoBuildRequest, COMPLETE_MARKER, forgetFingerprints, Preset, RustBuildPlan } from './plan';
 import { Toolchain } from './toolchain';
 import { cargoErrors } from './workspace';
-import { ARCHITECTURES } from '../arch';
+import { Architecture, ARCHITECTURES } from '../arch';
 import { removeStale, stageDirectory } from '../cache';
 import { elfMachine, machineName } from '../elf';
 import { localAsset } from '../local-asset';
 import { run } from '../process';
+
+/**
+ * Build environment for a preset: `CARGO_PROFILE_<NAME>_*` settings, plus the target CPU cargo-lambda would have
+ * chosen (only when nothing else sets rustflags, so user flags are never dropped). The `dev` profile is left
+ * alone: it is for fast builds.
+ */
+export function presetEnvironment(
+  profile: string, preset: Preset, architecture: Architecture, userEnv: Record<string, string | undefined> = {},
+): Record<string, string> {
+  if (preset === 'none' || profile === 'dev') return {};
+  const prefix = `CARGO_PROFILE_${profile.toUpperCase().replace(/-/g, '_')}_`;
+  const optLevel = { size: 'z', balanced: 's', speed: '3' }[preset];
+  const env: Record<string, string> = {
+    [`${prefix}OPT_LEVEL`]: optLevel,
+    [`${prefix}LTO`]: 'fat',
+    [`${prefix}CODEGEN_UNITS`]: '1',
+    [`${prefix}PANIC`]: 'abort',
+    [`${prefix}STRIP`]: 'symbols',
+    [`${prefix}DEBUG`]: 'false',
+  };
+  const targetFlagsVar = `CARGO_TARGET_${ARCHITECTURES[architecture].rustTarget.toUpperCase().replace(/-/g, '_')}_RUSTFLAGS`;
+  const userFlags = ['RUSTFLAGS', 'CARGO_ENCODED_RUSTFLAGS', 'CARGO_BUILD_RUSTFLAGS', targetFlagsVar].some(v => userEnv[v] !== undefined);
+  if (!userFlags) env[targetFlagsVar] = `-C target-cpu=${ARCHITECTURES[architecture].targetCpu}`;
+  return env;
+}
+
+/** The exact `cargo lambda build` invocation for a request, writing into `lambdaDir`. */
+export function buildCommand(request: CargoBuildRequest, lambdaDir: string, toolchain: string | undefined) {
+  const args = ['lambda', 'build'];
+  if (request.profile === 'release') args.push('--release');
+  else if (request.profile !== 'dev') args.push('--profile', request.profile);
+  if (request.glibc) args.push('--target', `${ARCHITECTURES[request.architecture].rustTarget}.${request.glibc}`);
+  else args.push(request.architecture === 'arm64' ? '--arm64' : '--x86-64');
+  if (request.extension) args.push('--extension');
+  // A preset replaces cargo-lambda's own release settings, which it passes as `--config` and which would
+  // otherwise win over CARGO_PROFILE_* variables.
+  if (request.optimization !== 'none' && request.profile !== 'dev') args.push('--disable-optimizations');
+  if (request.packageName) args.push('--package', request.packageName);
+  if (request.features.length > 0) args.push('--features', request.features.join(','));
+  if (request.noDefaultFeatures) args.push('--no-default-features');
+  // We checked the target ourselves (including non-rustup toolchains cargo-lambda cannot inspect).
+  args.push('--skip-target-check');
+  args.push('--manifest-path', request.workspace.manifest, '--lambda-dir', lambdaDir);
+  args.push(...request.extraFlags);
+
+  const env: Record<string, string> = {
+    ...presetEnvironment(request.profile, request.optimization, request.architecture,
+      rustflagsConfigured(request.workspace.root) ? { RUSTFLAGS: 'configured' } : { ...process.env, ...request.environment }),
+    ...request.environment,
+  };
+  if (toolchain) env.RUSTUP_TOOLCHAIN = toolchain;
+  return { command: 'cargo-lambda', args, env };
+}
+
+/** True when the workspace's `.cargo/config(.toml)` sets rustflags (then we add none of ours). */
+function rustflagsConfigured(root: string): boolean {
+  return ['config.toml', 'config'].some(name => {
+    const file = path.join(root, '.cargo', name);
+    return fs.existsSync(file) && /rustflags/.test(fs.readFileSync(file, 'utf-8'));
+  });
+}
+
 
 /** Runs a command; replaced by tests that stub the build. */
 export type BuildExecutor = (command: string, args: string[], env: NodeJS.ProcessEnv, cwd: string) => {

@@ -1,14 +1,30 @@
 /**
  * From options to a build plan: the checked props of one binary (function, extension, LLRT, the Web Adapter) as a
- * `cargo lambda build` request, its binary and asset hash, and the exact command line that builds it.
+ * `cargo lambda build` request, with its binary, its asset hash and the key of its build in the cache.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { checkPreset, Preset, presetEnvironment } from './preset';
 import { Toolchain } from './toolchain';
-import { CargoBinary, CargoWorkspace, fingerprintSources, readWorkspace, resolveBinary, resolveManifest } from './workspace';
-import { Architecture, ARCHITECTURES } from '../arch';
+import { CargoBinary, CargoWorkspace, fingerprintSources, readWorkspace, resolveBinary } from './workspace';
+import { Architecture } from '../arch';
 import { sha256Fields } from '../hash';
+
+/**
+ * The optimisation presets, by value: `OptimizationPreset` (lib/rust) is the public enum of these strings, and
+ * every family passes its value here.
+ */
+export type Preset = 'size' | 'balanced' | 'speed' | 'none';
+
+/** Every preset, in the order messages list them. */
+export const PRESETS: readonly Preset[] = ['size', 'balanced', 'speed', 'none'];
+
+/** Throws, naming the presets, unless `value` is one of them. */
+export function checkPreset(value: string): Preset {
+  if (!(PRESETS as readonly string[]).includes(value)) {
+    throw new Error(`optimization '${value}' is unknown; expected one of ${PRESETS.join(', ')}`);
+  }
+  return value as Preset;
+}
 
 /** The build options every cargo-lambda build takes (`RustBuildOptions` is the public form). */
 export interface CargoBuildProps {
@@ -21,6 +37,26 @@ export interface CargoBuildProps {
   readonly cargoLambdaFlags?: string[];
   readonly buildEnvironment?: { [key: string]: string };
   readonly toolchain?: string;
+}
+
+/**
+ * Turns `manifestPath` (a directory or a `Cargo.toml`) into the absolute path of an existing `Cargo.toml`.
+ */
+export function resolveManifest(manifestPath: string | undefined): string {
+  const given = manifestPath ?? 'Cargo.toml';
+  const absolute = path.resolve(given);
+  const isFile = fs.existsSync(absolute) && fs.statSync(absolute).isFile();
+  const isDir = !isFile && path.basename(absolute) !== 'Cargo.toml';
+  const manifest = isDir ? path.join(absolute, 'Cargo.toml') : absolute;
+  if (isFile && path.basename(manifest) !== 'Cargo.toml') {
+    throw new Error(`manifestPath '${given}' is neither a directory nor a Cargo.toml; ` +
+      'point it at the folder of your Cargo workspace or package, or at its Cargo.toml');
+  }
+  if (!fs.existsSync(manifest)) {
+    throw new Error(`no Cargo.toml at '${manifest}' (manifestPath '${given}'); ` +
+      'set manifestPath to the folder of your Cargo workspace or package, or create one with `cargo new`');
+  }
+  return manifest;
 }
 
 /** Flags the construct owns; each maps to the typed option to use instead. */
@@ -145,43 +181,6 @@ function unbundledPlan(
   const props = JSON.stringify({ ...request, workspace: manifest });
   return { request, binary, assetHash: sha256Fields('not bundled', props, binary.name) };
 }
-
-/** The exact `cargo lambda build` invocation for a request, writing into `lambdaDir`. */
-export function buildCommand(request: CargoBuildRequest, lambdaDir: string, toolchain: string | undefined) {
-  const args = ['lambda', 'build'];
-  if (request.profile === 'release') args.push('--release');
-  else if (request.profile !== 'dev') args.push('--profile', request.profile);
-  if (request.glibc) args.push('--target', `${ARCHITECTURES[request.architecture].rustTarget}.${request.glibc}`);
-  else args.push(request.architecture === 'arm64' ? '--arm64' : '--x86-64');
-  if (request.extension) args.push('--extension');
-  // A preset replaces cargo-lambda's own release settings, which it passes as `--config` and which would
-  // otherwise win over CARGO_PROFILE_* variables.
-  if (request.optimization !== 'none' && request.profile !== 'dev') args.push('--disable-optimizations');
-  if (request.packageName) args.push('--package', request.packageName);
-  if (request.features.length > 0) args.push('--features', request.features.join(','));
-  if (request.noDefaultFeatures) args.push('--no-default-features');
-  // We checked the target ourselves (including non-rustup toolchains cargo-lambda cannot inspect).
-  args.push('--skip-target-check');
-  args.push('--manifest-path', request.workspace.manifest, '--lambda-dir', lambdaDir);
-  args.push(...request.extraFlags);
-
-  const env: Record<string, string> = {
-    ...presetEnvironment(request.profile, request.optimization, request.architecture,
-      rustflagsConfigured(request.workspace.root) ? { RUSTFLAGS: 'configured' } : { ...process.env, ...request.environment }),
-    ...request.environment,
-  };
-  if (toolchain) env.RUSTUP_TOOLCHAIN = toolchain;
-  return { command: 'cargo-lambda', args, env };
-}
-
-/** True when the workspace's `.cargo/config(.toml)` sets rustflags (then we add none of ours). */
-function rustflagsConfigured(root: string): boolean {
-  return ['config.toml', 'config'].some(name => {
-    const file = path.join(root, '.cargo', name);
-    return fs.existsSync(file) && /rustflags/.test(fs.readFileSync(file, 'utf-8'));
-  });
-}
-
 
 /** Marks a complete build folder in the cache (it also records when the build finished and how long it took). */
 export const COMPLETE_MARKER = '.rustacean-lambda-complete';

@@ -27,26 +27,6 @@ export interface CargoWorkspace {
   readonly selectedPackage?: string;
 }
 
-/**
- * Turns `manifestPath` (a directory or a `Cargo.toml`) into the absolute path of an existing `Cargo.toml`.
- */
-export function resolveManifest(manifestPath: string | undefined): string {
-  const given = manifestPath ?? 'Cargo.toml';
-  const absolute = path.resolve(given);
-  const isFile = fs.existsSync(absolute) && fs.statSync(absolute).isFile();
-  const isDir = !isFile && path.basename(absolute) !== 'Cargo.toml';
-  const manifest = isDir ? path.join(absolute, 'Cargo.toml') : absolute;
-  if (isFile && path.basename(manifest) !== 'Cargo.toml') {
-    throw new Error(`manifestPath '${given}' is neither a directory nor a Cargo.toml; ` +
-      'point it at the folder of your Cargo workspace or package, or at its Cargo.toml');
-  }
-  if (!fs.existsSync(manifest)) {
-    throw new Error(`no Cargo.toml at '${manifest}' (manifestPath '${given}'); ` +
-      'set manifestPath to the folder of your Cargo workspace or package, or create one with `cargo new`');
-  }
-  return manifest;
-}
-
 const metadataCache = new Map<string, CargoWorkspace>();
 
 /** Reads the workspace layout with `cargo metadata --no-deps` (no network, no build); cached per process. */

@@ -1,5 +1,5 @@
 import { LlrtBinaryType } from '../../lib';
-import { releaseAssetName } from '../../lib/llrt/util';
+import { releaseAssetName } from '../../lib/llrt/store';
 
 describe('names and places', () => {
   test('release asset names follow LLRT\'s releases', () => {
