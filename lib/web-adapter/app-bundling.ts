@@ -15,6 +15,7 @@ import { Architecture, ARCHITECTURES } from '../core/arch';
 import { elfMachine, machineName } from '../core/elf';
 import { sha256Fields } from '../core/hash';
 import { localAsset } from '../core/local-asset';
+import { run } from '../core/process';
 import { findPython, pipArgs, pipInstall } from '../core/python';
 
 /** Files that never belong in a web app's asset. */
@@ -315,7 +316,7 @@ export class DockerEngine {
   public static available(): boolean {
     if (DockerEngine.answer === undefined) {
       const docker = process.env.CDK_DOCKER ?? 'docker';
-      const result = spawnSync(docker, ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf-8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] });
+      const result = run(docker, ['version', '--format', '{{.Server.Version}}'], { timeoutMs: 15_000 });
       DockerEngine.answer = !result.error && result.status === 0 && result.stdout.trim() !== '';
     }
     return DockerEngine.answer;
