@@ -146,3 +146,14 @@ export function withFileLock<T>(file: string, update: () => T, options: FileLock
     fs.rmSync(lock, { recursive: true, force: true });
   }
 }
+
+/**
+ * Rewrites a file read-modify-write under {@link withFileLock}, so two processes updating it at once keep both
+ * changes: `update` gets its text (undefined when there is no file) and returns the new text, written atomically.
+ */
+export function updateFileAtomic(file: string, update: (text: string | undefined) => string): void {
+  withFileLock(file, () => {
+    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf-8') : undefined;
+    writeFileAtomic(file, update(text));
+  });
+}

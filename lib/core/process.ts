@@ -70,6 +70,7 @@ export async function withTimeout(promise: Promise<unknown>, ms: number): Promis
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
+    server.unref();
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const port = (server.address() as net.AddressInfo).port;

@@ -204,3 +204,9 @@ export function readSourceModules(crateVersion: string, cacheRoot: string): stri
   }
   return modules;
 }
+
+/** {@link buildLlrt}, plus the modules the built LLRT provides (read from the sources the build unpacked). */
+export function buildLlrtWithModules(build: LlrtSourceBuild, arch: Architecture): { file: string; modules: string[] } {
+  const file = buildLlrt(build, arch);
+  return { file, modules: readSourceModules(build.crateVersion, build.cacheRoot) };
+}

@@ -3,10 +3,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { FetchResult, httpGet, HttpRequest } from './http';
 import { RELEASE_MODULES } from './release-modules';
-import { buildLlrt, LlrtSourceBuild, readSourceModules } from './source';
+import { buildLlrtWithModules, LlrtSourceBuild } from './source';
 import { LlrtBinaryType, LlrtVersion } from './types';
 import { Architecture, ARCHITECTURES } from '../core/arch';
-import { CACHE_ENV, cacheRoot, offline, removeStale, stageDirectory, withFileLock, writeFileAtomic } from '../core/cache';
+import { CACHE_ENV, cacheRoot, offline, removeStale, stageDirectory, updateFileAtomic, writeFileAtomic } from '../core/cache';
 import { describeElf, elfMachine, elfMachineOf } from '../core/elf';
 import { sha256 as sha256Hex, sha256File } from '../core/hash';
 import { isZip, readZipEntries, readZipEntry } from '../core/zip';
@@ -50,6 +50,8 @@ export interface ObtainedBinary {
   /** The release tag, when known (always for downloads and cache hits). */
   readonly version?: string;
   readonly source: 'path' | 'cache' | 'download' | 'build';
+  /** The modules it provides, when read from its sources (a build from crates.io). */
+  readonly modules?: string[];
   /** Human-readable origin for messages. */
   readonly origin: string;
 }
@@ -101,18 +103,24 @@ export class BinaryStore {
   /** Finds, verifies (and if needed downloads) the bootstrap for a spec. */
   public static obtain(spec: BinarySpec, warnings: string[]): ObtainedBinary {
     if (spec.binaryPath) return BinaryStore.fromPath(spec);
-    if (spec.source) {
-      // CargoLambdaBuild keeps one build per version, architecture and options, in the process and on disk.
-      const file = buildLlrt(spec.source, spec.arch);
-      return { file, version: spec.version.version, source: 'build', origin: `LLRT ${spec.source.crateVersion} built from crates.io (${file})` };
+    if (!spec.source) {
+      const tag = spec.version.isLatest ? BinaryStore.resolveLatest(spec, warnings) : spec.version.version;
+      const key = JSON.stringify([tag, spec.arch, spec.type, BinaryStore.baseUrl(spec), spec.lockFile, spec.sha256 ?? '']);
+      const known = BinaryStore.memo.get(key);
+      if (known) return known;
+      const obtained = BinaryStore.fromCacheOrDownload(spec, tag, warnings);
+      BinaryStore.memo.set(key, obtained);
+      return obtained;
     }
-    const tag = spec.version.isLatest ? BinaryStore.resolveLatest(spec, warnings) : spec.version.version;
-    const key = JSON.stringify([tag, spec.arch, spec.type, BinaryStore.baseUrl(spec), spec.lockFile, spec.sha256 ?? '']);
-    const known = BinaryStore.memo.get(key);
-    if (known) return known;
-    const obtained = BinaryStore.fromCacheOrDownload(spec, tag, warnings);
-    BinaryStore.memo.set(key, obtained);
-    return obtained;
+    // CargoLambdaBuild keeps one build per version, architecture and options, in the process and on disk.
+    const { file, modules } = buildLlrtWithModules(spec.source, spec.arch);
+    return {
+      file,
+      modules,
+      version: spec.version.version,
+      source: 'build',
+      origin: `LLRT ${spec.source.crateVersion} built from crates.io (${file})`,
+    };
   }
 
   /**
@@ -136,16 +144,15 @@ export class BinaryStore {
    * undefined, with a warning, for a release no list was generated for).
    */
   public static prepare(spec: BinarySpec, outputDir: string | undefined, warnings: string[]): PreparedBinary {
-    let tag = spec.version.isLatest ? undefined : spec.version.version;
+    let obtained: ObtainedBinary | undefined;
     if (outputDir) {
-      tag = BinaryStore.stage(spec, outputDir, warnings).version ?? tag;
+      obtained = BinaryStore.stage(spec, outputDir, warnings);
     } else if ((spec.version.isLatest && !spec.binaryPath) || spec.source) {
-      // The layer needs it anyway; a source build unpacks the sources its module list is read from.
-      tag = BinaryStore.obtain(spec, warnings).version ?? tag;
+      // The layer needs it anyway; a source build also says which modules it provides.
+      obtained = BinaryStore.obtain(spec, warnings);
     }
-    if (spec.source) {
-      return { tag, runtime: { release: spec.version.version, modules: readSourceModules(spec.source.crateVersion, spec.source.cacheRoot) } };
-    }
+    const tag = obtained?.version ?? (spec.version.isLatest ? undefined : spec.version.version);
+    if (obtained?.modules) return { tag, runtime: { release: spec.version.version, modules: obtained.modules } };
     const known = tag ? RELEASE_MODULES[tag] : undefined;
     if (!known) {
       warnings.push(`no module list for LLRT ${tag ?? spec.version.version}: the bundle's imports are not checked against ` +
@@ -469,10 +476,27 @@ export const DEFAULT_LOCK_FILE = 'llrt.lock.json';
 
 /** Reads `{ "<tag>/<asset>": LockEntry }`; a missing file is an empty lock. */
 export function readLock(file: string): Record<string, LockEntry> {
-  if (!fs.existsSync(file)) return {};
+  return parseLock(file, fs.existsSync(file) ? fs.readFileSync(file, 'utf-8') : undefined);
+}
+
+/** Adds one entry (keys kept sorted, so the file diffs well) and writes the lock atomically. */
+export function recordLock(file: string, key: string, entry: LockEntry): void {
+  const withEntry = (text: string | undefined) => {
+    const lock = parseLock(file, text);
+    lock[key] = { sha256: entry.sha256, bootstrapSha256: entry.bootstrapSha256, url: entry.url };
+    const sorted: Record<string, LockEntry> = {};
+    for (const k of Object.keys(lock).sort()) sorted[k] = lock[k];
+    return `${JSON.stringify(sorted, null, 2)}\n`;
+  };
+  // Read-modify-write under an exclusive lock, so two synths recording different assets at once keep both.
+  updateFileAtomic(file, withEntry);
+}
+
+function parseLock(file: string, text: string | undefined): Record<string, LockEntry> {
+  if (text === undefined) return {};
   let parsed: unknown;
   try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf-8'));
+    parsed = JSON.parse(text);
   } catch (e) {
     throw new Error(`lock file ${file} is not valid JSON (${(e as Error).message}); fix it, or delete it to record ` +
       'the checksums again on the next synth');
@@ -482,16 +506,4 @@ export function readLock(file: string): Record<string, LockEntry> {
       'fix it, or delete it to record the checksums again on the next synth');
   }
   return parsed as Record<string, LockEntry>;
-}
-
-/** Adds one entry (keys kept sorted, so the file diffs well) and writes the lock atomically. */
-export function recordLock(file: string, key: string, entry: LockEntry): void {
-  // Read-modify-write under an exclusive lock, so two synths recording different assets at once keep both.
-  withFileLock(file, () => {
-    const lock = readLock(file);
-    lock[key] = { sha256: entry.sha256, bootstrapSha256: entry.bootstrapSha256, url: entry.url };
-    const sorted: Record<string, LockEntry> = {};
-    for (const k of Object.keys(lock).sort()) sorted[k] = lock[k];
-    writeFileAtomic(file, `${JSON.stringify(sorted, null, 2)}\n`);
-  });
 }
