@@ -96,6 +96,29 @@ project.gitignore.addPatterns('.jsii.tabl.json');
 project.addPackageIgnore('.jsii.tabl.json');
 project.addPackageIgnore('/rosetta/');
 
+// The shape of lib/ (CONTRIBUTING.md, "How the code is laid out"): one room per construct family, plus lib/core.
+// A family imports the core and other families' public constructs through their index.ts, never their inner
+// files; the core imports no family.
+const FAMILIES = ['rust', 'llrt', 'web-adapter', 'benchmark', 'local'];
+project.eslint?.addRules({
+  'import/no-restricted-paths': ['error', {
+    zones: [
+      ...FAMILIES.map(family => ({
+        target: `./lib/${family}`,
+        from: './lib',
+        except: [`./${family}`, './core', ...FAMILIES.filter(other => other !== family).map(other => `./${other}/index.ts`)],
+        message: `lib/${family} may use lib/core and other families only through their index.ts (see CONTRIBUTING.md)`,
+      })),
+      {
+        target: './lib/core',
+        from: './lib',
+        except: ['./core'],
+        message: 'lib/core imports no construct family (see CONTRIBUTING.md)',
+      },
+    ],
+  }],
+});
+
 // Rust handlers ship with the package so users can read them; build output, samples and tooling do not.
 for (const pattern of ['/rust-handlers/target/', '/rust-handlers/coldstart/target/', '/samples/', '/bench/', '/scripts/', '/.ci/', 'cdk.out/']) {
   project.addPackageIgnore(pattern);

@@ -29,10 +29,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LlrtBinary, LlrtBinaryType, LlrtFunction, LlrtVersion, OptimizationPreset } from '../lib';
 import { coldStartTable } from './coldstart';
 import { LLRT_CACHE } from './coldstart/app';
+import { CargoLambdaBuild } from '../lib/core/cargo/build';
+import { COMPLETE_MARKER } from '../lib/core/cargo/plan';
 import { bundle, Esbuild } from '../lib/llrt/bundling';
 import { buildLlrt, LlrtSourceBuild } from '../lib/llrt/source';
 import { BinaryStore } from '../lib/llrt/store';
-import { CargoLambdaBuild, COMPLETE_MARKER } from '../lib/rust/bundling';
 import { startReleaseServer, writeReleases } from '../test/support/llrt';
 
 const HANDLERS = path.join(__dirname, '..', 'llrt-handlers');
@@ -196,14 +197,14 @@ async function fromSourceSection(scratch: string): Promise<{ results: Record<str
   const build = (optimization: OptimizationPreset, cacheRoot = LLRT_CACHE): LlrtSourceBuild =>
     ({ crateVersion: CRATE_VERSION, optimization, cacheRoot });
   log('== LLRT from crates.io: default preset and cargo\'s release profile, x86_64 (first builds take minutes) ==');
-  const preset = timed(() => buildLlrt(build(OptimizationPreset.BALANCED), 'x64'));
-  const plain = timed(() => buildLlrt(build(OptimizationPreset.NONE), 'x64'));
+  const preset = timed(() => buildLlrt(build(OptimizationPreset.BALANCED), 'x86_64'));
+  const plain = timed(() => buildLlrt(build(OptimizationPreset.NONE), 'x86_64'));
   let rebuildSeconds: number | undefined;
   if (REBUILD) {
     // A fresh cache: the crate is downloaded again and every dependency compiled, as on a clean machine.
     const fresh = path.join(scratch, 'fresh-cache');
     CargoLambdaBuild.reset();
-    rebuildSeconds = timed(() => buildLlrt(build(OptimizationPreset.BALANCED, fresh), 'x64')).seconds;
+    rebuildSeconds = timed(() => buildLlrt(build(OptimizationPreset.BALANCED, fresh), 'x86_64')).seconds;
   }
   const rows = [
     { name: 'default preset (BALANCED: opt-level s, fat LTO, 1 codegen unit, panic abort, stripped)', file: preset.value, seconds: recordedBuildSeconds(preset.value) },

@@ -15,7 +15,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as anchor from 'cargo-lambda-cdk';
 import { OptimizationPreset, RustFunction } from '../lib';
-import { CargoLambdaBuild, Toolchain } from '../lib/rust/bundling';
+import { CargoLambdaBuild } from '../lib/core/cargo/build';
+import { Toolchain } from '../lib/core/cargo/toolchain';
 
 const HANDLERS = path.join(__dirname, '..', 'rust-handlers');
 const BINS = ['hello', 'http-api'];

@@ -39,9 +39,10 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { WebAdapterFunction, WebAdapterLayer } from '../lib';
+import { findPython } from '../lib/core/python';
 import { LocalFunction, startFunction } from '../lib/local/process';
 import type { RuntimeApiServer } from '../lib/local/runtime-api';
-import { DockerEngine, HostPython } from '../lib/web-adapter/bundling';
+import { DockerEngine } from '../lib/web-adapter/app-bundling';
 import {
   assetDir, EXPRESS_APP, FLASK_APP, freePort, functionEnvironment, httpApiEvent, pythonBinDir, startWebApp,
 } from '../test/support/web-adapter';
@@ -85,7 +86,7 @@ async function stage(): Promise<{ flask: Staged; express: Staged }> {
   const layer = WebAdapterLayer.fromSource();
   const flask = new WebAdapterFunction(stack, 'Flask', {
     appPath: FLASK_APP,
-    runtime: new lambda.Runtime(`python${HostPython.find().version}`, lambda.RuntimeFamily.PYTHON),
+    runtime: new lambda.Runtime(`python${findPython().version}`, lambda.RuntimeFamily.PYTHON),
     architecture,
     layer,
     port: await freePort(),
@@ -162,7 +163,7 @@ async function whereInitGoes(staged: { flask: Staged; express: Staged }): Promis
   const event = httpApiEvent('GET', '/hello/bench', { query: 'x=1' });
   const rows: InitRow[] = [];
   const apps: Array<[string, string, Staged, Record<string, string>]> = [
-    ['Flask', `waitress + Flask, Python ${HostPython.find().version}, bytecode`, staged.flask, { PYTHONDONTWRITEBYTECODE: '1' }],
+    ['Flask', `waitress + Flask, Python ${findPython().version}, bytecode`, staged.flask, { PYTHONDONTWRITEBYTECODE: '1' }],
     ['Express', `Express 5, Node.js ${process.versions.node}`, staged.express, {}],
   ];
   for (const [app, what, stagedApp, env] of apps) {
@@ -200,14 +201,14 @@ function initReport(rows: InitRow[]): string[] {
 
 /** A virtualenv with the Python runtime client and the WSGI adapter, kept between runs. */
 function wsgiVenv(): string {
-  const version = HostPython.find().version;
+  const version = findPython().version;
   const venv = path.join(ROOT, '.rustacean-lambda', 'bench', `venv-py${version}`);
   const marker = path.join(venv, '.installed');
   const wanted = `${AWSLAMBDARIC} ${APIG_WSGI}\n`;
   if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf-8') === wanted) return venv;
   log(`creating ${path.relative(ROOT, venv)} with ${AWSLAMBDARIC} ${APIG_WSGI}`);
   fs.rmSync(venv, { recursive: true, force: true });
-  execFileSync(HostPython.find().command, ['-m', 'venv', venv], { stdio: 'inherit' });
+  execFileSync(findPython().command, ['-m', 'venv', venv], { stdio: 'inherit' });
   execFileSync(path.join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check',
     '--only-binary=:all:', AWSLAMBDARIC, APIG_WSGI], { stdio: 'inherit' });
   fs.writeFileSync(marker, wanted);
@@ -351,7 +352,7 @@ function report(samples: Sample[], initRows: InitRow[]): void {
   const x = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
   const lines = [
     `Warm invoke latency, ${REQUESTS} sequential requests per path (round-robin) after ${WARMUP} warm-up requests ` +
-      `(${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? process.arch}, Node.js ${process.version}, Python ${HostPython.find().version})`,
+      `(${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? process.arch}, Node.js ${process.version}, Python ${findPython().version})`,
     '',
     '| path | what is measured | p50 ms | p99 ms | mean ms | p50 vs direct | p50 vs wsgi |',
     '|---|---|---:|---:|---:|---:|---:|',

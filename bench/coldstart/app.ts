@@ -14,9 +14,10 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LlrtBinary, LlrtFunction, PythonBundling, RustFunction, WebAdapterFunction, WebAdapterLayer } from '../../lib';
+import { findPython, pipInstallInto as pipInstall } from '../../lib/core/python';
 import { buildLlrt } from '../../lib/llrt/source';
 import { LlrtVersion } from '../../lib/llrt/types';
-import { ensureInstalled, findPython, localHome, pipInstall } from '../../lib/local/clients';
+import { ensureInstalled, localHome } from '../../lib/local/clients';
 import { sampleEvent } from '../../lib/local/events';
 import { OptimizationPreset } from '../../lib/rust/types';
 import { compileBytecode, LocalPython } from '../../lib/web-adapter/bytecode';
@@ -152,7 +153,7 @@ export function rowDefinitions(temporary: string[]): RowDefinition[] {
         const file = process.env.LLRT_BINARY_PATH;
         if (!file) {
           // Built here, before the synth, so a failed build fails this row alone.
-          buildLlrt({ crateVersion: LlrtVersion.DEFAULT.version.replace(/^v/, ''), optimization: OptimizationPreset.BALANCED, cacheRoot: LLRT_CACHE }, 'x64');
+          buildLlrt({ crateVersion: LlrtVersion.DEFAULT.version.replace(/^v/, ''), optimization: OptimizationPreset.BALANCED, cacheRoot: LLRT_CACHE }, 'x86_64');
         }
         const llrtBinary = file ? LlrtBinary.fromFile(file) : LlrtBinary.fromSource({ cacheDirectory: LLRT_CACHE });
         return new LlrtFunction(stack, id, { entry: LLRT_HELLO, architecture: x86, memorySize: 128, llrtBinary });

@@ -7,8 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ColdStartBenchmarkProps } from './types';
-import { RustFunction } from '../rust/function';
-import { OptimizationPreset } from '../rust/types';
+import { OptimizationPreset, RustFunction } from '../rust';
 
 /**
  * The driver's Cargo workspace, shipped with the package. Compiled code lives in `dist/benchmark/`, sources in

@@ -1,7 +1,10 @@
 import * as path from 'path';
-import { checkBaseUrl, BinarySpec } from './store';
+import { checkBaseUrl, BinarySpec, DEFAULT_LOCK_FILE } from './store';
 import { LlrtBinaryType, LlrtVersion } from './types';
-import { cacheRoot, DEFAULT_LOCK_FILE, LlrtArch, sha256Hex } from './util';
+import { Architecture } from '../core/arch';
+import { cacheRoot } from '../core/cache';
+import { checkPreset } from '../core/cargo/plan';
+import { sha256 as sha256Hex } from '../core/hash';
 import { OptimizationPreset } from '../rust';
 
 /**
@@ -176,7 +179,7 @@ export abstract class LlrtBinary {
    * The build settings for one architecture and binary type; throws when the type cannot come from this source.
    * @internal
    */
-  public abstract _spec(arch: LlrtArch, type: LlrtBinaryType): BinarySpec;
+  public abstract _spec(arch: Architecture, type: LlrtBinaryType): BinarySpec;
 
   /**
    * A short, stable name of the settings that tell two binaries apart (for layer ids); '' for the defaults.
@@ -201,7 +204,7 @@ class ReleaseBinary extends LlrtBinary {
     this.lockFile = path.resolve(options.lockFile ?? DEFAULT_LOCK_FILE);
   }
 
-  public _spec(arch: LlrtArch, type: LlrtBinaryType): BinarySpec {
+  public _spec(arch: Architecture, type: LlrtBinaryType): BinarySpec {
     return { version: this.version, type, arch, sha256: this.sha256, baseUrl: this.baseUrl, lockFile: this.lockFile };
   }
 
@@ -227,7 +230,7 @@ class FileBinary extends LlrtBinary {
     this.sha256 = options.sha256 !== undefined ? checkSha256(options.sha256, 'sha256 of LlrtBinary.fromFile()') : undefined;
   }
 
-  public _spec(arch: LlrtArch, type: LlrtBinaryType): BinarySpec {
+  public _spec(arch: Architecture, type: LlrtBinaryType): BinarySpec {
     return { version: this.version, type, arch, binaryPath: this.file, sha256: this.sha256, lockFile: path.resolve(DEFAULT_LOCK_FILE) };
   }
 
@@ -251,15 +254,12 @@ class SourceBinary extends LlrtBinary {
       throw new Error('LlrtBinary.fromSource() needs a pinned version, not LlrtVersion.LATEST (the latest release is ' +
         "looked up on GitHub, which a source build does not use); pin one, e.g. LlrtVersion.of('v0.8.1-beta')");
     }
-    this.optimization = options.optimization ?? OptimizationPreset.BALANCED;
-    if (!Object.values(OptimizationPreset).includes(this.optimization)) {
-      throw new Error(`optimization '${this.optimization}' is unknown; expected one of ${Object.values(OptimizationPreset).join(', ')}`);
-    }
+    this.optimization = checkPreset(options.optimization ?? OptimizationPreset.BALANCED) as OptimizationPreset;
     this.toolchain = options.toolchain;
     this.cacheDirectory = options.cacheDirectory !== undefined ? path.resolve(options.cacheDirectory) : undefined;
   }
 
-  public _spec(arch: LlrtArch, type: LlrtBinaryType): BinarySpec {
+  public _spec(arch: Architecture, type: LlrtBinaryType): BinarySpec {
     if (type !== LlrtBinaryType.NO_SDK) {
       throw new Error(`llrtBinaryType '${type}' cannot come from LlrtBinary.fromSource(): the llrt crate on crates.io ` +
         'carries no AWS SDK, so a source build is the no-sdk binary; remove llrtBinaryType (the SDK clients you ' +

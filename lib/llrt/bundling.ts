@@ -1,15 +1,11 @@
 import * as fs from 'fs';
 import { builtinModules } from 'module';
 import * as path from 'path';
-import { AssetHashType, DockerImage, ILocalBundling } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { modulesFromSources } from './modules';
-import { RELEASE_MODULES } from './release-modules';
-import { llrtSource } from './source';
-import { BinarySpec, BinaryStore } from './store';
+import { BinarySpec, BinaryStore, RuntimeImports } from './store';
 import { LlrtBinaryType, LlrtBundlingOptions, LlrtVersion } from './types';
-import { sha256Hex } from './util';
-import { run as runCommand } from '../rust/util';
+import { sha256 as sha256Hex } from '../core/hash';
+import { localAsset } from '../core/local-asset';
 
 /** The part of esbuild's JavaScript API used here (declared locally: esbuild is the user's dependency, not ours). */
 interface EsbuildMessage {
@@ -126,13 +122,6 @@ export interface BundleRequest {
 }
 
 /** What the runtime resolves: LLRT's modules (from the release's sources) and the SDK packages of the binary. */
-export interface RuntimeImports {
-  /** The release, for messages (`v0.8.1-beta`). */
-  readonly release: string;
-  /** LLRT's modules: `fs`, `fs/promises`, `llrt:xml`, ... */
-  readonly modules: string[];
-}
-
 export interface BundleResult {
   readonly outputFile: string;
   readonly bytes: number;
@@ -284,88 +273,12 @@ function relative(file: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
-/** Local-only bundling needs an image in the props; it is never pulled because local bundling succeeds or throws. */
-const NO_DOCKER = DockerImage.fromRegistry('rustacean-lambda/local-build-only');
-
-/**
- * Local bundling whose `cacheKey` (an own property, so it is part of the JSON CDK hashes into its in-process
- * asset cache key) keeps functions with different entries or options apart.
- */
-class LocalBundler implements ILocalBundling {
-  constructor(public readonly cacheKey: string, private readonly run: (outputDir: string) => void) {}
-
-  public tryBundle(outputDir: string): boolean {
-    this.run(outputDir);
-    return true;
-  }
-}
-
 /** The function's asset: `index.mjs`, plus LLRT's `bootstrap` at the root unless a layer provides it. */
 export function functionCode(request: BundleRequest, binary: BinarySpec, includeBootstrap: boolean, warnings: string[]): lambda.AssetCode {
   const key = sha256Hex(JSON.stringify({ v: 1, request, binary: { ...binary, version: binary.version.version }, includeBootstrap }));
   // The output is hashed: unchanged sources and binary give an unchanged asset.
-  return lambda.Code.fromAsset(path.dirname(request.entry), {
-    assetHashType: AssetHashType.OUTPUT,
-    bundling: {
-      image: NO_DOCKER,
-      local: new LocalBundler(key, (outputDir) => {
-        let tag = binary.version.isLatest ? undefined : binary.version.version;
-        if (includeBootstrap) {
-          tag = BinaryStore.stage(binary, outputDir, warnings).version ?? tag;
-        } else if (binary.version.isLatest && !binary.binaryPath) {
-          tag = BinaryStore.obtain(binary, warnings).version; // the layer needs it anyway
-        }
-        bundle(request, outputDir, tag, warnings, runtimeImports(binary, tag, warnings));
-      }),
-    },
-  });
-}
-
-const sourceModules = new Map<string, string[]>();
-
-/**
- * The modules the function's LLRT provides: read from the sources of a from-source build (after the build, which
- * unpacks them), or the list generated from the sources of a pinned release; undefined (with a warning) for a
- * release no list was generated for.
- */
-export function runtimeImports(binary: BinarySpec, tag: string | undefined, warnings: string[]): RuntimeImports | undefined {
-  if (binary.source) {
-    BinaryStore.obtain(binary, warnings); // built (and its dependencies' sources unpacked) before they are read
-    const crateDir = llrtSource(binary.source.crateVersion, binary.source.cacheRoot);
-    let modules = sourceModules.get(crateDir);
-    if (!modules) {
-      let read: ReturnType<typeof modulesFromSources>;
-      try {
-        read = modulesFromSources(crateDir, binary.source.crateVersion);
-      } catch {
-        // A build found in a copied cache, with cargo's registry cleaned since: unpack the sources again.
-        runCommand('cargo', ['fetch', '--locked', '--manifest-path', path.join(crateDir, 'Cargo.toml')]);
-        read = modulesFromSources(crateDir, binary.source.crateVersion);
-      }
-      modules = Object.keys(read.modules);
-      sourceModules.set(crateDir, modules);
-    }
-    return { release: binary.version.version, modules };
-  }
-  const known = tag ? RELEASE_MODULES[tag] : undefined;
-  if (!known) {
-    warnings.push(`no module list for LLRT ${tag ?? binary.version.version}: the bundle's imports are not checked against ` +
-      `the runtime; pin a release this library knows (${Object.keys(RELEASE_MODULES).join(', ')}) or build it with LlrtBinary.fromSource()`);
-    return undefined;
-  }
-  return { release: tag!, modules: Object.keys(known) };
-}
-
-/** A layer's asset: LLRT's `bootstrap` at the root (Lambda runs `/opt/bootstrap` when the function has none). */
-export function layerCode(binary: BinarySpec, warnings: string[]): lambda.AssetCode {
-  const key = sha256Hex(JSON.stringify({ v: 1, layer: { ...binary, version: binary.version.version } }));
-  return lambda.Code.fromAsset(__dirname, {
-    assetHashType: AssetHashType.OUTPUT,
-    bundling: {
-      image: NO_DOCKER,
-      local: new LocalBundler(key, (outputDir) => {
-        BinaryStore.stage(binary, outputDir, warnings);
-      }),
-    },
+  return localAsset(path.dirname(request.entry), { cacheKey: key }, outputDir => {
+    const { tag, runtime } = BinaryStore.prepare(binary, includeBootstrap ? outputDir : undefined, warnings);
+    bundle(request, outputDir, tag, warnings, runtime);
   });
 }

@@ -8,7 +8,7 @@ import { BundleRequest, functionCode } from './bundling';
 import { LlrtRuntimeLayer } from './layer';
 import { BinarySpec } from './store';
 import { LlrtBinaryType, LlrtBundlingOptions, LlrtLogLevel, LlrtTlsVersion, LlrtVersion } from './types';
-import { llrtArch } from './util';
+import { architectureOf } from '../core/arch';
 
 /**
  * Properties of an `LlrtFunction`: the usual Lambda function options, the handler to bundle, which LLRT binary to
@@ -158,7 +158,7 @@ export class LlrtFunction extends lambda.Function {
       throw new Error(`llrtBinaryType '${binaryType}' is unknown; expected one of ${Object.values(LlrtBinaryType).join(', ')}`);
     }
     const version = source.version;
-    const binary: BinarySpec = source._spec(llrtArch(architecture), binaryType);
+    const binary: BinarySpec = source._spec(architectureOf(architecture, 'LLRT'), binaryType);
     const request: BundleRequest = { entry, exportName, binaryType, options: props.bundling ?? {} };
     const useLayer = props.useLlrtLayer ?? false;
     const warnings: string[] = [];

@@ -1,8 +1,10 @@
 import { Annotations, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { layerCode } from './bundling';
-import { BinarySpec } from './store';
+import { BinarySpec, BinaryStore } from './store';
+import { ARCHITECTURES } from '../core/arch';
+import { sha256 } from '../core/hash';
+import { localAsset } from '../core/local-asset';
 
 /**
  * A layer holding LLRT's `bootstrap`, built locally (no Docker) and shared: one per version, architecture and
@@ -12,7 +14,9 @@ export class LlrtRuntimeLayer extends lambda.LayerVersion {
   /** The layer for a binary in the stack of `scope`, created on first use. */
   public static forStack(scope: Construct, binary: BinarySpec, suffix: string): LlrtRuntimeLayer {
     const stack = Stack.of(scope);
-    let id = `LlrtRuntime-${binary.version.version}-${binary.arch}-${binary.type}`;
+    // Named as LLRT's release assets name the architecture (x64, arm64), as the ids of existing stacks are.
+    const arch = ARCHITECTURES[binary.arch];
+    let id = `LlrtRuntime-${binary.version.version}-${arch.llrt}-${binary.type}`;
     if (suffix) id += `-${suffix}`;
     const existing = stack.node.tryFindChild(id);
     if (existing instanceof LlrtRuntimeLayer) return existing;
@@ -21,11 +25,14 @@ export class LlrtRuntimeLayer extends lambda.LayerVersion {
 
   private constructor(scope: Construct, id: string, binary: BinarySpec) {
     const warnings: string[] = [];
+    const arch = ARCHITECTURES[binary.arch];
     super(scope, id, {
-      code: layerCode(binary, warnings),
-      compatibleArchitectures: [binary.arch === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64],
+      // LLRT's `bootstrap` at the root: Lambda runs `/opt/bootstrap` when the function has none.
+      code: localAsset(__dirname, { cacheKey: sha256(JSON.stringify({ v: 1, layer: { ...binary, version: binary.version.version } })) },
+        outputDir => BinaryStore.stage(binary, outputDir, warnings)),
+      compatibleArchitectures: [arch.lambda],
       compatibleRuntimes: [lambda.Runtime.PROVIDED_AL2023],
-      description: `LLRT ${binary.version.version} runtime (${binary.arch}, ${binary.type})` +
+      description: `LLRT ${binary.version.version} runtime (${arch.llrt}, ${binary.type})` +
         (binary.binaryPath ? ' from a local binary' : binary.source ? ' built from crates.io' : ''),
       license: 'Apache-2.0',
     });

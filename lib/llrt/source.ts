@@ -1,10 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { httpGet } from './http';
-import { ENV, isTruthy, LlrtArch, sha256File } from './util';
-import { OptimizationPreset } from '../rust';
-import { CargoLambdaBuild, planBuild, RustArchitecture, RustBuildPlan } from '../rust/bundling';
-import { run } from '../rust/util';
+import { modulesFromSources } from './modules';
+import { Architecture } from '../core/arch';
+import { CACHE_ENV, offline } from '../core/cache';
+import { CargoLambdaBuild } from '../core/cargo/build';
+import { cachedCrateSource, stageCrateSource } from '../core/cargo/crate-source';
+import { planBuild, RustBuildPlan, Preset } from '../core/cargo/plan';
+import { sha256File } from '../core/hash';
+import { run } from '../core/process';
 
 /** The crate on crates.io and the binary it ships (the Lambda `bootstrap` as is). */
 export const LLRT_CRATE = 'llrt';
@@ -17,20 +21,15 @@ export const LLRT_BINARY = 'llrt';
 export const LLRT_FEATURES = ['lambda', 'snmalloc-rs/build_cc'];
 /** glibc of `provided.al2023`; without the pin the binary takes the build machine's newer symbol versions. */
 export const LLRT_GLIBC = '2.34';
-const SOURCE_MARKER = '.rustacean-lambda-source';
 
 /** What decides a build of LLRT from source. */
 export interface LlrtSourceBuild {
   /** The crate version (`0.8.1-beta`: the release tag without its `v`). */
   readonly crateVersion: string;
-  readonly optimization: OptimizationPreset;
+  readonly optimization: Preset;
   readonly toolchain?: string;
   /** Root of the cache: the crate and its target directory live in `<cacheRoot>/llrt-source/<version>/llrt`. */
   readonly cacheRoot: string;
-}
-
-export function rustArchOf(arch: LlrtArch): RustArchitecture {
-  return arch === 'arm64' ? 'arm64' : 'x86_64';
 }
 
 /** Where crates are looked up and downloaded (crates.io's sparse index and its download host). */
@@ -48,9 +47,10 @@ export function llrtSource(crateVersion: string, cacheRoot: string): string {
   const versionsDir = path.join(cacheRoot, 'llrt-source');
   const root = path.join(versionsDir, crateVersion);
   const crateDir = path.join(root, LLRT_CRATE);
-  if (fs.existsSync(path.join(crateDir, SOURCE_MARKER))) return crateDir;
-  if (isTruthy(process.env[ENV.offline])) {
-    throw new Error(`the source of ${LLRT_CRATE} ${crateVersion} is not in the cache (${crateDir}) and ${ENV.offline} ` +
+  const cached = cachedCrateSource(crateDir);
+  if (cached) return cached;
+  if (offline()) {
+    throw new Error(`the source of ${LLRT_CRATE} ${crateVersion} is not in the cache (${crateDir}) and ${CACHE_ENV.offline} ` +
       'forbids downloads; synthesize once with network access to crates.io, or copy that folder from a machine that has it');
   }
 
@@ -72,30 +72,18 @@ export function llrtSource(crateVersion: string, cacheRoot: string): string {
       throw new Error(`checksum mismatch for ${url}: the crates.io index records sha256 ${checksum}, the download has ` +
         `${actual}; nothing was cached; synthesize again, and if it persists check for a proxy rewriting downloads`);
     }
-    const unpacked = path.join(work, 'unpacked');
-    fs.mkdirSync(unpacked);
-    const tar = run('tar', ['-xzf', crateFile, '-C', unpacked]);
-    if (tar.error || tar.status !== 0) {
-      throw new Error(`cannot unpack ${crateFile} with tar (${tar.error?.message ?? tar.stderr.trim()}); install tar ` +
-        '(it ships with Linux, macOS and Windows 10 and later)');
-    }
-    const staging = path.join(unpacked, `${LLRT_CRATE}-${crateVersion}`);
-    if (!fs.existsSync(path.join(staging, 'Cargo.lock'))) {
-      throw new Error(`the ${LLRT_CRATE} ${crateVersion} package from crates.io has no Cargo.lock; LLRT only builds with ` +
-        'the dependency versions it was released with: choose a release that ships its lock file');
-    }
-    const manifest = path.join(staging, 'Cargo.toml');
-    const text = fs.readFileSync(manifest, 'utf-8');
-    // A package of its own, even when the cache lies inside someone's Cargo workspace.
-    if (!/^\[workspace\]/m.test(text)) fs.writeFileSync(manifest, `${text.trimEnd()}\n\n[workspace]\n`);
-    fs.writeFileSync(path.join(staging, SOURCE_MARKER), `${LLRT_CRATE} ${crateVersion} from ${url}, sha256 ${actual}\n`);
-    fs.mkdirSync(root, { recursive: true });
-    try {
-      fs.renameSync(staging, crateDir);
-    } catch (e) {
-      // Another synth prepared it first: keep theirs.
-      if (!fs.existsSync(path.join(crateDir, SOURCE_MARKER))) throw e;
-    }
+    stageCrateSource(crateDir, `${LLRT_CRATE} ${crateVersion} from ${url}, sha256 ${actual}`, staging => {
+      // A .crate is a gzipped tar of one folder, `<name>-<version>/`.
+      const tar = run('tar', ['-xzf', crateFile, '-C', staging, '--strip-components=1']);
+      if (tar.error || tar.status !== 0) {
+        throw new Error(`cannot unpack ${crateFile} with tar (${tar.error?.message ?? tar.stderr.trim()}); install tar ` +
+          '(it ships with Linux, macOS and Windows 10 and later)');
+      }
+      if (!fs.existsSync(path.join(staging, 'Cargo.lock'))) {
+        throw new Error(`the ${LLRT_CRATE} ${crateVersion} package from crates.io has no Cargo.lock; LLRT only builds with ` +
+          'the dependency versions it was released with: choose a release that ships its lock file');
+      }
+    });
     complete = true;
     return crateDir;
   } finally {
@@ -145,7 +133,7 @@ function removeIfEmpty(dir: string): void {
  * The foundation's build plan for LLRT: `cargo lambda build --release --locked --package llrt --features
  * lambda,snmalloc-rs/build_cc --target <triple>.2.34` with the optimisation preset.
  */
-export function llrtPlan(build: LlrtSourceBuild, arch: LlrtArch): RustBuildPlan {
+export function llrtPlan(build: LlrtSourceBuild, arch: Architecture): RustBuildPlan {
   const crateDir = llrtSource(build.crateVersion, build.cacheRoot);
   return planBuild({
     manifestPath: crateDir,
@@ -155,15 +143,15 @@ export function llrtPlan(build: LlrtSourceBuild, arch: LlrtArch): RustBuildPlan 
     features: LLRT_FEATURES,
     // NONE means the crate's own release profile as cargo defines it (LLRT's crate sets none), without the
     // release settings cargo-lambda would add.
-    cargoLambdaFlags: build.optimization === OptimizationPreset.NONE ? ['--locked', '--disable-optimizations'] : ['--locked'],
-  }, rustArchOf(arch), false, LLRT_GLIBC);
+    cargoLambdaFlags: build.optimization === 'none' ? ['--locked', '--disable-optimizations'] : ['--locked'],
+  }, arch, false, LLRT_GLIBC);
 }
 
 /**
  * Builds (or finds in the cache) LLRT's bootstrap for an architecture and returns its path. Failures keep the
  * cargo output and say what to do; a missing C compiler (QuickJS, zlib-ng, zstd and ring are C) is named as such.
  */
-export function buildLlrt(build: LlrtSourceBuild, arch: LlrtArch): string {
+export function buildLlrt(build: LlrtSourceBuild, arch: Architecture): string {
   const plan = llrtPlan(build, arch);
   let built;
   try {
@@ -173,15 +161,15 @@ export function buildLlrt(build: LlrtSourceBuild, arch: LlrtArch): string {
   }
   const file = built.executable(plan.binary.name);
   if (!fs.existsSync(file)) {
-    throw new Error(`the build of ${LLRT_CRATE} ${build.crateVersion} for ${rustArchOf(arch)} produced no ${plan.binary.name} ` +
+    throw new Error(`the build of ${LLRT_CRATE} ${build.crateVersion} for ${arch} produced no ${plan.binary.name} ` +
       `(expected ${file}); delete ${built.dir} and synthesize again`);
   }
   return file;
 }
 
 /** Adds LLRT-specific advice to a failed build's message. */
-export function explainBuildFailure(message: string, build: LlrtSourceBuild, arch: LlrtArch): string {
-  const what = `cannot build LLRT ${build.crateVersion} from source for ${rustArchOf(arch)}`;
+export function explainBuildFailure(message: string, build: LlrtSourceBuild, arch: Architecture): string {
+  const what = `cannot build LLRT ${build.crateVersion} from source for ${arch}`;
   const cCompiler = /zig was not found|failed to find tool|is `cc` installed|linker `[^`]+` not found|ToolNotFound|error occurred in cc-rs/i;
   if (cCompiler.test(message)) {
     return `${what}: no C compiler for the target (LLRT's JavaScript engine QuickJS, and zlib-ng, zstd and ring, are C ` +
@@ -191,4 +179,34 @@ export function explainBuildFailure(message: string, build: LlrtSourceBuild, arc
   return `${what}: ${message}\nLLRT builds with the lock file of its crate (--locked); check the Rust toolchain ` +
     `(it needs the ${arch === 'arm64' ? 'aarch64' : 'x86_64'}-unknown-linux-gnu target) and cargo-lambda, ` +
     'or use LlrtBinary.fromRelease() or LlrtBinary.fromFile()';
+}
+
+const sourceModules = new Map<string, string[]>();
+
+/**
+ * The modules an LLRT built from source provides, read from its sources (after its build, which unpacks the
+ * dependencies they are read from).
+ */
+export function readSourceModules(crateVersion: string, cacheRoot: string): string[] {
+  const crateDir = llrtSource(crateVersion, cacheRoot);
+  let modules = sourceModules.get(crateDir);
+  if (!modules) {
+    let read: ReturnType<typeof modulesFromSources>;
+    try {
+      read = modulesFromSources(crateDir, crateVersion);
+    } catch {
+      // A build found in a copied cache, with cargo's registry cleaned since: unpack the sources again.
+      run('cargo', ['fetch', '--locked', '--manifest-path', path.join(crateDir, 'Cargo.toml')]);
+      read = modulesFromSources(crateDir, crateVersion);
+    }
+    modules = Object.keys(read.modules);
+    sourceModules.set(crateDir, modules);
+  }
+  return modules;
+}
+
+/** {@link buildLlrt}, plus the modules the built LLRT provides (read from the sources the build unpacked). */
+export function buildLlrtWithModules(build: LlrtSourceBuild, arch: Architecture): { file: string; modules: string[] } {
+  const file = buildLlrt(build, arch);
+  return { file, modules: readSourceModules(build.crateVersion, build.cacheRoot) };
 }

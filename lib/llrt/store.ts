@@ -2,18 +2,20 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { FetchResult, httpGet, HttpRequest } from './http';
-import { buildLlrt, LlrtSourceBuild } from './source';
+import { RELEASE_MODULES } from './release-modules';
+import { buildLlrtWithModules, LlrtSourceBuild } from './source';
 import { LlrtBinaryType, LlrtVersion } from './types';
-import {
-  cacheRoot, DEFAULT_BASE_URL, describeElf, ELF_MACHINE, elfMachineOf, ENV, GITHUB_LATEST_URL, isTruthy, isZip, LlrtArch,
-  LockEntry, readLock, readZipEntries, readZipEntry, recordLock, releaseAssetName, sha256File, sha256Hex, writeFileAtomic,
-} from './util';
+import { Architecture, ARCHITECTURES } from '../core/arch';
+import { CACHE_ENV, cacheRoot, offline, removeStale, stageDirectory, updateFileAtomic, writeFileAtomic } from '../core/cache';
+import { describeElf, elfMachine, elfMachineOf } from '../core/elf';
+import { sha256 as sha256Hex, sha256File } from '../core/hash';
+import { isZip, readZipEntries, readZipEntry } from '../core/zip';
 
 /** Everything that decides which LLRT `bootstrap` a function gets. */
 export interface BinarySpec {
   readonly version: LlrtVersion;
   readonly type: LlrtBinaryType;
-  readonly arch: LlrtArch;
+  readonly arch: Architecture;
   /** Absolute path of a local `bootstrap` or release zip (`LlrtBinary.fromFile()`). */
   readonly binaryPath?: string;
   /** Expected SHA-256 (lower-case hex) of the release zip, or of the file at `binaryPath`. */
@@ -26,6 +28,20 @@ export interface BinarySpec {
   readonly source?: LlrtSourceBuild;
 }
 
+/** The modules an LLRT release provides, which a bundle may leave to the runtime. */
+export interface RuntimeImports {
+  /** The release, for messages (`v0.8.1-beta`). */
+  readonly release: string;
+  /** LLRT's modules: `fs`, `fs/promises`, `llrt:xml`, ... */
+  readonly modules: string[];
+}
+
+/** A binary ready for a function's bundle: its release tag (when known) and the modules it provides. */
+export interface PreparedBinary {
+  readonly tag?: string;
+  readonly runtime?: RuntimeImports;
+}
+
 /** A verified bootstrap, ready to copy into an asset. */
 export interface ObtainedBinary {
   /** Path of the bootstrap file, or its content when it came out of a local zip. */
@@ -34,6 +50,8 @@ export interface ObtainedBinary {
   /** The release tag, when known (always for downloads and cache hits). */
   readonly version?: string;
   readonly source: 'path' | 'cache' | 'download' | 'build';
+  /** The modules it provides, when read from its sources (a build from crates.io). */
+  readonly modules?: string[];
   /** Human-readable origin for messages. */
   readonly origin: string;
 }
@@ -78,25 +96,31 @@ export class BinaryStore {
   }
 
   /** The cache folder of one release asset: `<cache>/llrt/<tag>/<arch>-<type>`. */
-  public static cacheDir(tag: string, arch: LlrtArch, type: LlrtBinaryType): string {
-    return path.join(cacheRoot(), 'llrt', tag, `${arch}-${type}`);
+  public static cacheDir(tag: string, arch: Architecture, type: LlrtBinaryType): string {
+    return path.join(cacheRoot(), 'llrt', tag, `${ARCHITECTURES[arch].llrt}-${type}`);
   }
 
   /** Finds, verifies (and if needed downloads) the bootstrap for a spec. */
   public static obtain(spec: BinarySpec, warnings: string[]): ObtainedBinary {
     if (spec.binaryPath) return BinaryStore.fromPath(spec);
-    if (spec.source) {
-      // CargoLambdaBuild keeps one build per version, architecture and options, in the process and on disk.
-      const file = buildLlrt(spec.source, spec.arch);
-      return { file, version: spec.version.version, source: 'build', origin: `LLRT ${spec.source.crateVersion} built from crates.io (${file})` };
+    if (!spec.source) {
+      const tag = spec.version.isLatest ? BinaryStore.resolveLatest(spec, warnings) : spec.version.version;
+      const key = JSON.stringify([tag, spec.arch, spec.type, BinaryStore.baseUrl(spec), spec.lockFile, spec.sha256 ?? '']);
+      const known = BinaryStore.memo.get(key);
+      if (known) return known;
+      const obtained = BinaryStore.fromCacheOrDownload(spec, tag, warnings);
+      BinaryStore.memo.set(key, obtained);
+      return obtained;
     }
-    const tag = spec.version.isLatest ? BinaryStore.resolveLatest(spec, warnings) : spec.version.version;
-    const key = JSON.stringify([tag, spec.arch, spec.type, BinaryStore.baseUrl(spec), spec.lockFile, spec.sha256 ?? '']);
-    const known = BinaryStore.memo.get(key);
-    if (known) return known;
-    const obtained = BinaryStore.fromCacheOrDownload(spec, tag, warnings);
-    BinaryStore.memo.set(key, obtained);
-    return obtained;
+    // CargoLambdaBuild keeps one build per version, architecture and options, in the process and on disk.
+    const { file, modules } = buildLlrtWithModules(spec.source, spec.arch);
+    return {
+      file,
+      modules,
+      version: spec.version.version,
+      source: 'build',
+      origin: `LLRT ${spec.source.crateVersion} built from crates.io (${file})`,
+    };
   }
 
   /**
@@ -109,15 +133,33 @@ export class BinaryStore {
     if (obtained.data) fs.writeFileSync(destination, obtained.data);
     else fs.copyFileSync(obtained.file!, destination);
     fs.chmodSync(destination, 0o755);
-    const head = Buffer.alloc(20);
-    const fd = fs.openSync(destination, 'r');
-    try {
-      fs.readSync(fd, head, 0, 20, 0);
-    } finally {
-      fs.closeSync(fd);
-    }
-    checkMachine(elfMachineOf(head), spec, obtained.origin, warnings);
+    checkMachine(elfMachine(destination), spec, obtained.origin, warnings);
     return obtained;
+  }
+
+  /**
+   * What a function's asset needs from its LLRT at bundling time: the bootstrap written into `outputDir` (when
+   * the function carries it; else obtained only when `LATEST` must be resolved), the release it is, and the modules
+   * it provides (read from the sources of a from-source build, or the list generated for a pinned release;
+   * undefined, with a warning, for a release no list was generated for).
+   */
+  public static prepare(spec: BinarySpec, outputDir: string | undefined, warnings: string[]): PreparedBinary {
+    let obtained: ObtainedBinary | undefined;
+    if (outputDir) {
+      obtained = BinaryStore.stage(spec, outputDir, warnings);
+    } else if ((spec.version.isLatest && !spec.binaryPath) || spec.source) {
+      // The layer needs it anyway; a source build also says which modules it provides.
+      obtained = BinaryStore.obtain(spec, warnings);
+    }
+    const tag = obtained?.version ?? (spec.version.isLatest ? undefined : spec.version.version);
+    if (obtained?.modules) return { tag, runtime: { release: spec.version.version, modules: obtained.modules } };
+    const known = tag ? RELEASE_MODULES[tag] : undefined;
+    if (!known) {
+      warnings.push(`no module list for LLRT ${tag ?? spec.version.version}: the bundle's imports are not checked against ` +
+        `the runtime; pin a release this library knows (${Object.keys(RELEASE_MODULES).join(', ')}) or build it with LlrtBinary.fromSource()`);
+      return { tag };
+    }
+    return { tag, runtime: { release: tag!, modules: Object.keys(known) } };
   }
 
   /** Runs one HTTP GET (following redirects) in a child Node process, counted in `fetches`. */
@@ -193,15 +235,14 @@ export class BinaryStore {
         'serve the mirror over https, pin the checksum with LlrtBinary.fromRelease({ sha256 }), or supply the file with ' +
         'LlrtBinary.fromFile()');
     }
-    if (isTruthy(process.env[ENV.offline])) {
+    if (offline()) {
       throw new Error(`LLRT ${tag} ${asset} is not in the cache (${dir}) and ${ENV.offline} forbids downloads; ` +
         offlineHint(asset, dir));
     }
     const parent = path.dirname(dir);
     fs.mkdirSync(parent, { recursive: true });
-    removeStaleTemporaries(parent);
+    removeStale(parent, ['.download-', '.staging-']);
     const tmpZip = path.join(parent, `.download-${spec.arch}-${spec.type}-${process.pid}-${crypto.randomBytes(4).toString('hex')}.zip`);
-    let staging: string | undefined;
     try {
       const result = BinaryStore.get({ mode: 'download', url, dest: tmpZip });
       if (!result.ok) throw new Error(downloadError(`download LLRT ${tag} (${asset})`, url, result, asset, dir));
@@ -224,22 +265,18 @@ export class BinaryStore {
       const artifact: CachedArtifact = {
         version: tag, asset, sha256: actual, bootstrapSha256: sha256Hex(bootstrap), url, // the canonical URL, not a signed redirect
       };
-      staging = fs.mkdtempSync(path.join(parent, `.staging-${spec.arch}-${spec.type}-`));
-      fs.writeFileSync(path.join(staging, 'bootstrap'), bootstrap, { mode: 0o755 });
-      fs.writeFileSync(path.join(staging, 'artifact.json'), `${JSON.stringify(artifact, null, 2)}\n`);
-      try {
-        fs.renameSync(staging, dir);
-        staging = undefined;
-      } catch (e) {
+      stageDirectory(dir, staging => {
+        fs.writeFileSync(path.join(staging, 'bootstrap'), bootstrap, { mode: 0o755 });
+        fs.writeFileSync(path.join(staging, 'artifact.json'), `${JSON.stringify(artifact, null, 2)}\n`);
+      }, {
+        tmpPrefix: `.staging-${spec.arch}-${spec.type}-`,
         // Another process cached the same asset first: keep theirs if it is the same artifact.
-        const theirs = readCacheEntry(dir);
-        if (!theirs || theirs.sha256 !== actual) throw e;
-      }
+        complete: d => readCacheEntry(d)?.sha256 === actual,
+      });
       if (!lockEntry) BinaryStore.record(spec.lockFile, lockKey, artifact, warnings);
       return { file: path.join(dir, 'bootstrap'), version: tag, source: 'download', origin: url };
     } finally {
       fs.rmSync(tmpZip, { force: true });
-      if (staging) fs.rmSync(staging, { recursive: true, force: true });
     }
   }
 
@@ -275,7 +312,7 @@ export class BinaryStore {
     const fresh = previous && Date.now() - Date.parse(previous.resolvedAt) < LATEST_TTL_MS;
     let tag: string | undefined = fresh ? previous.tag : undefined;
     if (!tag) {
-      const result = isTruthy(process.env[ENV.offline])
+      const result = offline()
         ? { ok: false, kind: 'network', message: `${ENV.offline} is set` } as FetchResult
         : BinaryStore.get({ mode: 'resolve', url: latestUrl });
       if (result.ok) {
@@ -358,19 +395,6 @@ function readCacheEntry(dir: string): CachedArtifact | undefined {
   return undefined;
 }
 
-/** Removes leftovers of downloads that were killed (an hour old or more) next to the cache entries. */
-function removeStaleTemporaries(parent: string): void {
-  for (const name of fs.readdirSync(parent)) {
-    if (!name.startsWith('.download-') && !name.startsWith('.staging-')) continue;
-    const file = path.join(parent, name);
-    try {
-      if (Date.now() - fs.statSync(file).mtimeMs > 60 * 60 * 1000) fs.rmSync(file, { recursive: true, force: true });
-    } catch {
-      // another process removed it first
-    }
-  }
-}
-
 /** The `bootstrap` at the root of a release zip. */
 function bootstrapFromZip(zip: Buffer): Buffer {
   const entries = readZipEntries(zip);
@@ -383,16 +407,14 @@ function bootstrapFromZip(zip: Buffer): Buffer {
 }
 
 function checkMachine(machine: number | undefined, spec: BinarySpec, origin: string, warnings: string[]): void {
-  const expected = ELF_MACHINE[spec.arch];
-  if (machine === expected) return;
-  const lambdaArch = spec.arch === 'arm64' ? 'arm64' : 'x86_64';
+  if (machine === ARCHITECTURES[spec.arch].elfMachine) return;
   if (machine === undefined) {
     warnings.push(`the LLRT bootstrap from ${origin} is not an ELF executable; Lambda runs it as is, so only a script ` +
       'with a shebang line can work');
     return;
   }
   throw new Error(`the LLRT bootstrap from ${origin} is ${describeElf(machine)} but the function's architecture is ` +
-    `${lambdaArch}; use ${releaseAssetName(spec.arch, spec.type)}, or set architecture to match the binary`);
+    `${spec.arch}; use ${releaseAssetName(spec.arch, spec.type)}, or set architecture to match the binary`);
 }
 
 function offlineHint(asset: string, dir: string): string {
@@ -417,4 +439,71 @@ function downloadError(what: string, url: string, result: FetchResult, asset: st
   const where = result.url && result.url !== url ? `${url} (redirected to ${result.url})` : url;
   const hint = asset && dir ? `; ${offlineHint(asset, dir)}` : '';
   return `cannot ${what} from ${where}: ${reason}${hint}`;
+}
+
+/** The release asset holding the Lambda `bootstrap` for an architecture and binary type. */
+export function releaseAssetName(arch: Architecture, type: LlrtBinaryType): string {
+  const suffix = type === LlrtBinaryType.STANDARD ? '' : `-${type}`;
+  return `llrt-lambda-${ARCHITECTURES[arch].llrt}${suffix}.zip`;
+}
+
+/** Environment variables the library reads (documented in the README). */
+export const ENV = {
+  ...CACHE_ENV,
+  /** Where release assets are downloaded from: `<base>/<tag>/<asset>`. */
+  baseUrl: 'RUSTACEAN_LAMBDA_LLRT_BASE_URL',
+} as const;
+
+/** GitHub's download URLs are `<this>/<tag>/<asset>`. */
+export const DEFAULT_BASE_URL = 'https://github.com/awslabs/llrt/releases/download';
+/** GitHub redirects this to `.../releases/tag/<newest tag>`. */
+export const GITHUB_LATEST_URL = 'https://github.com/awslabs/llrt/releases/latest';
+
+// ---- lock file ----------------------------------------------------------------------------------------------------
+
+/** One artifact recorded in the lock file. */
+export interface LockEntry {
+  /** SHA-256 of the release zip. */
+  readonly sha256: string;
+  /** SHA-256 of the `bootstrap` inside it (lets a cache hit be checked without the zip). */
+  readonly bootstrapSha256: string;
+  /** Where it was first downloaded from (informational: verification is by checksum, so mirrors work). */
+  readonly url: string;
+}
+
+/** The lock file name written next to `cdk.json` unless `lockFile` (LlrtBinary.fromRelease) says otherwise. */
+export const DEFAULT_LOCK_FILE = 'llrt.lock.json';
+
+/** Reads `{ "<tag>/<asset>": LockEntry }`; a missing file is an empty lock. */
+export function readLock(file: string): Record<string, LockEntry> {
+  return parseLock(file, fs.existsSync(file) ? fs.readFileSync(file, 'utf-8') : undefined);
+}
+
+/** Adds one entry (keys kept sorted, so the file diffs well) and writes the lock atomically. */
+export function recordLock(file: string, key: string, entry: LockEntry): void {
+  const withEntry = (text: string | undefined) => {
+    const lock = parseLock(file, text);
+    lock[key] = { sha256: entry.sha256, bootstrapSha256: entry.bootstrapSha256, url: entry.url };
+    const sorted: Record<string, LockEntry> = {};
+    for (const k of Object.keys(lock).sort()) sorted[k] = lock[k];
+    return `${JSON.stringify(sorted, null, 2)}\n`;
+  };
+  // Read-modify-write under an exclusive lock, so two synths recording different assets at once keep both.
+  updateFileAtomic(file, withEntry);
+}
+
+function parseLock(file: string, text: string | undefined): Record<string, LockEntry> {
+  if (text === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`lock file ${file} is not valid JSON (${(e as Error).message}); fix it, or delete it to record ` +
+      'the checksums again on the next synth');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`lock file ${file} should hold an object of "<version>/<asset>": { sha256, bootstrapSha256, url }; ` +
+      'fix it, or delete it to record the checksums again on the next synth');
+  }
+  return parsed as Record<string, LockEntry>;
 }

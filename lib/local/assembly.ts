@@ -10,7 +10,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { LambdaArchitecture } from './process';
+import type { Architecture } from '../core/arch';
 
 /** Where a function's code comes from. */
 export type FunctionCode =
@@ -41,7 +41,7 @@ export interface AssemblyFunction {
   /** E.g. `provided.al2023`, `python3.12`, `nodejs24.x`; undefined for container images. */
   readonly runtime?: string;
   readonly handler?: string;
-  readonly architecture: LambdaArchitecture;
+  readonly architecture: Architecture;
   /** @default 128, as on Lambda */
   readonly memorySizeMb: number;
   /** @default 3, as on Lambda */

@@ -13,12 +13,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as zlib from 'zlib';
 import { AssemblyFunction, findFunction, readAssembly } from './assembly';
-import { findPython } from './clients';
 import { LocalLambda } from './host';
 import { billedDurationMs, costPerMillion, MEMORY_NOT_MEASURED, percentile } from './measure';
 import { runtimeFamily } from './runtimes';
+import { findPython } from '../core/python';
+import { zippedSize } from '../core/zip';
 
 /** A reference figure for a row (for example lambda-perf's, measured on Lambda). */
 export interface BenchReference {
@@ -280,7 +280,7 @@ class RowRun {
       coldDuration: { p50: round2(coldP50) },
       warm: { p50: round3(warmP50), p99: round3(percentile(warm, 99)), roundTripP50: round3(percentile(roundTrips, 50)), samples: warm.length },
       maxMemoryMb: this.maxMemoryMb,
-      packageBytes: packageSize([fn.code.kind === 'asset' ? fn.code.path : '', ...fn.layers.map(l => l.path)].filter(Boolean)),
+      packageBytes: zippedSize([fn.code.kind === 'asset' ? fn.code.path : '', ...fn.layers.map(l => l.path)].filter(Boolean)),
       costPerMillion: {
         cold: round2(costPerMillion(billedDurationMs(coldP50, init.p50), fn.memorySizeMb, arch)),
         warm: round2(costPerMillion(billedDurationMs(warmP50), fn.memorySizeMb, arch)),
@@ -329,33 +329,6 @@ function functionError(payload: string): Error {
 /** The larger of two memory readings; undefined only when neither was measured. */
 function peak(a: number | undefined, b: number | undefined): number | undefined {
   return a === undefined ? b : b === undefined ? a : Math.max(a, b);
-}
-
-/** Sizes of a function's package: its code asset plus its layers, unzipped and as a zip (deflate, computed). */
-export function packageSize(paths: string[]): { zip: number; unzipped: number } {
-  let zip = 22; // end of central directory
-  let unzipped = 0;
-  const visit = (file: string, name: string) => {
-    const stat = fs.lstatSync(file);
-    if (stat.isDirectory()) {
-      for (const entry of fs.readdirSync(file)) visit(path.join(file, entry), `${name}${entry}${fs.lstatSync(path.join(file, entry)).isDirectory() ? '/' : ''}`);
-      return;
-    }
-    const data = stat.isSymbolicLink() ? Buffer.from(fs.readlinkSync(file)) : fs.readFileSync(file);
-    unzipped += data.length;
-    // Local header (30) + central directory entry (46) + the name twice + the smaller of stored and deflated.
-    zip += 76 + 2 * Buffer.byteLength(name) + Math.min(data.length, zlib.deflateRawSync(data).length);
-  };
-  for (const p of paths) {
-    if (fs.statSync(p).isDirectory()) {
-      visit(p, '');
-    } else {
-      const bytes = fs.statSync(p).size;
-      zip += bytes;
-      unzipped += bytes;
-    }
-  }
-  return { zip, unzipped };
 }
 
 export const round2 = (n: number) => Math.round(n * 100) / 100;

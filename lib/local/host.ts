@@ -12,6 +12,7 @@ import { formatReport, MemorySampler, ReportFields } from './measure';
 import { LocalFunction, startFunction } from './process';
 import type { InvokeResult } from './runtime-api';
 import { LaunchPlan, prepareRuntime, PreparedRuntime } from './runtimes';
+import { hostArchitecture } from '../core/arch';
 
 /** Options for {@link LocalLambda.prepare}. */
 export interface LocalLambdaOptions {
@@ -61,7 +62,7 @@ export class LocalLambda {
     private readonly options: LocalLambdaOptions,
   ) {
     this.plan = prepared.plan;
-    const host = process.arch === 'x64' ? 'x86_64' : process.arch === 'arm64' ? 'arm64' : process.arch;
+    const host = hostArchitecture() ?? process.arch;
     this.emulated = this.plan.arch !== undefined && this.plan.arch !== host;
   }
 

@@ -9,13 +9,11 @@
  * resort, when the Node.js process exits.
  */
 import { ChildProcess, spawn } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
 import { InitError, InvokeOptions, InvokeResult, RuntimeApiServer } from './runtime-api';
-import { ElfMachine, elfMachine } from '../rust/util';
-
-/** Lambda architecture names. */
-export type LambdaArchitecture = 'x86_64' | 'arm64';
+import { Architecture, hostArchitecture } from '../core/arch';
+import { elfArchitecture } from '../core/elf';
+import { isExecutableFile, onPath, withTimeout } from '../core/process';
 
 /** An executable with arguments, for when a plain path is not enough (e.g. a script run by an interpreter). */
 export interface ProcessSpec {
@@ -37,7 +35,7 @@ export interface RunBootstrapOptions {
    * wrong cargo target was built.
    * @default detected from the file, else the host architecture
    */
-  readonly arch?: LambdaArchitecture;
+  readonly arch?: Architecture;
   /** Variables added to (and overriding) the Lambda-like environment. */
   readonly env?: Record<string, string>;
   /** Working directory and `LAMBDA_TASK_ROOT`. @default the bootstrap's directory */
@@ -141,7 +139,7 @@ export async function startFunction(options: RunBootstrapOptions): Promise<Local
 /** The command line that runs an executable for the given architecture on this host. */
 export function commandFor(
   spec: ProcessSpec,
-  arch: LambdaArchitecture | undefined,
+  arch: Architecture | undefined,
   options: Pick<RunBootstrapOptions, 'qemuAarch64' | 'aarch64Sysroot'> = {},
 ): { command: string; args: string[] } {
   const args = [...(spec.args ?? [])];
@@ -159,25 +157,6 @@ export function commandFor(
     return { command: options.qemuAarch64 ?? 'qemu-aarch64', args: ['-L', sysroot, spec.command, ...args] };
   }
   throw new Error(`Cannot run a ${fileArch} executable on a ${process.arch} host: ${spec.command}`);
-}
-
-/** Architecture from an ELF header, or undefined when the file is not an x86_64 or aarch64 ELF. */
-export function elfArchitecture(file: string): LambdaArchitecture | undefined {
-  let machine: number | undefined;
-  try {
-    machine = elfMachine(file);
-  } catch {
-    return undefined; // missing or unreadable: let spawn report it
-  }
-  if (machine === ElfMachine.X86_64) return 'x86_64';
-  if (machine === ElfMachine.AARCH64) return 'arm64';
-  return undefined;
-}
-
-function hostArchitecture(): LambdaArchitecture | undefined {
-  if (process.arch === 'x64') return 'x86_64';
-  if (process.arch === 'arm64') return 'arm64';
-  return undefined;
 }
 
 /** The variables Lambda sets for a custom runtime, with local placeholder values. */
@@ -442,32 +421,10 @@ const PARK_SCRIPT = 'printf . >&3; exec 3>&-; read _gate || true; exec "$0" "$@"
 
 /** Why `command` cannot be executed (not found on PATH, or not an executable file), or undefined. */
 function missingExecutable(command: string, searchPath: string | undefined): string | undefined {
-  const executable = (file: string) => {
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      return fs.statSync(file).isFile();
-    } catch {
-      return false;
-    }
-  };
-  if (command.includes('/')) return executable(command) ? undefined : `${command} is not an executable file`;
-  const found = (searchPath ?? '').split(path.delimiter).some(dir => dir && executable(path.join(dir, command)));
-  return found ? undefined : `${command} was not found on PATH`;
+  if (command.includes('/')) return isExecutableFile(command) ? undefined : `${command} is not an executable file`;
+  return onPath(command, searchPath ?? '') ? undefined : `${command} was not found on PATH`;
 }
 
 function capped(text: string): string {
   return text.length > MAX_CAPTURE_CHARS ? text.slice(text.length - MAX_CAPTURE_CHARS) : text;
-}
-
-/** Resolves true if `promise` settles within `ms`, false otherwise. */
-async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const settled = await Promise.race([
-    promise.then(() => true, () => true),
-    new Promise<boolean>(resolve => {
-      timer = setTimeout(() => resolve(false), ms);
-    }),
-  ]);
-  clearTimeout(timer);
-  return settled;
 }

@@ -21,6 +21,7 @@ import { EventEmitter } from 'events';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { performance } from 'perf_hooks';
+import { withTimeout } from '../core/process';
 
 /** Largest buffered response Lambda accepts from a runtime (6 MiB plus a small allowance, as on Lambda). */
 export const MAX_BUFFERED_RESPONSE_BYTES = 6 * 1024 * 1024 + 100;
@@ -425,7 +426,7 @@ export class RuntimeApiServer extends EventEmitter {
   public async shutdown(options: { readonly graceMs?: number; readonly reason?: 'spindown' | 'timeout' | 'failure' } = {}): Promise<void> {
     const graceMs = options.graceMs ?? 2_000;
     if (this.listening && !this.closing) {
-      await raceWithTimeout(this.sendShutdown(options.reason ?? 'spindown', graceMs), graceMs);
+      await withTimeout(this.sendShutdown(options.reason ?? 'spindown', graceMs), graceMs);
     }
     await this.close();
   }
@@ -981,16 +982,4 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 function removeItem<T>(list: T[], item: T): void {
   const index = list.indexOf(item);
   if (index >= 0) list.splice(index, 1);
-}
-
-/** Waits for `promise`, but no longer than `ms`; never rejects because of the timeout. */
-async function raceWithTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    promise.then(() => undefined, () => undefined),
-    new Promise<void>(resolve => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]);
-  clearTimeout(timer);
 }

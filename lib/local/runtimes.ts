@@ -19,10 +19,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as zlib from 'zlib';
 import type { AssemblyFunction } from './assembly';
-import { currentNode, ensureNodeClient, ensurePythonClient, findNode, findPython } from './clients';
-import type { LambdaArchitecture, ProcessSpec } from './process';
+import { currentNode, ensureNodeClient, ensurePythonClient, findNode } from './clients';
+import type { ProcessSpec } from './process';
+import type { Architecture } from '../core/arch';
+import { findPython } from '../core/python';
+import { extractZip } from '../core/zip';
 
 /** The runtime families the host can start. */
 export type RuntimeFamily = 'provided' | 'python' | 'nodejs';
@@ -33,7 +35,7 @@ export interface LaunchPlan {
   readonly bootstrap: string;
   readonly bootstrapArgs: ReadonlyArray<string>;
   /** Set for native bootstraps (`provided.*`), so a wrong-architecture build is refused and arm64 runs under qemu. */
-  readonly arch?: LambdaArchitecture;
+  readonly arch?: Architecture;
   /** The task root (`LAMBDA_TASK_ROOT`, the working directory). */
   readonly taskRoot: string;
   /** The merged layers ("/opt"), when the function has any. */
@@ -224,55 +226,4 @@ function mergeLayers(fn: AssemblyFunction, temp: string[]): string {
     }
   }
   return optDir;
-}
-
-/**
- * Extracts a zip file (stored or deflated entries, as `cdk` and `zip` write them),
- * keeping Unix permissions. Entries that would land outside `dest` are refused.
- */
-export function extractZip(file: string, dest: string): void {
-  const data = fs.readFileSync(file);
-  // End of central directory: signature 0x06054b50, within the last 64 KiB + 22 bytes.
-  let eocd = -1;
-  for (let i = data.length - 22; i >= Math.max(0, data.length - 65_557); i--) {
-    if (data.readUInt32LE(i) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) throw new Error(`${file} is not a zip file`);
-  const count = data.readUInt16LE(eocd + 10);
-  let offset = data.readUInt32LE(eocd + 16);
-  const root = path.resolve(dest);
-  for (let n = 0; n < count; n++) {
-    if (data.readUInt32LE(offset) !== 0x02014b50) throw new Error(`${file}: broken central directory`);
-    const method = data.readUInt16LE(offset + 10);
-    const compressedSize = data.readUInt32LE(offset + 20);
-    const nameLength = data.readUInt16LE(offset + 28);
-    const extraLength = data.readUInt16LE(offset + 30);
-    const commentLength = data.readUInt16LE(offset + 32);
-    const externalAttributes = data.readUInt32LE(offset + 38);
-    const localHeader = data.readUInt32LE(offset + 42);
-    const name = data.subarray(offset + 46, offset + 46 + nameLength).toString('utf8');
-    offset += 46 + nameLength + extraLength + commentLength;
-
-    const target = path.resolve(root, name);
-    if (target !== root && !target.startsWith(root + path.sep)) throw new Error(`${file}: entry '${name}' escapes the folder`);
-    if (name.endsWith('/')) {
-      fs.mkdirSync(target, { recursive: true });
-      continue;
-    }
-    const start = localHeader + 30 + data.readUInt16LE(localHeader + 26) + data.readUInt16LE(localHeader + 28);
-    const raw = data.subarray(start, start + compressedSize);
-    const content = method === 0 ? raw : method === 8 ? zlib.inflateRawSync(raw) : undefined;
-    if (!content) throw new Error(`${file}: entry '${name}' uses compression method ${method}, which is not supported`);
-    // The upper 16 bits hold the Unix st_mode: file type (S_IFLNK = 0o120000) and permissions.
-    const unixMode = Math.floor(externalAttributes / 0x10000);
-    const mode = unixMode % 0o1000;
-    const isLink = Math.floor(unixMode / 0o10000) === 0o12;
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.rmSync(target, { force: true });
-    if (isLink) fs.symlinkSync(content.toString('utf8'), target);
-    else fs.writeFileSync(target, content, { mode: mode || 0o644 });
-  }
 }

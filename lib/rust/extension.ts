@@ -1,8 +1,10 @@
 import { Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { CargoLambdaBuild, planBuild, rustArchitecture } from './bundling';
 import { RustBuildOptions } from './types';
+import { architectureOf } from '../core/arch';
+import { CargoLambdaBuild } from '../core/cargo/build';
+import { planBuild } from '../core/cargo/plan';
 
 /**
  * Properties of a `RustExtension`.
@@ -41,7 +43,7 @@ export class RustExtension extends lambda.LayerVersion {
   constructor(scope: Construct, id: string, props: RustExtensionProps = {}) {
     const architecture = props.architecture ?? lambda.Architecture.ARM_64;
     // A stack that is not bundled (`cdk deploy OtherStack`) reads and runs nothing: no cargo metadata, no rustc.
-    const plan = planBuild(props, rustArchitecture(architecture), true, undefined, Stack.of(scope).bundlingRequired);
+    const plan = planBuild(props, architectureOf(architecture), true, undefined, Stack.of(scope).bundlingRequired);
     super(scope, id, {
       ...props,
       compatibleArchitectures: [architecture],

@@ -1,8 +1,10 @@
 import { Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { CargoLambdaBuild, planBuild, rustArchitecture } from './bundling';
 import { RustBuildOptions } from './types';
+import { architectureOf } from '../core/arch';
+import { CargoLambdaBuild } from '../core/cargo/build';
+import { planBuild } from '../core/cargo/plan';
 
 /**
  * Properties of a `RustFunction`: the usual Lambda function options plus how to build the Rust binary.
@@ -42,7 +44,7 @@ export class RustFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: RustFunctionProps = {}) {
     const architecture = props.architecture ?? lambda.Architecture.ARM_64;
     // A stack that is not bundled (`cdk deploy OtherStack`) reads and runs nothing: no cargo metadata, no rustc.
-    const plan = planBuild(props, rustArchitecture(architecture), false, undefined, Stack.of(scope).bundlingRequired);
+    const plan = planBuild(props, architectureOf(architecture), false, undefined, Stack.of(scope).bundlingRequired);
     super(scope, id, {
       ...props,
       architecture,

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { run } from '../rust/util';
+import { run } from '../core/process';
 
 /**
  * Python bytecode for Lambda assets.

@@ -3,10 +3,10 @@ import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, IConstruct } from 'constructs';
 import { WebAdapter } from './adapter';
-import { appCode, inspectApp, planBytecode } from './bundling';
+import { appCode, inspectApp, planBytecode } from './app-bundling';
 import { InvokeMode, PythonBundling, WebAdapterOptions } from './types';
-import { checkRuntime, checkSnapStartRuntime, isOsOnlyRuntime } from './util';
-import { rustArchitecture } from '../rust/bundling';
+import { checkFunctionProps } from './util';
+import { architectureOf } from '../core/arch';
 
 /**
  * Properties of a `WebAdapterFunction`: the usual Lambda function options, the web app, and the adapter's
@@ -116,22 +116,12 @@ export class WebAdapterFunction extends lambda.Function {
   public readonly invokeMode: InvokeMode;
 
   constructor(scope: Construct, id: string, props: WebAdapterFunctionProps) {
-    checkRuntime(props.runtime, `WebAdapterFunction ${id}`);
-    const architecture = props.architecture ?? lambda.Architecture.ARM_64;
-    const osOnly = isOsOnlyRuntime(props.runtime);
-    if (osOnly && props.startScript !== undefined && props.startScript !== 'bootstrap') {
-      throw new Error(`startScript '${props.startScript}' does not apply to ${props.runtime.name}: Lambda runs the app's ` +
-        'bootstrap there; remove startScript (use startCommand to generate a bootstrap script)');
-    }
-    const startScript = osOnly ? 'bootstrap' : (props.startScript ?? 'run.sh');
-    checkEnvironment(props);
-    // Before aws-cdk-lib's own check, whose message names neither the runtimes that have SnapStart nor the fix.
-    if (props.snapStart !== undefined) checkSnapStartRuntime(props.runtime, `WebAdapterFunction ${id}`);
+    const { architecture, osOnly, startScript } = checkFunctionProps(props, `WebAdapterFunction ${id}`);
 
     const bundling = {
       appPath: path.resolve(props.appPath),
       runtime: props.runtime,
-      architecture: rustArchitecture(architecture),
+      architecture: architectureOf(architecture),
       startScript,
       startCommand: props.startCommand,
       exclude: props.exclude ?? [],
@@ -206,35 +196,4 @@ function warnOncePerVersion(fn: lambda.Function, runtime: lambda.Runtime, messag
   if (warned.has(runtime.name)) return;
   warned.add(runtime.name);
   Annotations.of(fn).addWarningV2('rustacean-lambda:webAdapterNoBytecode', message);
-}
-
-/** Variables the construct owns, and the typed option to use instead. */
-const OWNED_VARIABLES: Record<string, string> = {
-  AWS_LAMBDA_EXEC_WRAPPER: '(set by the construct for managed runtimes)',
-  PORT: 'port',
-  AWS_LWA_PORT: 'port',
-  AWS_LWA_READINESS_CHECK_PORT: 'readinessCheckPort',
-  AWS_LWA_READINESS_CHECK_PATH: 'readinessCheckPath',
-  AWS_LWA_READINESS_CHECK_PROTOCOL: 'readinessCheckProtocol',
-  AWS_LWA_READINESS_CHECK_HEALTHY_STATUS: 'readinessCheckHealthyStatus',
-  AWS_LWA_READINESS_CHECK_MIN_UNHEALTHY_STATUS: 'readinessCheckHealthyStatus',
-  AWS_LWA_ASYNC_INIT: 'asyncInit',
-  AWS_LWA_INVOKE_MODE: 'invokeMode',
-  AWS_LWA_PASS_THROUGH_PATH: 'passThroughPath',
-  AWS_LWA_REMOVE_BASE_PATH: 'removeBasePath',
-  AWS_LWA_ENABLE_COMPRESSION: 'enableCompression',
-  AWS_LWA_ERROR_STATUS_CODES: 'errorStatusCodes',
-  AWS_LWA_AUTHORIZATION_SOURCE: 'authorizationSource',
-  AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH: 'snapStartBeforeCheckpointPath',
-  AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH: 'snapStartAfterRestorePath',
-};
-
-function checkEnvironment(props: WebAdapterFunctionProps): void {
-  for (const key of Object.keys(props.environment ?? {})) {
-    const option = OWNED_VARIABLES[key];
-    if (option) {
-      throw new Error(`environment ${key} is set by the construct; remove it` +
-        (option.startsWith('(') ? ` ${option}` : ` and use the \`${option}\` option`));
-    }
-  }
 }

@@ -2,20 +2,21 @@ import { Annotations, Aws, CfnMapping, Fn, Stack, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
-import { adapterLayerCode } from './bundling';
+import { adapterLayerCode } from './adapter-build';
 import { WebAdapterVersion } from './types';
-import { defaultCacheRoot } from './util';
-import { rustArchitecture, RustArchitecture, Toolchain } from '../rust/bundling';
-import { OptimizationPreset } from '../rust/types';
-import { sha256 } from '../rust/util';
+import { Architecture, architectureOf } from '../core/arch';
+import { cacheRoot } from '../core/cache';
+import { Toolchain } from '../core/cargo/toolchain';
+import { sha256Fields } from '../core/hash';
+import { OptimizationPreset } from '../rust';
 
 /** The account that publishes the adapter's layers in the commercial partition. */
 const COMMERCIAL_ACCOUNT = '753240598075';
 /** China publishes from one account per region, x86_64 only. */
 const CHINA_ACCOUNTS: Record<string, string> = { 'cn-north-1': '041581134020', 'cn-northwest-1': '069767869989' };
-const LAYER_NAMES: Record<RustArchitecture, string> = { x86_64: 'LambdaAdapterLayerX86', arm64: 'LambdaAdapterLayerArm64' };
+const LAYER_NAMES: Record<Architecture, string> = { x86_64: 'LambdaAdapterLayerX86', arm64: 'LambdaAdapterLayerArm64' };
 /** Mapping attribute names must be alphanumeric. */
-const MAPPING_KEYS: Record<RustArchitecture, string> = { x86_64: 'x8664', arm64: 'arm64' };
+const MAPPING_KEYS: Record<Architecture, string> = { x86_64: 'x8664', arm64: 'arm64' };
 const PARTITIONS_CONTEXT = '@aws-cdk/core:target-partitions';
 
 /**
@@ -115,7 +116,7 @@ class AwsPublishedLayer extends WebAdapterLayer {
 
   public bind(scope: Construct, architecture: lambda.Architecture): lambda.ILayerVersion {
     const stack = Stack.of(scope);
-    const arch = rustArchitecture(architecture);
+    const arch = architectureOf(architecture);
     const layerVersion = this.version.layerVersion;
     if (layerVersion === undefined) {
       throw new Error(`Lambda Web Adapter ${this.version.version} has no AWS-published layer; choose a release AWS ` +
@@ -138,7 +139,7 @@ function publishedReleases(): string {
  * `Fn::Sub` with the account from a region mapping (or the commercial account alone when the app targets only
  * the `aws` partition).
  */
-function publishedLayerArn(stack: Stack, arch: RustArchitecture, layerVersion: number): string {
+function publishedLayerArn(stack: Stack, arch: Architecture, layerVersion: number): string {
   const name = LAYER_NAMES[arch];
   const region = stack.region;
   if (!Token.isUnresolved(region)) {
@@ -182,7 +183,7 @@ function partitionOf(stack: Stack, region: string): string {
   return 'aws';
 }
 
-function publisherAccount(partition: string, region: string, arch: RustArchitecture): string {
+function publisherAccount(partition: string, region: string, arch: Architecture): string {
   const fix = 'build the adapter yourself with `layer: WebAdapterLayer.fromSource()`';
   if (partition === 'aws') return COMMERCIAL_ACCOUNT;
   if (partition === 'aws-cn') {
@@ -205,7 +206,7 @@ function targetPartitions(stack: Stack): string[] {
   return targets ?? ['aws', 'aws-cn'];
 }
 
-function regionAccounts(stack: Stack, arch: RustArchitecture): Record<string, string> {
+function regionAccounts(stack: Stack, arch: Architecture): Record<string, string> {
   const targets = targetPartitions(stack);
   const partitions: string[] = targets.filter(p => p === 'aws' || p === 'aws-cn');
   const accounts: Record<string, string> = {};
@@ -231,7 +232,7 @@ function webAdapterMapping(stack: Stack): CfnMapping {
   const existing = stack.node.tryFindChild(id) as CfnMapping | undefined;
   if (existing) return existing;
   const mapping: Record<string, Record<string, string>> = {};
-  for (const arch of ['x86_64', 'arm64'] as RustArchitecture[]) {
+  for (const arch of ['x86_64', 'arm64'] as Architecture[]) {
     for (const [region, account] of Object.entries(regionAccounts(stack, arch))) {
       mapping[region] = { ...(mapping[region] ?? {}), [MAPPING_KEYS[arch]]: account };
     }
@@ -253,13 +254,13 @@ class SourceLayer extends WebAdapterLayer {
 
   public bind(scope: Construct, architecture: lambda.Architecture): lambda.ILayerVersion {
     const stack = Stack.of(scope);
-    const arch = rustArchitecture(architecture);
+    const arch = architectureOf(architecture);
     const optimization = this.props.optimization ?? OptimizationPreset.SPEED;
     const { version: _version, optimization: _optimization, toolchain, cacheDirectory, ...layerOptions } = this.props;
     // Same settings, same layer: every function of the stack shares it.
     const settings = JSON.stringify({ optimization, toolchain: toolchain ?? null, cacheDirectory: cacheDirectory ?? null, layerOptions });
     const defaults = JSON.stringify({ optimization: OptimizationPreset.SPEED, toolchain: null, cacheDirectory: null, layerOptions: {} });
-    const suffix = settings === defaults ? '' : sha256(settings).slice(0, 8);
+    const suffix = settings === defaults ? '' : sha256Fields(settings).slice(0, 8);
     const id = `WebAdapterLayer${arch === 'arm64' ? 'Arm64' : 'X86'}V${this.version.version.replace(/[^0-9A-Za-z]/g, '')}FromSource${suffix}`;
     const existing = stack.node.tryFindChild(id) as lambda.ILayerVersion | undefined;
     if (existing) return existing;
@@ -269,7 +270,7 @@ class SourceLayer extends WebAdapterLayer {
       architecture: arch,
       optimization,
       toolchain,
-      cacheRoot: cacheDirectory ?? defaultCacheRoot(),
+      cacheRoot: cacheDirectory ?? cacheRoot(),
     }, Toolchain.identity(toolchain));
     return new lambda.LayerVersion(stack, id, {
       description: `Lambda Web Adapter ${this.version.version} (${arch}), built from crates.io by rustacean-lambda-cdk`,

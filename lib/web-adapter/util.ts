@@ -3,7 +3,6 @@ import * as path from 'path';
 import { Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { InvokeMode, ReadinessCheckProtocol, WebAdapterOptions } from './types';
-import { cacheRoot } from '../llrt/util';
 
 /** The port this library gives web apps unless told otherwise (the adapter's own 8080 clashes with emulators). */
 export const DEFAULT_PORT = 8000;
@@ -236,17 +235,76 @@ export function checkRuntime(runtime: lambda.Runtime, what: string): void {
   }
 }
 
-/**
- * The folder for downloaded sources and builds that outlive a synth: the library's one per-user cache root
- * (`$RUSTACEAN_LAMBDA_CACHE`, else the OS's user cache folder + `rustacean-lambda`), shared with LlrtFunction.
- */
-export function defaultCacheRoot(): string {
-  return cacheRoot();
-}
-
 /** Writes a script with LF line endings and mode 0755. */
 export function writeExecutable(file: string, content: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, content);
   fs.chmodSync(file, 0o755);
+}
+
+/** The checked props of a `WebAdapterFunction` that decide its code. */
+export interface CheckedFunctionProps {
+  readonly architecture: lambda.Architecture;
+  /** An OS-only runtime (`provided.*`), where `bootstrap` is the app. */
+  readonly osOnly: boolean;
+  /** The script Lambda starts: the handler (`run.sh`) on managed runtimes, `bootstrap` on OS-only ones. */
+  readonly startScript: string;
+}
+
+/**
+ * Checks a `WebAdapterFunction`'s props before anything is built (runtime, start script, environment, SnapStart),
+ * throwing with the fix; `what` names the function in messages.
+ */
+export function checkFunctionProps(props: {
+  readonly runtime: lambda.Runtime;
+  readonly architecture?: lambda.Architecture;
+  readonly startScript?: string;
+  readonly environment?: { [key: string]: string };
+  readonly snapStart?: unknown;
+}, what: string): CheckedFunctionProps {
+  checkRuntime(props.runtime, what);
+  const osOnly = isOsOnlyRuntime(props.runtime);
+  if (osOnly && props.startScript !== undefined && props.startScript !== 'bootstrap') {
+    throw new Error(`startScript '${props.startScript}' does not apply to ${props.runtime.name}: Lambda runs the app's ` +
+      'bootstrap there; remove startScript (use startCommand to generate a bootstrap script)');
+  }
+  checkEnvironment(props.environment);
+  // Before aws-cdk-lib's own check, whose message names neither the runtimes that have SnapStart nor the fix.
+  if (props.snapStart !== undefined) checkSnapStartRuntime(props.runtime, what);
+  return {
+    architecture: props.architecture ?? lambda.Architecture.ARM_64,
+    osOnly,
+    startScript: osOnly ? 'bootstrap' : (props.startScript ?? 'run.sh'),
+  };
+}
+
+/** Variables the construct owns, and the typed option to use instead. */
+const OWNED_VARIABLES: Record<string, string> = {
+  AWS_LAMBDA_EXEC_WRAPPER: '(set by the construct for managed runtimes)',
+  PORT: 'port',
+  AWS_LWA_PORT: 'port',
+  AWS_LWA_READINESS_CHECK_PORT: 'readinessCheckPort',
+  AWS_LWA_READINESS_CHECK_PATH: 'readinessCheckPath',
+  AWS_LWA_READINESS_CHECK_PROTOCOL: 'readinessCheckProtocol',
+  AWS_LWA_READINESS_CHECK_HEALTHY_STATUS: 'readinessCheckHealthyStatus',
+  AWS_LWA_READINESS_CHECK_MIN_UNHEALTHY_STATUS: 'readinessCheckHealthyStatus',
+  AWS_LWA_ASYNC_INIT: 'asyncInit',
+  AWS_LWA_INVOKE_MODE: 'invokeMode',
+  AWS_LWA_PASS_THROUGH_PATH: 'passThroughPath',
+  AWS_LWA_REMOVE_BASE_PATH: 'removeBasePath',
+  AWS_LWA_ENABLE_COMPRESSION: 'enableCompression',
+  AWS_LWA_ERROR_STATUS_CODES: 'errorStatusCodes',
+  AWS_LWA_AUTHORIZATION_SOURCE: 'authorizationSource',
+  AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH: 'snapStartBeforeCheckpointPath',
+  AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH: 'snapStartAfterRestorePath',
+};
+
+function checkEnvironment(environment: { [key: string]: string } | undefined): void {
+  for (const key of Object.keys(environment ?? {})) {
+    const option = OWNED_VARIABLES[key];
+    if (option) {
+      throw new Error(`environment ${key} is set by the construct; remove it` +
+        (option.startsWith('(') ? ` ${option}` : ` and use the \`${option}\` option`));
+    }
+  }
 }

@@ -8,7 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ColdStartBenchmark, ColdStartBenchmarkProps } from '../../lib';
-import { CargoLambdaBuild } from '../../lib/rust/bundling';
+import { CargoLambdaBuild } from '../../lib/core/cargo/build';
 import { cfnLintAssembly } from '../support/cfn-lint';
 import { RecordedBuild, stubBuild } from '../support/rust';
 

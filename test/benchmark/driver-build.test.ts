@@ -4,8 +4,8 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ColdStartBenchmark } from '../../lib';
-import { CargoLambdaBuild } from '../../lib/rust/bundling';
-import { elfMachine } from '../../lib/rust/util';
+import { CargoLambdaBuild } from '../../lib/core/cargo/build';
+import { elfMachine } from '../../lib/core/elf';
 import { compareVersions, newestGlibc } from '../support/elf';
 import { functionAssetDir } from '../support/rust';
 

@@ -5,7 +5,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LlrtBinary } from '../../lib';
-import { CargoLambdaBuild } from '../../lib/rust/bundling';
+import { CargoLambdaBuild } from '../../lib/core/cargo/build';
 import { ColdStartSampleStack } from '../../samples/coldstart';
 import { SAMPLE_ENV } from '../../samples/llrt';
 import { cfnLintAssembly } from '../support/cfn-lint';

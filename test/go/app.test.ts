@@ -9,8 +9,8 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { elfArchitecture } from '../../lib/core/elf';
 import { OptimizationPreset } from '../../lib/rust/types';
-import { ElfMachine, elfMachine } from '../../lib/rust/util';
 import { ensurePackage, REPO_ROOT } from '../support/bindings';
 import { cfnLintAssembly } from '../support/cfn-lint';
 import { ensureLlrt, FIRST_BUILD_TIMEOUT_MS } from '../support/llrt-source';
@@ -60,7 +60,7 @@ describe('a CDK app in Go (samples/go)', () => {
   test('RustFunction: provided.al2023, arm64, bootstrap built for aarch64', () => {
     const { props, asset } = lambdaFunction('Hello');
     expect(props).toMatchObject({ Runtime: 'provided.al2023', Architectures: ['arm64'], Handler: 'bootstrap' });
-    expect(elfMachine(path.join(asset, 'bootstrap'))).toBe(ElfMachine.AARCH64);
+    expect(elfArchitecture(path.join(asset, 'bootstrap'))).toBe('arm64');
   });
 
   test('LlrtFunction: provided.al2023, arm64, index.handler, the given LLRT next to the bundle', () => {

@@ -6,8 +6,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LlrtBinary, LlrtBinaryType, LlrtFunction, LlrtFunctionProps, LlrtReleaseOptions, LlrtVersion } from '../../lib';
+import { sha256 as sha256Hex } from '../../lib/core/hash';
 import { BinaryStore } from '../../lib/llrt/store';
-import { sha256Hex } from '../../lib/llrt/util';
 import {
   closedPort, fakeBootstrap, fakeReleaseZip, listFiles, LLRT_HANDLERS, llrtSandbox, LlrtSandbox, makeZip, ReleaseServer,
   startReleaseServer, writeReleases,
@@ -221,7 +221,7 @@ describe('verification', () => {
     const lockFile = path.join(sandbox.dir, 'concurrent.lock.json');
     // All three start writing at the same moment, and keep writing: without the lock, updates get lost.
     const start = Date.now() + 3_000;
-    const script = (key: string) => `const { recordLock } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'lib', 'llrt', 'util'))});` +
+    const script = (key: string) => `const { recordLock } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'lib', 'llrt', 'store'))});` +
       `while (Date.now() < ${start});` +
       `for (let i = 0; i < 100; i++) recordLock(${JSON.stringify(lockFile)}, '${key}/' + i, { sha256: 'a', bootstrapSha256: 'b', url: 'u' });`;
     const runs = ['one', 'two', 'three'].map(key => new Promise<number | null>(resolve => {

@@ -4,7 +4,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LlrtBinary, LlrtBinaryType, LlrtFunction, LlrtLogLevel, LlrtTlsVersion, LlrtVersion } from '../../lib';
-import { sha256Hex } from '../../lib/llrt/util';
+import { sha256 as sha256Hex } from '../../lib/core/hash';
 import { cfnLintAssembly } from '../support/cfn-lint';
 import { fakeBootstrap, fakeReleaseZip, listFiles, LLRT_FIXTURES, LLRT_HANDLERS, llrtSandbox, LlrtSandbox, makeZip } from '../support/llrt';
 import { functionAssetDir } from '../support/rust';

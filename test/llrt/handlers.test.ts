@@ -19,7 +19,7 @@ const outdirs: string[] = [];
 const lambdas: LocalLambda[] = [];
 
 beforeAll(() => {
-  ensureLlrt('x64');
+  ensureLlrt('x86_64');
 });
 afterAll(async () => {
   await Promise.all(lambdas.map(l => l.close()));

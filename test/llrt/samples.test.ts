@@ -3,8 +3,9 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { LlrtBinarySource, LlrtBinaryType } from '../../lib';
+import { ARCHITECTURES } from '../../lib/core/arch';
+import { elfMachineOf } from '../../lib/core/elf';
 import { LLRT_GLIBC } from '../../lib/llrt/source';
-import { ELF_MACHINE, elfMachineOf } from '../../lib/llrt/util';
 import { OptimizationPreset } from '../../lib/rust/types';
 import { LlrtSamples, SAMPLE_ENV } from '../../samples/llrt';
 import { cfnLintAssembly } from '../support/cfn-lint';
@@ -75,7 +76,7 @@ test('by default: LLRT built from crates.io for arm64 (aarch64 ELF, glibc <= 2.3
     const bootstrap = path.join(functionAssetDir(app.outdir, fn), 'bootstrap');
     const content = fs.readFileSync(bootstrap);
     expect(content.equals(fs.readFileSync(built))).toBe(true);
-    expect(elfMachineOf(content.subarray(0, 20))).toBe(ELF_MACHINE.arm64);
+    expect(elfMachineOf(content.subarray(0, 20))).toBe(ARCHITECTURES.arm64.elfMachine);
     expect(compareVersions(newestGlibc(bootstrap)!, LLRT_GLIBC)).toBeLessThanOrEqual(0);
   }
   const counter = fs.readFileSync(path.join(functionAssetDir(app.outdir, samples.counter), 'index.mjs'), 'utf-8');

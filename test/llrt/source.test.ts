@@ -6,9 +6,10 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LlrtBinary, LlrtBinarySource, LlrtBinaryType, LlrtFunction, LlrtVersion, OptimizationPreset } from '../../lib';
+import { ARCHITECTURES } from '../../lib/core/arch';
+import { CargoLambdaBuild } from '../../lib/core/cargo/build';
+import { elfMachineOf } from '../../lib/core/elf';
 import { LLRT_GLIBC } from '../../lib/llrt/source';
-import { ELF_MACHINE, elfMachineOf } from '../../lib/llrt/util';
-import { CargoLambdaBuild } from '../../lib/rust/bundling';
 import { compareVersions, newestGlibc } from '../support/elf';
 import { listFiles, LLRT_HANDLERS } from '../support/llrt';
 import { ensureLlrt, FIRST_BUILD_TIMEOUT_MS, LLRT_CRATE_VERSION, LLRT_TEST_CACHE, testLlrt } from '../support/llrt-source';
@@ -54,8 +55,8 @@ function synthError(build: () => void): string {
 
 describe('the binaries', () => {
   test('x86_64: an x86-64 ELF that needs no glibc newer than provided.al2023\'s 2.34', () => {
-    const file = ensureLlrt('x64');
-    expect(elfMachineOf(head(file))).toBe(ELF_MACHINE.x64);
+    const file = ensureLlrt('x86_64');
+    expect(elfMachineOf(head(file))).toBe(ARCHITECTURES.x86_64.elfMachine);
     const glibc = newestGlibc(file)!;
     expect(compareVersions(glibc, LLRT_GLIBC)).toBeLessThanOrEqual(0);
   });
@@ -63,7 +64,7 @@ describe('the binaries', () => {
   test('arm64 (default preset): an aarch64 ELF that needs no glibc newer than 2.34', () => {
     // Checked as a file only: qemu-user cannot run threaded aarch64 glibc programs on our machines.
     const file = ensureLlrt('arm64', OptimizationPreset.BALANCED);
-    expect(elfMachineOf(head(file))).toBe(ELF_MACHINE.arm64);
+    expect(elfMachineOf(head(file))).toBe(ARCHITECTURES.arm64.elfMachine);
     const glibc = newestGlibc(file)!;
     expect(glibc).toMatch(/^2\.\d+/);
     expect(compareVersions(glibc, LLRT_GLIBC)).toBeLessThanOrEqual(0);
@@ -72,7 +73,7 @@ describe('the binaries', () => {
 
 describe('LlrtFunction with LlrtBinary.fromSource()', () => {
   test('deploys the built bootstrap next to index.mjs; NO_SDK by default; one build for every function and the layer', () => {
-    ensureLlrt('x64');
+    ensureLlrt('x86_64');
     CargoLambdaBuild.reset();
     const app = new App({ outdir: scratch('out') });
     const stack = new Stack(app, 'Test');
@@ -88,7 +89,7 @@ describe('LlrtFunction with LlrtBinary.fromSource()', () => {
     expect(a.llrtBinary.source).toBe(LlrtBinarySource.SOURCE);
     expect(a.llrtVersion).toBe(LlrtVersion.DEFAULT);
     expect(CargoLambdaBuild.invocations).toBe(0); // the cache served all four
-    const built = fs.readFileSync(ensureLlrt('x64'));
+    const built = fs.readFileSync(ensureLlrt('x86_64'));
     for (const fn of [a, b]) {
       expect(listFiles(functionAssetDir(app.outdir, fn))).toEqual(['bootstrap', 'index.mjs']);
       expect(fs.readFileSync(path.join(functionAssetDir(app.outdir, fn), 'bootstrap')).equals(built)).toBe(true);

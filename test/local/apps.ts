@@ -8,7 +8,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { RustFunction } from '../../lib';
-import { CargoLambdaBuild } from '../../lib/rust/bundling';
+import { CargoLambdaBuild } from '../../lib/core/cargo/build';
 import { RUST_HANDLERS } from '../support/rust';
 
 export const LOCAL_FIXTURES = path.join(__dirname, 'fixtures');

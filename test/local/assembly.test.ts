@@ -3,8 +3,8 @@ import * as path from 'path';
 import { App, Stack, Stage } from 'aws-cdk-lib';
 import { CLI_CONTEXT, NODE_HANDLERS, PYTHON_HANDLERS, synthScripted, tempDir } from './apps';
 import { RustFunction } from '../../lib';
+import { CargoLambdaBuild } from '../../lib/core/cargo/build';
 import { AssemblyFunction, findFunction, readAssembly, resolveLiteral } from '../../lib/local/assembly';
-import { CargoLambdaBuild } from '../../lib/rust/bundling';
 import { copyFixture, stubBuild } from '../support/rust';
 
 let scripted: string;

@@ -5,14 +5,13 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as zlib from 'zlib';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { CLI_CONTEXT, NODE_HANDLERS, tempDir } from './apps';
 import { RustFunction } from '../../lib';
-import { BenchResults, BenchRow, packageSize, renderMarkdown, renderSvg } from '../../lib/local/bench';
+import { CargoLambdaBuild } from '../../lib/core/cargo/build';
+import { BenchResults, BenchRow, renderMarkdown, renderSvg } from '../../lib/local/bench';
 import { CliIo, run } from '../../lib/local/cli';
-import { CargoLambdaBuild } from '../../lib/rust/bundling';
 import { RUST_HANDLERS } from '../support/rust';
 
 // The first run builds the Rust hello with cargo-lambda and installs aws-lambda-ric: minutes; later runs: seconds.
@@ -86,19 +85,6 @@ test('draws one bar per measured row on a log axis, a reference mark where lambd
   const open = (svg.match(/<(text|line|rect|svg)\b/g) ?? []).length;
   const closed = (svg.match(/<\/(text|svg)>|\/>/g) ?? []).length;
   expect(closed).toBe(open);
-});
-
-test('sizes a package as a zip would store it: deflated content plus headers', () => {
-  const dir = tempDir('pkg');
-  fs.mkdirSync(path.join(dir, 'sub'));
-  const text = 'hello '.repeat(1000);
-  fs.writeFileSync(path.join(dir, 'sub', 'a.txt'), text);
-  fs.writeFileSync(path.join(dir, 'b.bin'), Buffer.from([1, 2, 3]));
-  const size = packageSize([dir]);
-  expect(size.unzipped).toBe(text.length + 3);
-  const deflated = zlib.deflateRawSync(Buffer.from(text)).length;
-  expect(size.zip).toBe(22 + (76 + 2 * 'sub/a.txt'.length + deflated) + (76 + 2 * 'b.bin'.length + 3));
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('without reference figures: no lambda-perf column or legend; remarks after the goals; mixed shapes said so', () => {

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { tempDir } from './apps';
-import { ensureInstalled, findPython } from '../../lib/local/clients';
+import { findPython } from '../../lib/core/python';
+import { ensureInstalled } from '../../lib/local/clients';
 
 let root: string;
 beforeEach(() => {

@@ -151,7 +151,7 @@ describe('Lambda Web Adapter', () => {
 // LLRT's own runtime client (Rust, in the llrt binary), built from crates.io like every LLRT of the tests.
 describe('LLRT (built from crates.io)', () => {
   test('the LLRT bootstrap answers through our host and gives the same response under RIE', async () => {
-    ensureLlrt('x64');
+    ensureLlrt('x86_64');
     const { outdir, fn } = synthLlrtFunction(path.join(__dirname, '..', '..', 'llrt-handlers', 'hello.ts'));
     outdirs.push(outdir);
     const local = prepare(fn);

@@ -4,7 +4,8 @@ import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { commandFor, elfArchitecture, LocalFunction, startFunction } from '../../lib/local/process';
+import { elfArchitecture } from '../../lib/core/elf';
+import { commandFor, LocalFunction, startFunction } from '../../lib/local/process';
 import { InitError, InvokeTimeoutError, RuntimeApiOptions, RuntimeApiServer } from '../../lib/local/runtime-api';
 
 const FIXTURES = path.join(__dirname, 'fixtures');

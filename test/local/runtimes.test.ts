@@ -2,9 +2,10 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { synthScripted, tempDir } from './apps';
+import { extractZip } from '../../lib/core/zip';
 import { AssemblyFunction, readAssembly } from '../../lib/local/assembly';
 import { findNode } from '../../lib/local/clients';
-import { extractZip, prepareRuntime, PreparedRuntime, runtimeFamily } from '../../lib/local/runtimes';
+import { prepareRuntime, PreparedRuntime, runtimeFamily } from '../../lib/local/runtimes';
 
 // Python and Node.js plans install the official clients on first use (npm builds a native addon: minutes).
 jest.setTimeout(15 * 60_000);

@@ -9,8 +9,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { elfArchitecture } from '../../lib/core/elf';
 import { OptimizationPreset } from '../../lib/rust/types';
-import { ElfMachine, elfMachine } from '../../lib/rust/util';
 import { ensurePackage, ensurePythonApp, REPO_ROOT } from '../support/bindings';
 import { cfnLintAssembly } from '../support/cfn-lint';
 import { ensureLlrt, FIRST_BUILD_TIMEOUT_MS } from '../support/llrt-source';
@@ -72,7 +72,7 @@ describe('a CDK app in Python (samples/python/app.py)', () => {
     expect(props).toMatchObject({ Runtime: 'provided.al2023', Architectures: ['arm64'], Handler: 'bootstrap', MemorySize: 128 });
     expect(props.Layers).toBeUndefined();
     expect(fs.readdirSync(asset)).toEqual(['bootstrap']);
-    expect(elfMachine(path.join(asset, 'bootstrap'))).toBe(ElfMachine.AARCH64);
+    expect(elfArchitecture(path.join(asset, 'bootstrap'))).toBe('arm64');
   });
 
   test('LlrtFunction: provided.al2023, arm64, index.handler, the given LLRT next to the esbuild bundle', () => {
@@ -81,7 +81,7 @@ describe('a CDK app in Python (samples/python/app.py)', () => {
     expect(props.Layers).toBeUndefined();
     expect(fs.readdirSync(asset).sort()).toEqual(['bootstrap', 'index.mjs']);
     expect(fs.readFileSync(path.join(asset, 'bootstrap')).equals(fs.readFileSync(llrtBootstrap))).toBe(true);
-    expect(elfMachine(path.join(asset, 'bootstrap'))).toBe(ElfMachine.AARCH64);
+    expect(elfArchitecture(path.join(asset, 'bootstrap'))).toBe('arm64');
     expect(fs.readFileSync(path.join(asset, 'index.mjs'), 'utf-8')).toContain('Hello, ');
   });
 

@@ -5,9 +5,9 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { RustFunction } from '../../lib';
+import { CargoLambdaBuild } from '../../lib/core/cargo/build';
+import { elfMachine } from '../../lib/core/elf';
 import { startFunction } from '../../lib/local/process';
-import { CargoLambdaBuild } from '../../lib/rust/bundling';
-import { elfMachine } from '../../lib/rust/util';
 import { compareVersions, newestGlibc } from '../support/elf';
 import { copyFixture, functionAssetDir, RUST_HANDLERS } from '../support/rust';
 

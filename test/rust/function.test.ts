@@ -6,7 +6,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { OptimizationPreset, RustExtension, RustFunction } from '../../lib';
-import { CargoLambdaBuild, parseCargoLambdaVersion } from '../../lib/rust/bundling';
+import { CargoLambdaBuild } from '../../lib/core/cargo/build';
+import { parseCargoLambdaVersion } from '../../lib/core/cargo/toolchain';
 import { copyFixture, stubBuild } from '../support/rust';
 
 // Props-to-template tests: cargo-lambda is replaced by a stub that writes fake bootstraps.

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { CargoLambdaBuild } from '../../lib/rust/bundling';
+import { CargoLambdaBuild } from '../../lib/core/cargo/build';
 import { SampleStack } from '../../samples/stack';
 import { cfnLintAssembly } from '../support/cfn-lint';
 import { LLRT_TEST_CACHE } from '../support/llrt-source';

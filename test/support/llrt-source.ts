@@ -15,6 +15,7 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LlrtBinary, LlrtFunction, LlrtFunctionProps, LlrtVersion } from '../../lib';
+import type { Architecture } from '../../lib/core/arch';
 import { buildLlrt } from '../../lib/llrt/source';
 import { AssemblyFunction, readAssembly } from '../../lib/local/assembly';
 import { OptimizationPreset } from '../../lib/rust/types';
@@ -35,7 +36,7 @@ export function testLlrt(): LlrtBinary {
  * Builds (first run) or finds the test LLRT for an architecture and returns the bootstrap's path; reports how long
  * a real build took, so CI logs show the cost of a clean clone.
  */
-export function ensureLlrt(arch: 'x64' | 'arm64' = 'x64', optimization = OptimizationPreset.BALANCED): string {
+export function ensureLlrt(arch: Architecture = 'x86_64', optimization = OptimizationPreset.BALANCED): string {
   const started = Date.now();
   const file = buildLlrt({ crateVersion: LLRT_CRATE_VERSION, optimization, cacheRoot: LLRT_TEST_CACHE }, arch);
   const seconds = (Date.now() - started) / 1000;

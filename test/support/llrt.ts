@@ -5,9 +5,9 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { AssetStaging } from 'aws-cdk-lib';
+import { crc32 } from '../../lib/core/zip';
 import { Esbuild } from '../../lib/llrt/bundling';
 import { BinaryStore } from '../../lib/llrt/store';
-import { crc32 } from '../../lib/llrt/util';
 
 export const REPO = path.join(__dirname, '..', '..');
 export const LLRT_HANDLERS = path.join(REPO, 'llrt-handlers');

@@ -11,8 +11,24 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as http from 'http';
 import * as net from 'net';
-import { ensureRie } from '../../lib/local/clients';
+import * as path from 'path';
+import { freePort, onPath, runChecked } from '../../lib/core/process';
+import { ensureInstalled, localHome } from '../../lib/local/clients';
 import type { LaunchPlan } from '../../lib/local/runtimes';
+
+/** The Runtime Interface Emulator, as the Go module proxy serves it (it serves no tagged release of it). */
+export const RIE_VERSION = process.env.RUSTACEAN_LAMBDA_RIE_VERSION ?? 'v0.0.0-20261030222936-bef5c4ba774d';
+const RIE_MODULE = 'github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie';
+
+/** Path of the `aws-lambda-rie` binary; builds it with `go install` into .rustacean-lambda/tools when missing (needs Go). */
+export function ensureRie(log: (line: string) => void = () => undefined): string {
+  const dir = path.join(localHome(), 'tools', `aws-lambda-rie-${RIE_VERSION}`);
+  const installed = ensureInstalled(dir, `aws-lambda-rie ${RIE_VERSION} (Go module proxy)`, log, staging => {
+    if (!onPath('go')) throw new Error('the Runtime Interface Emulator is built with `go install`, but `go` is not on PATH');
+    runChecked('go', ['install', `${RIE_MODULE}@${RIE_VERSION}`], `go install ${RIE_MODULE}@${RIE_VERSION}`, { env: { ...process.env, GOBIN: staging } });
+  });
+  return path.join(installed, 'aws-lambda-rie');
+}
 
 /** A running RIE with one function behind it. */
 export interface RieFunction {
@@ -31,18 +47,6 @@ export interface RieOptions {
   /** How long to wait for RIE to listen. @default 10000 */
   readonly startTimeoutMs?: number;
   readonly log?: (line: string) => void;
-}
-
-/** A free loopback port (asked from the kernel, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts RIE with the plan's command line and environment. */

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { CargoLambdaBuild } from '../../lib/rust/bundling';
+import { CargoLambdaBuild } from '../../lib/core/cargo/build';
 
 export const FIXTURES = path.join(__dirname, '..', 'fixtures');
 export const RUST_HANDLERS = path.join(__dirname, '..', '..', 'rust-handlers');

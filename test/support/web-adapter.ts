@@ -1,15 +1,15 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { fakeElf, RecordedBuild } from './rust';
+import { CargoLambdaBuild } from '../../lib/core/cargo/build';
 import { LocalFunction, startFunction } from '../../lib/local/process';
 import type { RuntimeApiServer } from '../../lib/local/runtime-api';
-import { CargoLambdaBuild } from '../../lib/rust/bundling';
-import { ADAPTER_BINARY, DockerEngine } from '../../lib/web-adapter/bundling';
+import { ADAPTER_BINARY } from '../../lib/web-adapter/adapter-build';
+import { DockerEngine } from '../../lib/web-adapter/app-bundling';
 
 export const WEB_SAMPLES = path.join(__dirname, '..', '..', 'samples', 'web-adapter');
 export const FLASK_APP = path.join(WEB_SAMPLES, 'flask');
@@ -100,17 +100,7 @@ export function modeOf(file: string): string {
 }
 
 /** A free TCP port on 127.0.0.1 (freed again before it is returned). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../lib/core/process';
 
 /** The directory of the real Python executable behind `python3` (pyenv shims need more than PATH). */
 export function pythonBinDir(): string {

@@ -9,7 +9,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as targets from 'aws-cdk-lib/aws-elasticloadbalancingv2-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { InvokeMode, RustFunction, WebAdapter, WebAdapterLayer, WebAdapterVersion } from '../../lib';
-import { CargoLambdaBuild } from '../../lib/rust/bundling';
+import { CargoLambdaBuild } from '../../lib/core/cargo/build';
 import { copyFixture, stubBuild } from '../support/rust';
 import { fakeApp, functionEnvironment } from '../support/web-adapter';
 

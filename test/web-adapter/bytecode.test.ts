@@ -5,7 +5,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { PythonBundling, WebAdapterFunction } from '../../lib';
-import { HostPython } from '../../lib/web-adapter/bundling';
+import { findPython } from '../../lib/core/python';
 import { compileallArgs, PythonInterpreters } from '../../lib/web-adapter/bytecode';
 import { assetDir, FLASK_APP, tempDir, useCleanBuildState } from '../support/web-adapter';
 
@@ -18,7 +18,7 @@ afterEach(() => PythonInterpreters.reset());
 
 /** The Lambda runtime of the local python3's version (aws-cdk-lib's constant when it has one). */
 function hostRuntime(): { runtime: lambda.Runtime; version: string; executable: string } {
-  const version = HostPython.find().version;
+  const version = findPython().version;
   const name = `python${version}`;
   const executable = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf-8' }).trim();
   return { runtime: lambda.Runtime.ALL.find(r => r.name === name) ?? new lambda.Runtime(name, lambda.RuntimeFamily.PYTHON), version, executable };

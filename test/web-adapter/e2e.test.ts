@@ -2,10 +2,11 @@ import * as fs from 'fs';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { WebAdapterFunction, WebAdapterLayer, WebAdapterVersion } from '../../lib';
+import { CargoLambdaBuild } from '../../lib/core/cargo/build';
+import { elfArchitecture } from '../../lib/core/elf';
+import { findPython, forgetPython } from '../../lib/core/python';
 import { LocalFunction } from '../../lib/local/process';
-import { CargoLambdaBuild } from '../../lib/rust/bundling';
-import { ElfMachine, elfMachine } from '../../lib/rust/util';
-import { DockerEngine, HostPython } from '../../lib/web-adapter/bundling';
+import { DockerEngine } from '../../lib/web-adapter/app-bundling';
 import { compareVersions, newestGlibc } from '../support/elf';
 import {
   assetDir, EXPRESS_APP, FLASK_APP, freePort, functionEnvironment, HttpApiResponse, httpApiEvent, modeOf,
@@ -35,12 +36,12 @@ let arm64Layer: lambda.LayerVersion;
 
 beforeAll(async () => {
   CargoLambdaBuild.reset();
-  HostPython.reset();
+  forgetPython();
   DockerEngine.reset(false); // the local pip path, whatever the machine has
   app = new App({ outdir: tempDir('e2e', owned) });
   const stack = new Stack(app, 'WebAdapterE2e', { env: { account: '123456789012', region: 'us-east-1' } });
   // The app runs on this machine's Python, so bundle for its version.
-  const python = HostPython.find().version;
+  const python = findPython().version;
   const layer = WebAdapterLayer.fromSource();
   flask = new WebAdapterFunction(stack, 'Flask', {
     appPath: FLASK_APP,
@@ -100,7 +101,7 @@ describe('the layer built from source', () => {
     const dir = layerDir(x86Layer);
     expect(fs.readdirSync(dir).sort()).toEqual(['bootstrap', 'extensions']);
     const extension = `${dir}/extensions/lambda-adapter`;
-    expect(elfMachine(extension)).toBe(ElfMachine.X86_64);
+    expect(elfArchitecture(extension)).toBe('x86_64');
     expect(compareVersions(newestGlibc(extension)!, AL2_GLIBC)).toBeLessThanOrEqual(0);
   });
 
@@ -116,7 +117,7 @@ describe('the layer built from source', () => {
 
   test('builds for arm64 too: an aarch64 lambda-adapter that loads on Amazon Linux 2', () => {
     const extension = `${layerDir(arm64Layer)}/extensions/lambda-adapter`;
-    expect(elfMachine(extension)).toBe(ElfMachine.AARCH64);
+    expect(elfArchitecture(extension)).toBe('arm64');
     expect(compareVersions(newestGlibc(extension)!, AL2_GLIBC)).toBeLessThanOrEqual(0);
   });
 });

@@ -8,7 +8,7 @@ import {
   InvokeMode, PythonBundling, ReadinessCheckProtocol, StatusCodes, WebAdapterFunction, WebAdapterFunctionProps,
   WebAdapterLayer,
 } from '../../lib';
-import { appCode, DockerEngine, inspectApp, pipCommand, pipPlatforms, startScriptFor } from '../../lib/web-adapter/bundling';
+import { appCode, DockerEngine, inspectApp, pipCommand, pipPlatforms, startScriptFor } from '../../lib/web-adapter/app-bundling';
 import { assetDir, fakeAdapterCache, fakeApp, FLASK_APP, functionEnvironment, modeOf, stubAdapterBuild, useCleanBuildState } from '../support/web-adapter';
 
 // Props-to-template tests. Nothing is installed or compiled: stacks skip bundling unless a test stages an asset,

@@ -3,9 +3,9 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { CargoLambdaBuild } from '../../lib/rust/bundling';
-import { ElfMachine, elfMachine } from '../../lib/rust/util';
-import { DockerEngine } from '../../lib/web-adapter/bundling';
+import { CargoLambdaBuild } from '../../lib/core/cargo/build';
+import { elfArchitecture } from '../../lib/core/elf';
+import { DockerEngine } from '../../lib/web-adapter/app-bundling';
 import { addWebAdapterSamples } from '../../samples/web-adapter';
 import { cfnLintAssembly } from '../support/cfn-lint';
 import { assetDir, modeOf, tempDir } from '../support/web-adapter';
@@ -59,13 +59,13 @@ describe('Web Adapter samples', () => {
     const flask = assetDir(app, samples.flask.node.defaultChild as lambda.CfnFunction);
     const speedups = fs.readdirSync(path.join(flask, 'markupsafe')).find(f => f.startsWith('_speedups') && f.endsWith('.so'));
     expect(speedups).toMatch(/aarch64/);
-    expect(elfMachine(path.join(flask, 'markupsafe', speedups!))).toBe(ElfMachine.AARCH64);
+    expect(elfArchitecture(path.join(flask, 'markupsafe', speedups!))).toBe('arm64');
     expect(fs.existsSync(path.join(flask, 'flask', '__init__.py'))).toBe(true);
     expect(modeOf(path.join(flask, 'run.sh'))).toBe('755');
 
     const layer = samples.flask.adapter.layer as lambda.LayerVersion;
     const adapter = path.join(assetDir(app, layer.node.defaultChild as lambda.CfnLayerVersion), 'extensions', 'lambda-adapter');
-    expect(elfMachine(adapter)).toBe(ElfMachine.AARCH64);
+    expect(elfArchitecture(adapter)).toBe('arm64');
 
     const express = assetDir(app, samples.express.node.defaultChild as lambda.CfnFunction);
     expect(fs.existsSync(path.join(express, 'node_modules', 'express', 'package.json'))).toBe(true);

@@ -1,7 +1,11 @@
-import { spawnSync, SpawnSyncReturns } from 'child_process';
+/**
+ * What a Cargo workspace holds, read without building: its manifest, binaries and target directory, a fingerprint
+ * of its sources, and the part of cargo's output a person needs.
+ */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { run } from '../process';
 
 /** A binary target of a Cargo package. */
 export interface CargoBinary {
@@ -21,26 +25,6 @@ export interface CargoWorkspace {
   readonly binaries: CargoBinary[];
   /** The package whose manifest was given, when it was a member's (or a single package's) `Cargo.toml`. */
   readonly selectedPackage?: string;
-}
-
-/**
- * Turns `manifestPath` (a directory or a `Cargo.toml`) into the absolute path of an existing `Cargo.toml`.
- */
-export function resolveManifest(manifestPath: string | undefined): string {
-  const given = manifestPath ?? 'Cargo.toml';
-  const absolute = path.resolve(given);
-  const isFile = fs.existsSync(absolute) && fs.statSync(absolute).isFile();
-  const isDir = !isFile && path.basename(absolute) !== 'Cargo.toml';
-  const manifest = isDir ? path.join(absolute, 'Cargo.toml') : absolute;
-  if (isFile && path.basename(manifest) !== 'Cargo.toml') {
-    throw new Error(`manifestPath '${given}' is neither a directory nor a Cargo.toml; ` +
-      'point it at the folder of your Cargo workspace or package, or at its Cargo.toml');
-  }
-  if (!fs.existsSync(manifest)) {
-    throw new Error(`no Cargo.toml at '${manifest}' (manifestPath '${given}'); ` +
-      'set manifestPath to the folder of your Cargo workspace or package, or create one with `cargo new`');
-  }
-  return manifest;
 }
 
 const metadataCache = new Map<string, CargoWorkspace>();
@@ -150,53 +134,6 @@ export function fingerprintSources(root: string, targetDirectory?: string): stri
 function isNestedWorkspace(dir: string): boolean {
   const manifest = path.join(dir, 'Cargo.toml');
   return fs.existsSync(manifest) && /^\s*\[workspace\]/m.test(fs.readFileSync(manifest, 'utf-8'));
-}
-
-export function sha256(...parts: string[]): string {
-  const hash = crypto.createHash('sha256');
-  for (const part of parts) hash.update(part).update('\0');
-  return hash.digest('hex');
-}
-
-/** ELF machine types we care about. */
-export enum ElfMachine {
-  X86_64 = 0x3e,
-  AARCH64 = 0xb7,
-}
-
-/** Reads the `e_machine` field of an ELF file; undefined when the file is not an ELF. */
-export function elfMachine(file: string): number | undefined {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const header = Buffer.alloc(20);
-    const read = fs.readSync(fd, header, 0, 20, 0);
-    if (read < 20 || header.readUInt32BE(0) !== 0x7f454c46) return undefined;
-    return header[5] === 2 ? header.readUInt16BE(18) : header.readUInt16LE(18);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-export function describeMachine(machine: number | undefined): string {
-  if (machine === ElfMachine.X86_64) return 'x86_64';
-  if (machine === ElfMachine.AARCH64) return 'arm64';
-  return machine === undefined ? 'not an ELF executable' : `ELF machine 0x${machine.toString(16)}`;
-}
-
-export interface RunOptions {
-  readonly cwd?: string;
-  readonly env?: NodeJS.ProcessEnv;
-}
-
-/** spawnSync with the settings every tool call here wants: text output, a large buffer, no shell. */
-export function run(command: string, args: string[], options: RunOptions = {}): SpawnSyncReturns<string> {
-  return spawnSync(command, args, {
-    cwd: options.cwd,
-    env: options.env ?? process.env,
-    encoding: 'utf-8',
-    maxBuffer: 256 * 1024 * 1024,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
 }
 
 /**

@@ -1,161 +1,22 @@
+/**
+ * A web app's folder as a function asset: checked at synth, copied (links inside it kept as links), its
+ * dependencies installed (pip for Python, npm for Node.js), its start script written or made executable, and its
+ * Python compiled to bytecode; Python apps with dependencies may be bundled with Docker instead.
+ */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { AssetHashType, DockerImage, FileSystem, IgnoreMode, IgnoreStrategy } from 'aws-cdk-lib';
+import { AssetHashType, FileSystem, IgnoreMode, IgnoreStrategy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { BYTECODE_COST, compileallArgs, compileBytecode, LocalPython, PythonInterpreters } from './bytecode';
 import { PythonBundling } from './types';
-import { isOsOnlyRuntime, writeExecutable, WRAPPER_SCRIPT } from './util';
-import { CargoLambdaBuild, planBuild, RustArchitecture, RustBuildPlan } from '../rust/bundling';
-import { OptimizationPreset } from '../rust/types';
-import { cargoErrors, describeMachine, ElfMachine, elfMachine, run, sha256 } from '../rust/util';
-
-// -----------------------------------------------------------------------------------------------------------------
-// The adapter, built from source
-
-/** The crate on crates.io and the binary it ships. */
-export const ADAPTER_CRATE = 'lambda_web_adapter';
-export const ADAPTER_BINARY = 'lambda-adapter';
-const SOURCE_MARKER = '.rustacean-lambda-source';
-/**
- * The oldest glibc the adapter must load with: Amazon Linux 2 (2.26), which still hosts managed runtimes
- * (Python 3.9-3.11, Java 8-17, ...). Without the pin the linker may pick newer symbol versions (pow@GLIBC_2.29).
- */
-export const ADAPTER_GLIBC = '2.26';
-
-/** What decides a build of the adapter. */
-export interface AdapterBuildOptions {
-  readonly version: string;
-  readonly architecture: RustArchitecture;
-  readonly optimization: OptimizationPreset;
-  readonly toolchain?: string;
-  /** Where the crate's source is kept (`<cacheRoot>/web-adapter/<version>/lambda_web_adapter`). */
-  readonly cacheRoot: string;
-}
-
-/**
- * The source of `lambda_web_adapter <version>` as a standalone Cargo package in the cache, fetched once through
- * cargo (a throwaway manifest that depends on `=<version>`; `cargo metadata` downloads and unpacks it and tells
- * where). The package ships its own `Cargo.lock`, which the build uses (`--locked`).
- */
-export function adapterSource(version: string, cacheRoot: string): string {
-  const root = path.join(cacheRoot, 'web-adapter', version);
-  const crateDir = path.join(root, ADAPTER_CRATE);
-  if (fs.existsSync(path.join(crateDir, SOURCE_MARKER))) return crateDir;
-
-  fs.mkdirSync(root, { recursive: true });
-  const probe = fs.mkdtempSync(path.join(root, '.probe-'));
-  const staging = fs.mkdtempSync(path.join(root, '.source-'));
-  try {
-    fs.mkdirSync(path.join(probe, 'src'));
-    fs.writeFileSync(path.join(probe, 'src', 'main.rs'), 'fn main() {}\n');
-    fs.writeFileSync(path.join(probe, 'Cargo.toml'), [
-      '[package]',
-      'name = "rustacean-lambda-fetch-web-adapter"',
-      'version = "0.0.0"',
-      'edition = "2021"',
-      'publish = false',
-      '',
-      '[dependencies]',
-      `${ADAPTER_CRATE} = "=${version}"`,
-      '',
-      '[workspace]',
-      '',
-    ].join('\n'));
-    process.stderr.write(`rustacean-lambda: fetching ${ADAPTER_CRATE} ${version} from crates.io\n`);
-    const result = run('cargo', ['metadata', '--format-version', '1', '--manifest-path', path.join(probe, 'Cargo.toml')], { cwd: probe });
-    if (result.error) {
-      throw new Error(`cannot run 'cargo metadata' to fetch ${ADAPTER_CRATE} ${version}: ${result.error.message}; ` +
-        'install Rust from https://rustup.rs, or use WebAdapterLayer.fromAwsPublished()');
-    }
-    if (result.status !== 0) {
-      throw new Error(`cannot fetch ${ADAPTER_CRATE} ${version} from crates.io:\n${cargoErrors(result.stderr)}\n` +
-        'choose a release published on crates.io (WebAdapterVersion.V1_0_0_RC1 is the newest at the time of writing), ' +
-        'or use WebAdapterLayer.fromAwsPublished()');
-    }
-    const meta = JSON.parse(result.stdout) as { packages: Array<{ name: string; version: string; manifest_path: string }> };
-    const pkg = meta.packages.find(p => p.name === ADAPTER_CRATE && p.version === version);
-    if (!pkg) throw new Error(`cargo resolved no ${ADAPTER_CRATE} ${version}; packages: ${meta.packages.map(p => `${p.name} ${p.version}`).slice(0, 5).join(', ')}`);
-
-    const source = path.dirname(pkg.manifest_path);
-    // The registry copy is cargo's (it may garbage-collect it): build from our own copy. Upstream's .cargo/config
-    // (musl linkers for their CI) is left out: we build with cargo-lambda's own setup.
-    fs.cpSync(source, staging, {
-      recursive: true,
-      filter: src => {
-        const rel = path.relative(source, src).split(path.sep);
-        return !['.cargo', 'target'].includes(rel[0]) && rel[0] !== '.cargo-ok';
-      },
-    });
-    const manifest = path.join(staging, 'Cargo.toml');
-    const text = fs.readFileSync(manifest, 'utf-8');
-    // A package of its own, even when the cache lies inside someone's Cargo workspace.
-    if (!/^\[workspace\]/m.test(text)) fs.writeFileSync(manifest, `${text.trimEnd()}\n\n[workspace]\n`);
-    fs.writeFileSync(path.join(staging, SOURCE_MARKER), `${ADAPTER_CRATE} ${version} from crates.io\n`);
-    try {
-      fs.renameSync(staging, crateDir);
-    } catch (e) {
-      // Another synth prepared it first: keep theirs.
-      if (!fs.existsSync(path.join(crateDir, SOURCE_MARKER))) throw e;
-    }
-    return crateDir;
-  } finally {
-    fs.rmSync(probe, { recursive: true, force: true });
-    fs.rmSync(staging, { recursive: true, force: true });
-  }
-}
-
-/**
- * The foundation's build plan for the adapter: `cargo lambda build --release --extension --locked --target
- * <triple>.2.26`.
- */
-export function adapterPlan(options: AdapterBuildOptions): RustBuildPlan {
-  const crateDir = adapterSource(options.version, options.cacheRoot);
-  return planBuild({
-    manifestPath: crateDir,
-    binaryName: ADAPTER_BINARY,
-    optimization: options.optimization,
-    toolchain: options.toolchain,
-    cargoLambdaFlags: ['--locked'],
-    // What upstream's own layer build sets, so the Runtime API sees the adapter's user agent.
-    buildEnvironment: { LAMBDA_RUNTIME_USER_AGENT: `aws-lambda-rust/aws-lambda-adapter/${options.version}` },
-  }, options.architecture, true, ADAPTER_GLIBC);
-}
-
-/**
- * Writes the layer's content into `outputDir`: `extensions/lambda-adapter` (started by Lambda as an external
- * extension) and the `bootstrap` wrapper (`/opt/bootstrap`, for `AWS_LAMBDA_EXEC_WRAPPER`).
- */
-export function stageAdapterLayer(options: AdapterBuildOptions, outputDir: string): void {
-  CargoLambdaBuild.stage(adapterPlan(options), outputDir);
-  writeExecutable(path.join(outputDir, 'bootstrap'), WRAPPER_SCRIPT);
-}
-
-/**
- * The layer's asset. Its hash comes from the crate version (crates.io releases never change), the build options,
- * the compiler and the wrapper, so a synth that does not bundle this stack never fetches or builds anything.
- */
-export function adapterLayerCode(options: AdapterBuildOptions, compilerIdentity: string): lambda.AssetCode {
-  const assetHash = sha256('web-adapter-layer', '1', options.version, options.architecture, options.optimization,
-    options.toolchain ?? '', ADAPTER_GLIBC, compilerIdentity, WRAPPER_SCRIPT);
-  return lambda.Code.fromAsset(__dirname, {
-    assetHashType: AssetHashType.CUSTOM,
-    assetHash,
-    bundling: {
-      // Required by the type; never pulled: local bundling either succeeds or throws.
-      image: DockerImage.fromRegistry('rustacean-lambda/local-build-only'),
-      local: {
-        tryBundle(outputDir: string) {
-          stageAdapterLayer(options, outputDir);
-          return true;
-        },
-      },
-    },
-  });
-}
-
-// -----------------------------------------------------------------------------------------------------------------
-// The web app
+import { isOsOnlyRuntime, writeExecutable } from './util';
+import { Architecture, ARCHITECTURES } from '../core/arch';
+import { elfMachine, machineName } from '../core/elf';
+import { sha256Fields } from '../core/hash';
+import { localAsset } from '../core/local-asset';
+import { run } from '../core/process';
+import { findPython, pipArgs, pipInstall } from '../core/python';
 
 /** Files that never belong in a web app's asset. */
 const ALWAYS_EXCLUDED = ['.git', '.venv', 'venv', '__pycache__', '*.pyc', 'cdk.out', '.DS_Store', '.idea', '.vscode'];
@@ -165,7 +26,7 @@ export interface AppBundlingOptions {
   /** Absolute path of the app directory. */
   readonly appPath: string;
   readonly runtime: lambda.Runtime;
-  readonly architecture: RustArchitecture;
+  readonly architecture: Architecture;
   /** The script Lambda starts: the handler (`run.sh`) on managed runtimes, `bootstrap` on OS-only ones. */
   readonly startScript: string;
   /** When set, the start script is written with this command instead of taken from the app. */
@@ -212,9 +73,8 @@ export function inspectApp(options: AppBundlingOptions): AppLayout {
     }
     const machine = elfMachine(file);
     if (machine !== undefined) {
-      const expected = options.architecture === 'arm64' ? ElfMachine.AARCH64 : ElfMachine.X86_64;
-      if (machine !== expected) {
-        throw new Error(`${where}/${startScript} is a ${describeMachine(machine)} executable but the function's architecture ` +
+      if (machine !== ARCHITECTURES[options.architecture].elfMachine) {
+        throw new Error(`${where}/${startScript} is a ${machineName(machine)} executable but the function's architecture ` +
           `is ${options.architecture}; rebuild it for ${options.architecture} or change \`architecture\``);
       }
     } else if (!stripBom(fs.readFileSync(file, 'utf-8')).startsWith('#!')) {
@@ -312,7 +172,7 @@ export function planBytecode(options: Omit<AppBundlingOptions, 'bytecodeCompiler
 /** The function code for a web app: bundled locally, or for Python with Docker through the Python alpha module. */
 export function appCode(options: AppBundlingOptions, layout: AppLayout): lambda.AssetCode {
   const excludes = appExcludes(options, layout);
-  const assetHash = sha256('web-adapter-app', '1',
+  const assetHash = sha256Fields('web-adapter-app', '1',
     FileSystem.fingerprint(options.appPath, { exclude: excludes, ignoreMode: IgnoreMode.GLOB }),
     JSON.stringify({
       runtime: options.runtime.name,
@@ -329,21 +189,7 @@ export function appCode(options: AppBundlingOptions, layout: AppLayout): lambda.
   if (bundlesWithDocker(options, layout)) {
     return pythonDockerCode(options, excludes, assetHash);
   }
-  return lambda.Code.fromAsset(options.appPath, {
-    assetHashType: AssetHashType.CUSTOM,
-    assetHash,
-    exclude: excludes,
-    ignoreMode: IgnoreMode.GLOB,
-    bundling: {
-      image: DockerImage.fromRegistry('rustacean-lambda/local-build-only'),
-      local: {
-        tryBundle(outputDir: string) {
-          stageApp(options, layout, outputDir);
-          return true;
-        },
-      },
-    },
-  });
+  return localAsset(options.appPath, { assetHash, exclude: excludes }, outputDir => stageApp(options, layout, outputDir));
 }
 
 /**
@@ -387,7 +233,7 @@ export function stageApp(options: AppBundlingOptions, layout: AppLayout, outputD
   fs.cpSync(options.appPath, outputDir, { recursive: true, dereference: false, verbatimSymlinks: true, filter: include });
 
   if (options.installDependencies && isPython(options.runtime) && layout.hasRequirements) {
-    pipInstall(path.join(options.appPath, 'requirements.txt'), outputDir, options.runtime, options.architecture);
+    installRequirements(path.join(options.appPath, 'requirements.txt'), outputDir, options.runtime, options.architecture);
   }
   if (options.installDependencies && isNode(options.runtime) && layout.hasPackageJson) {
     npmInstall(outputDir, layout.hasPackageLock);
@@ -410,8 +256,8 @@ export function stageApp(options: AppBundlingOptions, layout: AppLayout, outputD
 }
 
 /** The `--platform` tags pip may pick wheels for: manylinux2014 everywhere, newer glibc on AL2023 runtimes. */
-export function pipPlatforms(runtime: lambda.Runtime, architecture: RustArchitecture): string[] {
-  const machine = architecture === 'arm64' ? 'aarch64' : 'x86_64';
+export function pipPlatforms(runtime: lambda.Runtime, architecture: Architecture): string[] {
+  const machine = ARCHITECTURES[architecture].machine;
   const platforms = [`manylinux2014_${machine}`];
   const [major, minor] = pythonVersion(runtime).split('.').map(Number);
   // Python 3.12 and later run on Amazon Linux 2023 (glibc 2.34); earlier ones on Amazon Linux 2 (glibc 2.26).
@@ -427,54 +273,26 @@ function pythonVersion(runtime: lambda.Runtime): string {
 
 /** The pip command that installs a requirements file for the Lambda platform, wheels only. */
 export function pipCommand(python: string, requirements: string, target: string, runtime: lambda.Runtime,
-  architecture: RustArchitecture, compile: boolean): { command: string; args: string[] } {
-  const args = ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-r', requirements, '--target', target];
+  architecture: Architecture, compile: boolean): { command: string; args: string[] } {
+  const args = pipArgs(['-r', requirements, '--target', target]);
   for (const platform of pipPlatforms(runtime, architecture)) args.push('--platform', platform);
   args.push('--only-binary=:all:', '--python-version', pythonVersion(runtime), '--implementation', 'cp');
   if (!compile) args.push('--no-compile');
   return { command: python, args };
 }
 
-function pipInstall(requirements: string, target: string, runtime: lambda.Runtime, architecture: RustArchitecture): void {
-  const host = HostPython.find();
+function installRequirements(requirements: string, target: string, runtime: lambda.Runtime, architecture: Architecture): void {
   // pip's own bytecode is timestamp-based (invalid once the asset is zipped) and of the local Python's version:
   // the asset's bytecode is compiled afterwards, for the runtime (see planBytecode).
-  const { command, args } = pipCommand(host.command, requirements, target, runtime, architecture, false);
+  const { args } = pipCommand('python', requirements, target, runtime, architecture, false);
+  findPython({ needPip: true, fix: 'or start a Docker engine and use pythonBundling: PythonBundling.DOCKER' });
   process.stderr.write(`rustacean-lambda: pip install -r ${path.basename(requirements)} for ${runtime.name} ${architecture}\n`);
-  const result = run(command, args, { cwd: path.dirname(requirements) });
-  if (result.error || result.status !== 0) {
-    const tail = `${result.stderr ?? ''}`.trim().split('\n').slice(-15).map(l => `  ${l}`).join('\n');
-    throw new Error(`pip could not install ${requirements} for ${runtime.name} on ${architecture} ` +
-      `(${pipPlatforms(runtime, architecture).join(', ')}, wheels only):\n${tail}\n` +
-      'a dependency without a wheel for this platform needs Docker bundling (pythonBundling: PythonBundling.DOCKER) ' +
-      'or a release that ships wheels');
-  }
-}
-
-/** The local Python used for pip, found once per process. */
-export class HostPython {
-  public static find(): { command: string; version: string } {
-    if (!HostPython.found) {
-      for (const command of ['python3', 'python']) {
-        const result = run(command, ['-c', 'import sys, pip; print("%d.%d" % sys.version_info[:2])']);
-        if (result.status === 0) {
-          HostPython.found = { command, version: result.stdout.trim() };
-          break;
-        }
-      }
-      if (!HostPython.found) {
-        throw new Error('local Python bundling needs Python 3 with pip (`python3 -m pip` failed); install Python 3, ' +
-          'or start a Docker engine and use pythonBundling: PythonBundling.DOCKER');
-      }
-    }
-    return HostPython.found;
-  }
-
-  public static reset(): void {
-    HostPython.found = undefined;
-  }
-
-  private static found?: { command: string; version: string };
+  pipInstall(args.slice(pipArgs([]).length), `pip could not install ${requirements} for ${runtime.name} on ${architecture} ` +
+    `(${pipPlatforms(runtime, architecture).join(', ')}, wheels only)`, {
+    cwd: path.dirname(requirements),
+    advice: 'a dependency without a wheel for this platform needs Docker bundling (pythonBundling: PythonBundling.DOCKER) ' +
+      'or a release that ships wheels',
+  });
 }
 
 function npmInstall(dir: string, locked: boolean): void {
@@ -498,7 +316,7 @@ export class DockerEngine {
   public static available(): boolean {
     if (DockerEngine.answer === undefined) {
       const docker = process.env.CDK_DOCKER ?? 'docker';
-      const result = spawnSync(docker, ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf-8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] });
+      const result = run(docker, ['version', '--format', '{{.Server.Version}}'], { timeoutMs: 15_000 });
       DockerEngine.answer = !result.error && result.status === 0 && result.stdout.trim() !== '';
     }
     return DockerEngine.answer;
@@ -551,7 +369,7 @@ function pythonDockerCode(options: AppBundlingOptions, excludes: string[], asset
   return bundling.Bundling.bundle({
     entry: options.appPath,
     runtime: options.runtime,
-    architecture: options.architecture === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
+    architecture: ARCHITECTURES[options.architecture].lambda,
     assetHashType: AssetHashType.CUSTOM,
     assetHash,
     assetExcludes: excludes,
