@@ -119,8 +119,9 @@ project.eslint?.addRules({
   }],
 });
 
-// Rust handlers ship with the package so users can read them; build output, samples and tooling do not.
-for (const pattern of ['/rust-handlers/target/', '/rust-handlers/coldstart/target/', '/samples/', '/bench/', '/scripts/', '/.ci/', 'cdk.out/']) {
+// Rust handlers ship with the package so users can read them; build output, local tools and caches, benchmark
+// results, samples and tooling do not.
+for (const pattern of ['/.rustacean-lambda/', '/bench-results/', '/rust-handlers/target/', '/rust-handlers/coldstart/target/', '/samples/', '/bench/', '/scripts/', '/.ci/', 'cdk.out/']) {
   project.addPackageIgnore(pattern);
 }
 // The compiled library (libdir) and the language packages (jsii's outdir) share dist/: keep the packages of one
