@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { LLRT_HANDLERS, sampleLlrtBinary } from './llrt';
-import { suppressBasicExecutionRole } from './nag';
+import { suppressBasicExecutionRole, suppressColdStartBenchmark } from './nag';
 import { RUST_HANDLERS } from './stack';
 import { ColdStartBenchmark, LlrtBinary, LlrtFunction, RustFunction } from '../lib';
 
@@ -119,18 +119,7 @@ export class ColdStartSampleStack extends Stack {
           'date has passed), and these hello functions touch no data.',
       }]);
     }
-    NagSuppressions.addResourceSuppressions(this.benchmark.bucket, [{
-      id: 'AwsSolutions-S1',
-      reason: 'The bucket holds only the JSON summaries the driver writes; it blocks public access, enforces TLS and ' +
-        'encrypts at rest. Server access logs would need a second bucket (itself unlogged); where object-level ' +
-        'auditing is required, CloudTrail data events cover it without one.',
-    }]);
-    NagSuppressions.addResourceSuppressions(this.benchmark.driver.role!, [{
-      id: 'AwsSolutions-IAM5',
-      reason: 'The driver writes coldstart/runs/<run id>.json and coldstart/latest.json, so s3:PutObject is ' +
-        'granted on the coldstart/ prefix of its own results bucket: keys named per run, nothing outside the prefix.',
-      appliesTo: [{ regex: '/^Resource::<BenchmarkResults[0-9A-F]{8}\\.Arn>\\/coldstart\\/\\*$/g' }],
-    }], true);
+    suppressColdStartBenchmark(this.benchmark);
 
     new CfnOutput(this, 'DriverFunctionName', { value: this.benchmark.driver.functionName });
     new CfnOutput(this, 'ResultsBucketName', { value: this.benchmark.bucket.bucketName });

@@ -1,6 +1,9 @@
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
+import { ColdStartBenchmark } from '../lib';
 
 /** How cdk-nag names the AWS managed policy every Lambda function's default role gets. */
 export const BASIC_EXECUTION_ROLE_POLICY = 'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
@@ -20,4 +23,25 @@ export function suppressBasicExecutionRole(functions: lambda.IFunction[]): void 
       appliesTo: [BASIC_EXECUTION_ROLE_POLICY],
     }]);
   }
+}
+
+/**
+ * cdk-nag findings on a ColdStartBenchmark's own resources that stay, each with its reason: S1 on its results
+ * bucket and IAM5 on the driver's prefix-scoped s3:PutObject (exactly `<bucket ARN>/<prefix>*`, nothing broader).
+ */
+export function suppressColdStartBenchmark(benchmark: ColdStartBenchmark): void {
+  NagSuppressions.addResourceSuppressions(benchmark.bucket, [{
+    id: 'AwsSolutions-S1',
+    reason: 'The bucket holds only the JSON summaries the driver writes; it blocks public access, enforces TLS and ' +
+      'encrypts at rest. Server access logs would need a second bucket (itself unlogged); where object-level ' +
+      'auditing is required, CloudTrail data events cover it without one.',
+  }]);
+  const bucketId = Stack.of(benchmark).resolve((benchmark.bucket.node.defaultChild as s3.CfnBucket).logicalId);
+  NagSuppressions.addResourceSuppressions(benchmark.driver.role as iam.Role, [{
+    id: 'AwsSolutions-IAM5',
+    reason: `The driver writes ${benchmark.prefix}runs/<run id>.json and ${benchmark.prefix}latest.json, so ` +
+      `s3:PutObject is granted on the ${benchmark.prefix} prefix of its own results bucket: keys named per run, ` +
+      'nothing outside the prefix.',
+    appliesTo: [`Resource::<${bucketId}.Arn>/${benchmark.prefix}*`],
+  }], true);
 }
