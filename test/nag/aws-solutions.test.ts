@@ -14,6 +14,7 @@ import { RustFunction } from '../../lib';
 import { CargoLambdaBuild } from '../../lib/rust/bundling';
 import { ColdStartSampleStack } from '../../samples/coldstart';
 import { RUST_HANDLERS, SampleStack } from '../../samples/stack';
+import { ColdStartBenchmarkIntegStack } from '../integ.coldstart-benchmark';
 import { LlrtFunctionIntegStack } from '../integ.llrt-function';
 import { RustFunctionIntegStack } from '../integ.rust-function';
 import { WebAdapterIntegStack } from '../integ.web-adapter';
@@ -62,6 +63,7 @@ describe('AwsSolutions (cdk-nag)', () => {
       new RustFunctionIntegStack(app, 'RustFunctionInteg'),
       new LlrtFunctionIntegStack(app, 'LlrtFunctionInteg'),
       new WebAdapterIntegStack(app, 'WebAdapterInteg'),
+      new ColdStartBenchmarkIntegStack(app, 'ColdStartBenchmarkInteg'),
     ];
     app.synth();
     for (const stack of stacks) expect({ stack: stack.stackName, findings: findings(stack) }).toEqual({ stack: stack.stackName, findings: [] });
@@ -75,6 +77,7 @@ describe('AwsSolutions (cdk-nag)', () => {
       new RustFunctionIntegStack(app, 'RustFunctionInteg'),
       new LlrtFunctionIntegStack(app, 'LlrtFunctionInteg'),
       new WebAdapterIntegStack(app, 'WebAdapterInteg'),
+      new ColdStartBenchmarkIntegStack(app, 'ColdStartBenchmarkInteg'),
     ];
     app.synth();
     const all = stacks.flatMap(stack => suppressions(stack));
