@@ -54,6 +54,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-cdk/aws-lambda-python-alpha@2.233.0-alpha.0', // used by the Web Adapter family (Python apps)
     'esbuild@^0.28.2', // LlrtFunction bundles with the user's esbuild, like aws-lambda-nodejs
     '@aws-sdk/client-dynamodb@^3', // bundled into the NO_SDK variant of the LLRT DynamoDB sample
+    // Integration tests (test/integ.*.ts): the registry has no 2.233.0 build of the alpha module; 2.214.0-alpha.0 is
+    // the newest whose peer range (aws-cdk-lib ^2.214.0) takes our 2.233.0. integ-runner is versioned on its own.
+    '@aws-cdk/integ-tests-alpha@2.214.0-alpha.0',
+    '@aws-cdk/integ-runner@2.197.10',
+    // cdk-nag 2.38 wants constructs ^10.5.1; 2.37.55 is the newest that takes our constructs 10.4.2.
+    'cdk-nag@2.37.55',
   ],
 
   jestOptions: {
@@ -79,6 +85,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   buildWorkflow: false,
   gitignore: ['cdk.out/', 'target/', '.rustacean-lambda/', '*.tsbuildinfo', '/bench-results/'],
 });
+// integ-runner's work folders, and the assets it leaves in a snapshot (built code, not committed). Added here, after
+// the project un-ignores /test/ (which drops any /test/ pattern given before).
+project.gitignore.addPatterns('/test/cdk-integ.out.*', '/test/integ.*.ts.snapshot/asset.*');
 
 // jsii warnings are errors: a name that is reserved in a target language (projen silences those by default) would
 // make an awkward binding, so we rename instead of silencing.
@@ -180,6 +189,48 @@ project.addTask('bench:coldstart', {
   exec: 'ts-node --project test/tsconfig.json bench/coldstart.ts',
   receiveArgs: true,
 });
+
+// Integration tests that double as deployable examples: test/integ.*.ts (@aws-cdk/integ-tests-alpha), each a CDK
+// app with a stack and assertions that invoke its functions. Their templates are snapshots in
+// test/integ.*.ts.snapshot/ (committed, without the built assets), checked like jest snapshots.
+const INTEG_RUNNER = 'integ-runner --directory test --language typescript';
+const integEnv = {
+  PATH: PINNED_TOOLS_PATH,
+  // The LLRT example runs on the samples' LLRT (built from crates.io unless LLRT_BINARY_PATH is set), in the cache
+  // the tests fill, so CI builds it once.
+  RUSTACEAN_LAMBDA_CACHE: '$(echo $PWD/.rustacean-lambda/cache)',
+  // integ-runner runs each app with ts-node, several times per test: type checking lib/ on every run tripled the
+  // check's time (2 min against 40 s); the type check of test/ is tsc's job (tsconfig.dev.json).
+  TS_NODE_TRANSPILE_ONLY: 'true',
+};
+/** integ-runner keeps the assertion provider's bundled handler in the snapshot: not ours, 2 MB each, not committed. */
+const DROP_SNAPSHOT_ASSETS = 'rm -rf test/integ.*.ts.snapshot/asset.*';
+const integSnapshot = project.addTask('integ:snapshot', {
+  description: 'Check the integ tests against their committed snapshots: synthesize (real builds), compare templates, ' +
+    'asset hashes aside; no AWS, writes nothing; a difference fails (update: integ:snapshot:update)',
+  env: integEnv,
+  exec: INTEG_RUNNER,
+  receiveArgs: true,
+});
+project.addTask('integ:snapshot:update', {
+  description: 'Deliberately rewrite the integ snapshots from a fresh synth, without deploying (review the diff)',
+  env: integEnv,
+  steps: [
+    { exec: `${INTEG_RUNNER} --update-on-failed --dry-run --force`, receiveArgs: true },
+    { exec: DROP_SNAPSHOT_ASSETS, shell: 'system' }, // a glob: projen's own shell does not expand it
+  ],
+});
+project.addTask('integ:deploy', {
+  description: 'Deploy each integ stack to AWS, run its assertions (invoke, check the answer), destroy it, then update ' +
+    'its snapshot; needs credentials and a bootstrapped account (e.g. -- --parallel-regions eu-west-1)',
+  env: integEnv,
+  steps: [
+    { exec: `${INTEG_RUNNER} --update-on-failed --force`, receiveArgs: true },
+    { exec: DROP_SNAPSHOT_ASSETS, shell: 'system' }, // a glob: projen's own shell does not expand it
+  ],
+});
+// After jest, which has built the same Rust handlers and LLRT into the shared caches, so this only synthesizes.
+project.testTask.spawn(integSnapshot);
 
 project.addTask('test:driver', {
   description: 'Only the unit tests of the cold-start driver against a fake Lambda API (also part of `npm test`)',

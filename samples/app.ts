@@ -1,4 +1,5 @@
-import { App } from 'aws-cdk-lib';
+import { App, Aspects } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { ColdStartSampleStack } from './coldstart';
 import { SampleStack } from './stack';
 
@@ -12,5 +13,9 @@ new SampleStack(app, 'RustaceanLambdaSamples', { env });
 if (['true', '1'].includes(String(app.node.tryGetContext('coldstart')))) {
   new ColdStartSampleStack(app, 'RustaceanLambdaColdStart', { env });
 }
+
+// cdk-nag's AwsSolutions pack at every synth: a finding without a suppression (and its reason, next to the resource)
+// is an error, and `cdk synth` / `cdk deploy` stop on it. test/nag/aws-solutions.test.ts checks the same in npm test.
+Aspects.of(app).add(new AwsSolutionsChecks());
 
 app.synth();

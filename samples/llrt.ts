@@ -3,6 +3,7 @@ import { CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { suppressBasicExecutionRole } from './nag';
 import { LlrtBinary, LlrtFunction, LlrtFunctionProps } from '../lib';
 
 /** Where the sample LLRT handlers live. */
@@ -66,6 +67,8 @@ export class LlrtSamples extends Construct {
       this.table = new dynamodb.Table(this, 'Visits', {
         partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        // Restorable to any second of the last 35 days (cdk-nag AwsSolutions-DDB3), at a few cents per GB-month.
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         removalPolicy: RemovalPolicy.DESTROY, // a sample: `cdk destroy` removes it
       });
       this.counter = new LlrtFunction(this, 'Counter', {
@@ -76,6 +79,7 @@ export class LlrtSamples extends Construct {
       });
       // Least privilege: the handler only ever calls UpdateItem.
       this.table.grant(this.counter, 'dynamodb:UpdateItem');
+      suppressBasicExecutionRole([this.hello, this.http, this.counter]);
     } catch (e) {
       throw new Error(`${(e as Error).message}\nsample app: set ${SAMPLE_ENV.binaryPath} to a local llrt-lambda-arm64.zip ` +
         '(or the bootstrap inside it), or install what the source build needs (Rust, cargo-lambda and zig: npm run setup)',

@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { RustFunction } from '../lib';
 import { LlrtSamples } from './llrt';
+import { suppressBasicExecutionRole } from './nag';
 import { addWebAdapterSamples, WebAdapterSamples } from './web-adapter';
 
 /** Where the sample Rust handlers live (a Cargo workspace). */
@@ -40,6 +41,7 @@ export class SampleStack extends Stack {
       description: 'Rust JSON API behind a Function URL (x86_64)',
     });
     this.httpApiUrl = this.httpApi.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+    suppressBasicExecutionRole([this.hello, this.httpApi]);
 
     new CfnOutput(this, 'HelloFunctionName', { value: this.hello.functionName });
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpApiUrl.url });

@@ -1,7 +1,9 @@
 import * as path from 'path';
 import { CfnOutput } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { suppressBasicExecutionRole } from './nag';
 import { WebAdapterFunction, WebAdapterLayer, WebAdapterVersion } from '../lib';
 
 /** Where the sample web apps live. */
@@ -31,6 +33,12 @@ export function addWebAdapterSamples(scope: Construct): WebAdapterSamples {
     description: 'Flask app through the Lambda Web Adapter (arm64, adapter built from source)',
   });
   const flaskUrl = flask.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+  NagSuppressions.addResourceSuppressions(flask, [{
+    id: 'AwsSolutions-L1',
+    reason: 'Python 3.12 is a supported Lambda runtime that AWS still patches; its deprecation date is 2028-10-31 ' +
+      "(the pinned cfn-lint's lifecycle data), and test/repo/runtimes.test.ts fails the build once it has passed. " +
+      'The sample keeps the Python version its tests pin.',
+  }]);
 
   const express = new WebAdapterFunction(scope, 'ExpressApp', {
     appPath: path.join(WEB_ADAPTER_SAMPLES, 'express'),
@@ -40,6 +48,14 @@ export function addWebAdapterSamples(scope: Construct): WebAdapterSamples {
     description: 'Express app through the Lambda Web Adapter (x86_64, AWS public layer)',
   });
   const expressUrl = express.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+  NagSuppressions.addResourceSuppressions(express, [{
+    id: 'AwsSolutions-L1',
+    reason: 'Node.js 22 is a supported Lambda runtime that AWS still patches; its deprecation date is 2027-04-30 ' +
+      "(the pinned cfn-lint's lifecycle data), and test/repo/runtimes.test.ts fails the build once it has passed. " +
+      'The runtime only starts run.sh (the Web Adapter serves the app); test/integ.web-adapter.ts runs the same ' +
+      'app on Node.js 24.',
+  }]);
+  suppressBasicExecutionRole([flask, express]);
 
   new CfnOutput(scope, 'FlaskAppUrl', { value: flaskUrl.url });
   new CfnOutput(scope, 'ExpressAppUrl', { value: expressUrl.url });
