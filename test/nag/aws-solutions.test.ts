@@ -11,7 +11,7 @@ import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { RustFunction } from '../../lib';
-import { CargoLambdaBuild } from '../../lib/rust/bundling';
+import { CargoLambdaBuild } from '../../lib/core/cargo/build';
 import { ColdStartSampleStack } from '../../samples/coldstart';
 import { RUST_HANDLERS, SampleStack } from '../../samples/stack';
 import { ColdStartBenchmarkIntegStack } from '../integ.coldstart-benchmark';
