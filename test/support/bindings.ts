@@ -12,6 +12,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { withFileLock } from '../../lib/core/cache';
 
 export const REPO_ROOT = path.join(__dirname, '..', '..');
 /** Where the virtualenv lives: git-ignored, kept between runs. */
@@ -43,29 +44,10 @@ function findPackage(language: Language): string | undefined {
 /** The package of the current sources for a language, built first when it is missing or stale. Returns its path. */
 export function ensurePackage(language: Language, log: (line: string) => void = () => {}): string {
   // One build at a time: jest runs the Python and the Go test in parallel, and both would run jsii on the same files.
-  return withLock(path.join(REPO_ROOT, 'dist', '.package.lock'), () => buildIfStale(language, log));
-}
-
-function withLock<T>(lock: string, fn: () => T): T {
-  fs.mkdirSync(path.dirname(lock), { recursive: true });
-  const deadline = Date.now() + 15 * 60_000;
-  for (;;) {
-    try {
-      fs.mkdirSync(lock);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      // A lock older than the longest build is left over from a killed run.
-      if (Date.now() - fs.statSync(lock).mtimeMs > 15 * 60_000) fs.rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`${lock} is still held after 15 minutes; remove it if no build is running`);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
-    }
-  }
-  try {
-    return fn();
-  } finally {
-    fs.rmSync(lock, { recursive: true, force: true });
-  }
+  // A lock older than the longest build is left over from a killed run.
+  const fifteenMinutes = 15 * 60_000;
+  return withFileLock(path.join(REPO_ROOT, 'dist', '.package'), () => buildIfStale(language, log),
+    { waitMs: fifteenMinutes, staleMs: fifteenMinutes, pollMs: 500 });
 }
 
 function buildIfStale(language: Language, log: (line: string) => void): string {
