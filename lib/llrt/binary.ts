@@ -1,10 +1,14 @@
+import * as fs from 'fs';
 import * as path from 'path';
-import { checkBaseUrl, BinarySpec, DEFAULT_LOCK_FILE } from './store';
+import { BinarySpec, bootstrapFromZip, LlrtBootstrap, ObtainedBinary, releaseAssetName } from './bootstrap';
+import { LlrtSourceBuild, obtainFromSource } from './source';
+import { BinaryStore, checkBaseUrl, DEFAULT_LOCK_FILE } from './store';
 import { LlrtBinaryType, LlrtVersion } from './types';
 import { Architecture } from '../core/arch';
 import { cacheRoot } from '../core/cache';
 import { checkPreset } from '../core/cargo/plan';
 import { sha256 as sha256Hex } from '../core/hash';
+import { isZip } from '../core/zip';
 import { OptimizationPreset } from '../rust';
 
 /**
@@ -176,10 +180,11 @@ export abstract class LlrtBinary {
   public abstract readonly defaultBinaryType: LlrtBinaryType;
 
   /**
-   * The build settings for one architecture and binary type; throws when the type cannot come from this source.
+   * The bootstrap for one architecture and binary type: its settings, and how this source obtains it at bundling
+   * time; throws when the type cannot come from this source.
    * @internal
    */
-  public abstract _spec(arch: Architecture, type: LlrtBinaryType): BinarySpec;
+  public abstract _bootstrap(arch: Architecture, type: LlrtBinaryType): LlrtBootstrap;
 
   /**
    * A short, stable name of the settings that tell two binaries apart (for layer ids); '' for the defaults.
@@ -204,8 +209,10 @@ class ReleaseBinary extends LlrtBinary {
     this.lockFile = path.resolve(options.lockFile ?? DEFAULT_LOCK_FILE);
   }
 
-  public _spec(arch: Architecture, type: LlrtBinaryType): BinarySpec {
-    return { version: this.version, type, arch, sha256: this.sha256, baseUrl: this.baseUrl, lockFile: this.lockFile };
+  public _bootstrap(arch: Architecture, type: LlrtBinaryType): LlrtBootstrap {
+    const spec: BinarySpec = { version: this.version, type, arch, sha256: this.sha256, baseUrl: this.baseUrl, lockFile: this.lockFile };
+    // A bundle without the bootstrap still needs LATEST resolved to a tag.
+    return new LlrtBootstrap(spec, { obtain: warnings => BinaryStore.obtain(spec, warnings), neededForBundle: this.version.isLatest });
   }
 
   public _layerSuffix(): string {
@@ -230,8 +237,11 @@ class FileBinary extends LlrtBinary {
     this.sha256 = options.sha256 !== undefined ? checkSha256(options.sha256, 'sha256 of LlrtBinary.fromFile()') : undefined;
   }
 
-  public _spec(arch: Architecture, type: LlrtBinaryType): BinarySpec {
-    return { version: this.version, type, arch, binaryPath: this.file, sha256: this.sha256, lockFile: path.resolve(DEFAULT_LOCK_FILE) };
+  public _bootstrap(arch: Architecture, type: LlrtBinaryType): LlrtBootstrap {
+    const spec: BinarySpec = {
+      version: this.version, type, arch, binaryPath: this.file, sha256: this.sha256, lockFile: path.resolve(DEFAULT_LOCK_FILE),
+    };
+    return new LlrtBootstrap(spec, { obtain: () => obtainFile(spec), neededForBundle: false });
   }
 
   public _layerSuffix(): string {
@@ -259,31 +269,54 @@ class SourceBinary extends LlrtBinary {
     this.cacheDirectory = options.cacheDirectory !== undefined ? path.resolve(options.cacheDirectory) : undefined;
   }
 
-  public _spec(arch: Architecture, type: LlrtBinaryType): BinarySpec {
+  public _bootstrap(arch: Architecture, type: LlrtBinaryType): LlrtBootstrap {
     if (type !== LlrtBinaryType.NO_SDK) {
       throw new Error(`llrtBinaryType '${type}' cannot come from LlrtBinary.fromSource(): the llrt crate on crates.io ` +
         'carries no AWS SDK, so a source build is the no-sdk binary; remove llrtBinaryType (the SDK clients you ' +
         'import are then bundled into index.mjs), or use LlrtBinary.fromRelease() or LlrtBinary.fromFile() for a ' +
         `binary with the ${type} SDK`);
     }
-    return {
-      version: this.version,
-      type,
-      arch,
-      lockFile: path.resolve(DEFAULT_LOCK_FILE),
-      source: {
-        crateVersion: this.version.version.replace(/^v/, ''),
-        optimization: this.optimization,
-        toolchain: this.toolchain,
-        cacheRoot: this.cacheDirectory ?? cacheRoot(),
-      },
+    const build: LlrtSourceBuild = {
+      crateVersion: this.version.version.replace(/^v/, ''),
+      optimization: this.optimization,
+      toolchain: this.toolchain,
+      cacheRoot: this.cacheDirectory ?? cacheRoot(),
     };
+    const spec: BinarySpec = { version: this.version, type, arch, lockFile: path.resolve(DEFAULT_LOCK_FILE), source: build };
+    // A bundle without the bootstrap still reads the modules of the build.
+    return new LlrtBootstrap(spec, { obtain: () => obtainFromSource(build, arch, spec.version.version), neededForBundle: true });
   }
 
   public _layerSuffix(): string {
     const defaults = this.optimization === OptimizationPreset.BALANCED && !this.toolchain && !this.cacheDirectory;
     return defaults ? 'src' : `src${sha256Hex(JSON.stringify([this.optimization, this.toolchain ?? '', this.cacheDirectory ?? ''])).slice(0, 8)}`;
   }
+}
+
+/** `LlrtBinary.fromFile()`: a `bootstrap` or a release zip holding one; checked against `sha256` when given. */
+function obtainFile(spec: BinarySpec): ObtainedBinary {
+  const file = spec.binaryPath!;
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    throw new Error(`LlrtBinary.fromFile('${file}'): the file does not exist or is not a file; point it at an LLRT bootstrap or at a ` +
+      `release zip such as ${releaseAssetName(spec.arch, spec.type)}`);
+  }
+  const content = fs.readFileSync(file);
+  if (spec.sha256) {
+    const actual = sha256Hex(content);
+    if (actual !== spec.sha256) {
+      throw new Error(`checksum mismatch for LlrtBinary.fromFile('${file}'): expected sha256 ${spec.sha256} (sha256), ` +
+        `got ${actual}; use the file you meant to trust, or update sha256`);
+    }
+  }
+  if (!isZip(content)) return { file, source: 'path', origin: `LlrtBinary.fromFile('${file}')` };
+  let data: Buffer;
+  try {
+    data = bootstrapFromZip(content);
+  } catch (e) {
+    throw new Error(`LlrtBinary.fromFile('${file}') is a zip but ${(e as Error).message}; use an LLRT release zip ` +
+      `(${releaseAssetName(spec.arch, spec.type)}) or the bootstrap inside it`);
+  }
+  return { data, source: 'path', origin: `LlrtBinary.fromFile('${file}')` };
 }
 
 function checkSha256(value: string, what: string): string {

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import { builtinModules } from 'module';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { BinarySpec, BinaryStore, RuntimeImports } from './store';
+import { LlrtBootstrap, RuntimeImports } from './bootstrap';
 import { LlrtBinaryType, LlrtBundlingOptions, LlrtVersion } from './types';
 import { sha256 as sha256Hex } from '../core/hash';
 import { localAsset } from '../core/local-asset';
@@ -274,11 +274,12 @@ function relative(file: string): string {
 }
 
 /** The function's asset: `index.mjs`, plus LLRT's `bootstrap` at the root unless a layer provides it. */
-export function functionCode(request: BundleRequest, binary: BinarySpec, includeBootstrap: boolean, warnings: string[]): lambda.AssetCode {
+export function functionCode(request: BundleRequest, bootstrap: LlrtBootstrap, includeBootstrap: boolean, warnings: string[]): lambda.AssetCode {
+  const binary = bootstrap.spec;
   const key = sha256Hex(JSON.stringify({ v: 1, request, binary: { ...binary, version: binary.version.version }, includeBootstrap }));
   // The output is hashed: unchanged sources and binary give an unchanged asset.
   return localAsset(path.dirname(request.entry), { cacheKey: key }, outputDir => {
-    const { tag, runtime } = BinaryStore.prepare(binary, includeBootstrap ? outputDir : undefined, warnings);
+    const { tag, runtime } = bootstrap.prepare(includeBootstrap ? outputDir : undefined, warnings);
     bundle(request, outputDir, tag, warnings, runtime);
   });
 }

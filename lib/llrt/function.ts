@@ -6,7 +6,6 @@ import { Construct } from 'constructs';
 import { LlrtBinary } from './binary';
 import { BundleRequest, functionCode } from './bundling';
 import { LlrtRuntimeLayer } from './layer';
-import { BinarySpec } from './store';
 import { LlrtBinaryType, LlrtBundlingOptions, LlrtLogLevel, LlrtTlsVersion, LlrtVersion } from './types';
 import { architectureOf } from '../core/arch';
 
@@ -145,7 +144,9 @@ export class LlrtFunction extends lambda.Function {
   public readonly llrtLayer?: lambda.ILayerVersion;
 
   constructor(scope: Construct, id: string, props: LlrtFunctionProps) {
+    // 1. props -> validated options
     const architecture = props.architecture ?? lambda.Architecture.ARM_64;
+    const environment = llrtEnvironment(props);
     const exportName = props.handler ?? 'handler';
     if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(exportName)) {
       throw new Error(`handler '${exportName}' is not the name of an exported function; expected a JavaScript ` +
@@ -157,28 +158,29 @@ export class LlrtFunction extends lambda.Function {
     if (!Object.values(LlrtBinaryType).includes(binaryType)) {
       throw new Error(`llrtBinaryType '${binaryType}' is unknown; expected one of ${Object.values(LlrtBinaryType).join(', ')}`);
     }
-    const version = source.version;
-    const binary: BinarySpec = source._spec(architectureOf(architecture, 'LLRT'), binaryType);
     const request: BundleRequest = { entry, exportName, binaryType, options: props.bundling ?? {} };
     const useLayer = props.useLlrtLayer ?? false;
     const warnings: string[] = [];
+
+    // 2. the binary, from its source (asked for it at bundling time), 3. the asset built with it, 4. the function
+    const bootstrap = source._bootstrap(architectureOf(architecture, 'LLRT'), binaryType);
 
     super(scope, id, {
       ...props,
       architecture,
       memorySize: props.memorySize ?? 128,
-      environment: llrtEnvironment(props),
+      environment,
       runtime: lambda.Runtime.PROVIDED_AL2023,
       handler: `index.${exportName}`,
-      code: functionCode(request, binary, !useLayer, warnings),
+      code: functionCode(request, bootstrap, !useLayer, warnings),
     });
 
     this.entry = entry;
-    this.llrtVersion = version;
+    this.llrtVersion = source.version;
     this.llrtBinaryType = binaryType;
     this.llrtBinary = source;
     if (useLayer) {
-      this.llrtLayer = LlrtRuntimeLayer.forStack(this, binary, source._layerSuffix());
+      this.llrtLayer = LlrtRuntimeLayer.forStack(this, bootstrap, source._layerSuffix());
       this.addLayers(this.llrtLayer);
     }
     for (const w of new Set(warnings)) Annotations.of(this).addWarningV2('rustacean-lambda:llrt', w);

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { ObtainedBinary } from './bootstrap';
 import { httpGet } from './http';
 import { modulesFromSources } from './modules';
 import { Architecture } from '../core/arch';
@@ -205,8 +206,18 @@ export function readSourceModules(crateVersion: string, cacheRoot: string): stri
   return modules;
 }
 
-/** {@link buildLlrt}, plus the modules the built LLRT provides (read from the sources the build unpacked). */
-export function buildLlrtWithModules(build: LlrtSourceBuild, arch: Architecture): { file: string; modules: string[] } {
+/**
+ * `LlrtBinary.fromSource()`'s bootstrap: {@link buildLlrt} (one build per version, architecture and options, kept
+ * by CargoLambdaBuild in the process and on disk), with the modules the built LLRT provides (read from the sources
+ * the build unpacked).
+ */
+export function obtainFromSource(build: LlrtSourceBuild, arch: Architecture, version: string): ObtainedBinary {
   const file = buildLlrt(build, arch);
-  return { file, modules: readSourceModules(build.crateVersion, build.cacheRoot) };
+  return {
+    file,
+    modules: readSourceModules(build.crateVersion, build.cacheRoot),
+    version,
+    source: 'build',
+    origin: `LLRT ${build.crateVersion} built from crates.io (${file})`,
+  };
 }

@@ -1,60 +1,15 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { BinarySpec, bootstrapFromZip, checkMachine, ObtainedBinary, releaseAssetName } from './bootstrap';
 import { FetchResult, httpGet, HttpRequest } from './http';
-import { RELEASE_MODULES } from './release-modules';
-import { buildLlrtWithModules, LlrtSourceBuild } from './source';
-import { LlrtBinaryType, LlrtVersion } from './types';
+import { LlrtBinaryType } from './types';
 import { Architecture, ARCHITECTURES } from '../core/arch';
 import { CACHE_ENV, cacheRoot, offline, removeStale, stageDirectory, updateFileAtomic, writeFileAtomic } from '../core/cache';
-import { describeElf, elfMachine, elfMachineOf } from '../core/elf';
+import { elfMachineOf } from '../core/elf';
 import { sha256 as sha256Hex, sha256File } from '../core/hash';
-import { isZip, readZipEntries, readZipEntry } from '../core/zip';
 
-/** Everything that decides which LLRT `bootstrap` a function gets. */
-export interface BinarySpec {
-  readonly version: LlrtVersion;
-  readonly type: LlrtBinaryType;
-  readonly arch: Architecture;
-  /** Absolute path of a local `bootstrap` or release zip (`LlrtBinary.fromFile()`). */
-  readonly binaryPath?: string;
-  /** Expected SHA-256 (lower-case hex) of the release zip, or of the file at `binaryPath`. */
-  readonly sha256?: string;
-  /** The base URL as given (the environment variable and the default are applied later). */
-  readonly baseUrl?: string;
-  /** Absolute path of the lock file (used for releases only). */
-  readonly lockFile: string;
-  /** Build LLRT from its crates.io source instead (`LlrtBinary.fromSource()`). */
-  readonly source?: LlrtSourceBuild;
-}
-
-/** The modules an LLRT release provides, which a bundle may leave to the runtime. */
-export interface RuntimeImports {
-  /** The release, for messages (`v0.8.1-beta`). */
-  readonly release: string;
-  /** LLRT's modules: `fs`, `fs/promises`, `llrt:xml`, ... */
-  readonly modules: string[];
-}
-
-/** A binary ready for a function's bundle: its release tag (when known) and the modules it provides. */
-export interface PreparedBinary {
-  readonly tag?: string;
-  readonly runtime?: RuntimeImports;
-}
-
-/** A verified bootstrap, ready to copy into an asset. */
-export interface ObtainedBinary {
-  /** Path of the bootstrap file, or its content when it came out of a local zip. */
-  readonly file?: string;
-  readonly data?: Buffer;
-  /** The release tag, when known (always for downloads and cache hits). */
-  readonly version?: string;
-  readonly source: 'path' | 'cache' | 'download' | 'build';
-  /** The modules it provides, when read from its sources (a build from crates.io). */
-  readonly modules?: string[];
-  /** Human-readable origin for messages. */
-  readonly origin: string;
-}
+export { releaseAssetName } from './bootstrap';
 
 /** Contents of `artifact.json` next to a cached bootstrap. */
 interface CachedArtifact extends LockEntry {
@@ -66,9 +21,8 @@ const LATEST_TTL_MS = 24 * 60 * 60 * 1000;
 const TAG_PATTERN = /^v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
 
 /**
- * Obtains LLRT's `bootstrap` at synth: a local file, a build from crates.io, or a release: from the per-user cache,
- * else a download of the release zip, which is checked against the lock file (or `sha256`) and unpacked into the
- * cache atomically.
+ * Obtains the `bootstrap` of an LLRT release at synth: from the per-user cache, else a download of the release zip,
+ * which is checked against the lock file (or `sha256`) and unpacked into the cache atomically.
  * Results are kept for the process; `BinaryStore.reset()` forgets them (for tests).
  */
 export class BinaryStore {
@@ -100,66 +54,15 @@ export class BinaryStore {
     return path.join(cacheRoot(), 'llrt', tag, `${ARCHITECTURES[arch].llrt}-${type}`);
   }
 
-  /** Finds, verifies (and if needed downloads) the bootstrap for a spec. */
+  /** Finds, verifies (and if needed downloads) the bootstrap of the release a spec names. */
   public static obtain(spec: BinarySpec, warnings: string[]): ObtainedBinary {
-    if (spec.binaryPath) return BinaryStore.fromPath(spec);
-    if (!spec.source) {
-      const tag = spec.version.isLatest ? BinaryStore.resolveLatest(spec, warnings) : spec.version.version;
-      const key = JSON.stringify([tag, spec.arch, spec.type, BinaryStore.baseUrl(spec), spec.lockFile, spec.sha256 ?? '']);
-      const known = BinaryStore.memo.get(key);
-      if (known) return known;
-      const obtained = BinaryStore.fromCacheOrDownload(spec, tag, warnings);
-      BinaryStore.memo.set(key, obtained);
-      return obtained;
-    }
-    // CargoLambdaBuild keeps one build per version, architecture and options, in the process and on disk.
-    const { file, modules } = buildLlrtWithModules(spec.source, spec.arch);
-    return {
-      file,
-      modules,
-      version: spec.version.version,
-      source: 'build',
-      origin: `LLRT ${spec.source.crateVersion} built from crates.io (${file})`,
-    };
-  }
-
-  /**
-   * Writes the bootstrap into an asset folder as an executable `bootstrap` and checks it is built for the
-   * architecture.
-   */
-  public static stage(spec: BinarySpec, outputDir: string, warnings: string[]): ObtainedBinary {
-    const obtained = BinaryStore.obtain(spec, warnings);
-    const destination = path.join(outputDir, 'bootstrap');
-    if (obtained.data) fs.writeFileSync(destination, obtained.data);
-    else fs.copyFileSync(obtained.file!, destination);
-    fs.chmodSync(destination, 0o755);
-    checkMachine(elfMachine(destination), spec, obtained.origin, warnings);
+    const tag = spec.version.isLatest ? BinaryStore.resolveLatest(spec, warnings) : spec.version.version;
+    const key = JSON.stringify([tag, spec.arch, spec.type, BinaryStore.baseUrl(spec), spec.lockFile, spec.sha256 ?? '']);
+    const known = BinaryStore.memo.get(key);
+    if (known) return known;
+    const obtained = BinaryStore.fromCacheOrDownload(spec, tag, warnings);
+    BinaryStore.memo.set(key, obtained);
     return obtained;
-  }
-
-  /**
-   * What a function's asset needs from its LLRT at bundling time: the bootstrap written into `outputDir` (when
-   * the function carries it; else obtained only when `LATEST` must be resolved), the release it is, and the modules
-   * it provides (read from the sources of a from-source build, or the list generated for a pinned release;
-   * undefined, with a warning, for a release no list was generated for).
-   */
-  public static prepare(spec: BinarySpec, outputDir: string | undefined, warnings: string[]): PreparedBinary {
-    let obtained: ObtainedBinary | undefined;
-    if (outputDir) {
-      obtained = BinaryStore.stage(spec, outputDir, warnings);
-    } else if ((spec.version.isLatest && !spec.binaryPath) || spec.source) {
-      // The layer needs it anyway; a source build also says which modules it provides.
-      obtained = BinaryStore.obtain(spec, warnings);
-    }
-    const tag = obtained?.version ?? (spec.version.isLatest ? undefined : spec.version.version);
-    if (obtained?.modules) return { tag, runtime: { release: spec.version.version, modules: obtained.modules } };
-    const known = tag ? RELEASE_MODULES[tag] : undefined;
-    if (!known) {
-      warnings.push(`no module list for LLRT ${tag ?? spec.version.version}: the bundle's imports are not checked against ` +
-        `the runtime; pin a release this library knows (${Object.keys(RELEASE_MODULES).join(', ')}) or build it with LlrtBinary.fromSource()`);
-      return { tag };
-    }
-    return { tag, runtime: { release: tag!, modules: Object.keys(known) } };
   }
 
   /** Runs one HTTP GET (following redirects) in a child Node process, counted in `fetches`. */
@@ -170,32 +73,6 @@ export class BinaryStore {
 
   private static readonly memo = new Map<string, ObtainedBinary>();
   private static readonly latestMemo = new Map<string, string>();
-
-  /** `LlrtBinary.fromFile()`: a `bootstrap` or a release zip holding one; checked against `sha256` when given. */
-  private static fromPath(spec: BinarySpec): ObtainedBinary {
-    const file = spec.binaryPath!;
-    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      throw new Error(`LlrtBinary.fromFile('${file}'): the file does not exist or is not a file; point it at an LLRT bootstrap or at a ` +
-        `release zip such as ${releaseAssetName(spec.arch, spec.type)}`);
-    }
-    const content = fs.readFileSync(file);
-    if (spec.sha256) {
-      const actual = sha256Hex(content);
-      if (actual !== spec.sha256) {
-        throw new Error(`checksum mismatch for LlrtBinary.fromFile('${file}'): expected sha256 ${spec.sha256} (sha256), ` +
-          `got ${actual}; use the file you meant to trust, or update sha256`);
-      }
-    }
-    if (!isZip(content)) return { file, source: 'path', origin: `LlrtBinary.fromFile('${file}')` };
-    let data: Buffer;
-    try {
-      data = bootstrapFromZip(content);
-    } catch (e) {
-      throw new Error(`LlrtBinary.fromFile('${file}') is a zip but ${(e as Error).message}; use an LLRT release zip ` +
-        `(${releaseAssetName(spec.arch, spec.type)}) or the bootstrap inside it`);
-    }
-    return { data, source: 'path', origin: `LlrtBinary.fromFile('${file}')` };
-  }
 
   private static fromCacheOrDownload(spec: BinarySpec, tag: string, warnings: string[]): ObtainedBinary {
     const asset = releaseAssetName(spec.arch, spec.type);
@@ -395,28 +272,6 @@ function readCacheEntry(dir: string): CachedArtifact | undefined {
   return undefined;
 }
 
-/** The `bootstrap` at the root of a release zip. */
-function bootstrapFromZip(zip: Buffer): Buffer {
-  const entries = readZipEntries(zip);
-  const entry = entries.find(e => e.name === 'bootstrap' || e.name === './bootstrap');
-  if (!entry) {
-    const names = entries.map(e => e.name).slice(0, 10).join(', ') || 'none';
-    throw new Error(`it holds no 'bootstrap' at its root (entries: ${names})`);
-  }
-  return readZipEntry(zip, entry);
-}
-
-function checkMachine(machine: number | undefined, spec: BinarySpec, origin: string, warnings: string[]): void {
-  if (machine === ARCHITECTURES[spec.arch].elfMachine) return;
-  if (machine === undefined) {
-    warnings.push(`the LLRT bootstrap from ${origin} is not an ELF executable; Lambda runs it as is, so only a script ` +
-      'with a shebang line can work');
-    return;
-  }
-  throw new Error(`the LLRT bootstrap from ${origin} is ${describeElf(machine)} but the function's architecture is ` +
-    `${spec.arch}; use ${releaseAssetName(spec.arch, spec.type)}, or set architecture to match the binary`);
-}
-
 function offlineHint(asset: string, dir: string): string {
   return `to synthesize offline, use LlrtBinary.fromFile() with a copy of ${asset} (or the bootstrap inside it), build LLRT ` +
     'from crates.io with LlrtBinary.fromSource(), copy the ' +
@@ -439,12 +294,6 @@ function downloadError(what: string, url: string, result: FetchResult, asset: st
   const where = result.url && result.url !== url ? `${url} (redirected to ${result.url})` : url;
   const hint = asset && dir ? `; ${offlineHint(asset, dir)}` : '';
   return `cannot ${what} from ${where}: ${reason}${hint}`;
-}
-
-/** The release asset holding the Lambda `bootstrap` for an architecture and binary type. */
-export function releaseAssetName(arch: Architecture, type: LlrtBinaryType): string {
-  const suffix = type === LlrtBinaryType.STANDARD ? '' : `-${type}`;
-  return `llrt-lambda-${ARCHITECTURES[arch].llrt}${suffix}.zip`;
 }
 
 /** Environment variables the library reads (documented in the README). */
