@@ -77,7 +77,7 @@ export function prepareRuntime(fn: AssemblyFunction, options: PrepareOptions = {
   const family = runtimeFamily(fn.runtime);
   if (!family) {
     throw new Error(`${fn.constructPath}: runtime '${fn.runtime ?? '(none: container image)'}' is not supported by the local host; ` +
-      'supported: provided.al2023, provided.al2, python3.x, nodejs*.x');
+      'supported: the provided family (provided.al2023), python3.x, nodejs*.x');
   }
   const temp: string[] = [];
   const dispose = () => {

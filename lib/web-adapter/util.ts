@@ -222,7 +222,7 @@ function checkEnum(name: string, value: string, values: Record<string, string>):
   }
 }
 
-/** True for the OS-only runtimes (`provided`, `provided.al2`, `provided.al2023`), where `bootstrap` is the app. */
+/** True for the OS-only runtimes (the `provided` family, e.g. `provided.al2023`), where `bootstrap` is the app. */
 export function isOsOnlyRuntime(runtime: lambda.Runtime): boolean {
   return runtime.name.startsWith('provided');
 }

@@ -97,7 +97,7 @@ test('starts provided.* functions from the asset\'s bootstrap and refuses an ass
 
 test('names what is missing: an unsupported runtime, a wrapper from a layer that cannot be fetched', () => {
   expect(() => prepareRuntime({ ...named('PyHello'), runtime: 'java21' }))
-    .toThrow(/runtime 'java21' is not supported by the local host; supported: provided.al2023, provided.al2, python3.x, nodejs\*.x/);
+    .toThrow(/runtime 'java21' is not supported by the local host; supported: the provided family \(provided.al2023\), python3.x, nodejs\*.x/);
   const wrapped = { ...named('PyHello'), environment: { AWS_LAMBDA_EXEC_WRAPPER: '/opt/bootstrap' }, externalLayers: ['arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerX86:25'] };
   expect(() => prepareRuntime(wrapped)).toThrow(/AWS_LAMBDA_EXEC_WRAPPER is '\/opt\/bootstrap', which is not in the function's code or layers \(its layers arn:.*LambdaAdapterLayerX86:25 cannot be fetched locally\)/);
 });

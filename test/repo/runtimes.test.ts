@@ -1,7 +1,7 @@
 /**
  * What users copy must start them on a supported runtime: no Lambda runtime that the pinned cfn-lint's lifecycle
- * data (scripts/tool-versions.env) calls deprecated today appears in the samples, the benchmarks, the README or
- * the tests, and no cfn-lint rule about deprecated runtimes is muted anywhere.
+ * data (scripts/tool-versions.env) calls deprecated today appears in the library, the samples, the benchmarks, the
+ * scripts, the docs or the tests, and no cfn-lint rule about deprecated runtimes is muted anywhere.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -19,9 +19,9 @@ function lifecycleData(): Record<string, Lifecycle> {
   return JSON.parse(fs.readFileSync(file, 'utf-8'));
 }
 
-const SCANNED = ['samples', 'bench', 'test', 'llrt-handlers', 'rust-handlers', 'docs', 'README.md', '.projenrc.ts'];
+const SCANNED = ['lib', 'samples', 'bench', 'test', 'llrt-handlers', 'rust-handlers', 'docs', 'scripts', 'README.md', 'CONTRIBUTING.md', 'API.md', '.projenrc.ts'];
 const SKIPPED_DIRS = new Set(['node_modules', 'cdk.out', 'target', '.rustacean-lambda']);
-const EXTENSIONS = /\.(ts|js|mjs|cjs|json|snap|md|py|rs|toml|txt|sh|java)$/;
+const EXTENSIONS = /\.(ts|js|mjs|cjs|json|snap|md|py|rs|toml|txt|sh|env|go|java)$/;
 
 function files(entry: string): string[] {
   const full = path.join(REPO_ROOT, entry);
@@ -43,6 +43,10 @@ export function runtimesIn(text: string): string[] {
   for (const m of text.matchAll(/["'`](nodejs\d+\.x|python\d\.\d+|java\d+(?:\.al2)?|provided\.al2(?:023)?|dotnet\d+|ruby\d\.\d+)["'`]/g)) {
     found.add(m[1]);
   }
+  // Unquoted too, in prose and comments: ids that cannot be anything but a runtime.
+  for (const m of text.matchAll(/\b(nodejs\d+\.x|python\d\.\d+|java\d+\.al2|provided\.al2(?:023)?|dotnet\d+|ruby\d\.\d+)\b/g)) {
+    found.add(m[1]);
+  }
   for (const m of text.matchAll(/Runtime\.(NODEJS_(\d+)_X|PYTHON_3_(\d+)|JAVA_(\d+)|PROVIDED_AL2023|PROVIDED_AL2|PROVIDED)\b/g)) {
     if (m[2]) found.add(`nodejs${m[2]}.x`);
     else if (m[3]) found.add(`python3.${m[3]}`);
@@ -56,9 +60,10 @@ test('the scanner finds quoted runtime names and aws-cdk-lib constants', () => {
   expect(runtimesIn('runtime: lambda.Runtime.NODEJS_22_X, x: \'python3.12\', "Runtime": "provided.al2", Runtime.PROVIDED_AL2023').sort())
     .toEqual(['nodejs22.x', 'provided.al2', 'provided.al2023', 'python3.12']);
   expect(runtimesIn('Node.js 20 and the provided value')).toEqual([]);
+  expect(runtimesIn('a comment on nodejs18.x and provided.al2, not provided.al2023x')).toEqual(['nodejs18.x', 'provided.al2']);
 });
 
-test('no runtime that the pinned cfn-lint calls deprecated today is used in samples, benchmarks, README or tests', () => {
+test('no runtime that the pinned cfn-lint calls deprecated today is used in the library, samples, benchmarks, scripts, docs or tests', () => {
   const lifecycle = lifecycleData();
   // The data we judge with is the pinned cfn-lint's.
   const version = spawnSync(pinnedTool('cfn-lint'), ['--version'], { encoding: 'utf-8' }).stdout.trim();
@@ -96,7 +101,7 @@ test('no cfn-lint rule about deprecated runtimes is muted anywhere', () => {
   const rule = `(${ids.join('|')})`;
   const muted = new RegExp(`ignore[_-]checks[^\\n]*${rule}|${rule}[^\\n]*ignore`, 'i');
   const found: string[] = [];
-  for (const file of [...SCANNED, 'lib'].flatMap(files)) {
+  for (const file of SCANNED.flatMap(files)) {
     if (muted.test(fs.readFileSync(file, 'utf-8'))) found.push(path.relative(REPO_ROOT, file));
   }
   expect(found).toEqual([]);
