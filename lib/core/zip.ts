@@ -122,7 +122,8 @@ export function readZipEntry(zip: Buffer, entry: ZipEntry, maxBytes = MAX_INFLAT
 /**
  * Extracts a zip file (stored or deflated entries, as `cdk` and `zip` write them) into `dest`, keeping Unix
  * permissions and symbolic links. Every entry is checked (size, CRC-32); entries that would land outside `dest`
- * are refused, and so is an archive whose entries inflate to more than `maxBytes` in all.
+ * (by name, or written through a link), links that point outside it, and an archive whose entries inflate to more
+ * than `maxBytes` in all are refused.
  */
 export function extractZip(file: string, dest: string, maxBytes = MAX_INFLATED_BYTES): void {
   const data = fs.readFileSync(file);
@@ -135,9 +136,12 @@ export function extractZip(file: string, dest: string, maxBytes = MAX_INFLATED_B
   const total = entries.reduce((sum, e) => sum + e.size, 0);
   if (total > maxBytes) throw new Error(`${file} would inflate to ${total} bytes, more than the ${maxBytes} allowed`);
   const root = path.resolve(dest);
+  fs.mkdirSync(root, { recursive: true });
+  const realRoot = fs.realpathSync.native(root);
+  const inside = (p: string, base: string) => p === base || p.startsWith(base + path.sep);
   for (const entry of entries) {
     const target = path.resolve(root, entry.name);
-    if (target !== root && !target.startsWith(root + path.sep)) throw new Error(`${file}: entry '${entry.name}' escapes the folder`);
+    if (!inside(target, root)) throw new Error(`${file}: entry '${entry.name}' escapes the folder`);
     if (entry.name.endsWith('/')) {
       fs.mkdirSync(target, { recursive: true });
       continue;
@@ -152,10 +156,24 @@ export function extractZip(file: string, dest: string, maxBytes = MAX_INFLATED_B
     const unixMode = Math.floor(entry.externalAttributes / 0x10000);
     const mode = unixMode % 0o1000;
     const isLink = Math.floor(unixMode / 0o10000) === 0o12;
+    // An earlier link entry must not carry this one (or the folders made for it) out of the folder. The kernel's
+    // realpath of the deepest folder that exists: Node's own resolves a link's '..' by name, not through the link.
+    let existing = path.dirname(target);
+    while (!fs.existsSync(existing)) existing = path.dirname(existing);
+    if (!inside(fs.realpathSync.native(existing), realRoot)) {
+      throw new Error(`${file}: entry '${entry.name}' escapes the folder through a link`);
+    }
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.rmSync(target, { force: true });
-    if (isLink) fs.symlinkSync(content.toString('utf8'), target);
-    else fs.writeFileSync(target, content, { mode: mode || 0o644 });
+    if (isLink) {
+      const linkTarget = content.toString('utf8');
+      if (path.isAbsolute(linkTarget) || !inside(path.resolve(path.dirname(target), linkTarget), root)) {
+        throw new Error(`${file}: link '${entry.name}' points outside the folder (to '${linkTarget}')`);
+      }
+      fs.symlinkSync(linkTarget, target);
+    } else {
+      fs.writeFileSync(target, content, { mode: mode || 0o644 });
+    }
   }
 }
 

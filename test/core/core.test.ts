@@ -67,6 +67,36 @@ describe('extractZip', () => {
     expect(() => extractZip(file, path.join(dir, 'out'))).toThrow(/corrupt\.zip: .*zip entry 'bootstrap'/);
   });
 
+  const LINK = 0o120777;
+
+  test('keeps a link that points inside the folder', () => {
+    const file = path.join(dir, 'link-inside.zip');
+    fs.writeFileSync(file, makeZip([{ name: 'lib/real.txt', data: Buffer.from('hi') }, { name: 'alias', data: Buffer.from('lib/real.txt'), mode: LINK }]));
+    const out = path.join(dir, 'link-inside');
+    extractZip(file, out);
+    expect(fs.readlinkSync(path.join(out, 'alias'))).toBe('lib/real.txt');
+    expect(fs.readFileSync(path.join(out, 'alias'), 'utf8')).toBe('hi');
+  });
+
+  test.each([['../outside', 'relative'], ['/etc', 'absolute']])('refuses a link that points outside the folder (%s, %s)', (target) => {
+    const file = path.join(dir, 'link-outside.zip');
+    fs.writeFileSync(file, makeZip([{ name: 'escape', data: Buffer.from(target), mode: LINK }]));
+    expect(() => extractZip(file, path.join(dir, 'link-outside'))).toThrow(`link-outside.zip: link 'escape' points outside the folder (to '${target}')`);
+  });
+
+  test('refuses an entry written through links whose chain leaves the folder', () => {
+    // 'here' -> '.', then 'up' -> 'here/..': each looks inside by name, but 'up' is the folder's parent.
+    const file = path.join(dir, 'chain.zip');
+    fs.writeFileSync(file, makeZip([
+      { name: 'here', data: Buffer.from('.'), mode: LINK },
+      { name: 'up', data: Buffer.from('here/..'), mode: LINK },
+      { name: 'up/made/evil.txt', data: Buffer.from('x') },
+    ]));
+    const out = path.join(dir, 'chain', 'out');
+    expect(() => extractZip(file, out)).toThrow(/chain\.zip: entry 'up\/made\/evil\.txt' escapes the folder through a link/);
+    expect(fs.existsSync(path.join(dir, 'chain', 'made'))).toBe(false);
+  });
+
   test('refuses an archive that inflates to more than the cap in all', () => {
     const file = path.join(dir, 'two.zip');
     fs.writeFileSync(file, makeZip([{ name: 'a', data: Buffer.alloc(40_000) }, { name: 'b', data: Buffer.alloc(40_000) }]));

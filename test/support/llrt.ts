@@ -20,6 +20,8 @@ export interface ZipInput {
   readonly data: Buffer;
   /** Store instead of deflate. */
   readonly stored?: boolean;
+  /** Unix st_mode (file type and permissions); 0o120777 makes a symbolic link whose target is `data`. @default 0o100755 */
+  readonly mode?: number;
 }
 
 /** Builds a zip archive (deflate by default) the way release tooling would. */
@@ -49,7 +51,7 @@ export function makeZip(entries: ZipInput[]): Buffer {
     central.writeUInt32LE(body.length, 20);
     central.writeUInt32LE(entry.data.length, 24);
     central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(0o100755 * 0x10000, 38); // unix mode in the high 16 bits
+    central.writeUInt32LE((entry.mode ?? 0o100755) * 0x10000, 38); // unix mode in the high 16 bits
     central.writeUInt32LE(offset, 42);
     centrals.push(central, name);
     offset += 30 + name.length + body.length;
