@@ -276,4 +276,8 @@ build.addJob('build', {
   ],
 });
 
+// jsii-pacmak runs `go build` on the generated module inside this git checkout: no VCS stamping, which fails in
+// a checkout owned by another user (containers, CI) and adds nothing to a module that is published as source.
+project.tasks.tryFind('package:go')?.env('GOFLAGS', '-buildvcs=false');
+
 project.synth();

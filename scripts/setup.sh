@@ -169,8 +169,10 @@ else
 fi
 
 # --- optional tools -------------------------------------------------------------------------------------------
-have go || warn "go is missing: the local host's cross-check against the official emulator (RIE) needs it"
-have javac || warn "javac is missing: the Java function of the cold-start sample stack needs a JDK"
+have go || warn "go is missing: the Go package (npx projen package-all, in .ci/run), its test app and the cross-check against the official emulator (RIE) need it"
+have javac || warn "javac is missing: the Java package (npx projen package-all, in .ci/run) and the Java function of the cold-start sample stack need a JDK"
+have mvn || warn "mvn is missing: the Java package (npx projen package-all, in .ci/run) is built with Maven"
+have python3 && python3 -c 'import venv, ensurepip' 2>/dev/null || warn "python3 with venv and ensurepip is missing: the Python package's test app (test/python) installs it into a virtualenv"
 
 if [ "$DRY_RUN" = 1 ]; then
   if [ $ACTIONS = 0 ]; then log "dry run: nothing to do"; else log "dry run: $ACTIONS action(s) planned, nothing changed"; fi

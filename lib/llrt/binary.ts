@@ -7,7 +7,7 @@ import { LlrtBinaryType, LlrtVersion } from './types';
 import { Architecture } from '../core/arch';
 import { cacheRoot } from '../core/cache';
 import { checkPreset } from '../core/cargo/plan';
-import { sha256 as sha256Hex } from '../core/hash';
+import { sha256 } from '../core/hash';
 import { isZip } from '../core/zip';
 import { OptimizationPreset } from '../rust';
 
@@ -216,7 +216,7 @@ class ReleaseBinary extends LlrtBinary {
   }
 
   public _layerSuffix(): string {
-    return this.sha256 || this.baseUrl ? sha256Hex(`${this.sha256 ?? ''}\0${this.baseUrl ?? ''}`).slice(0, 8) : '';
+    return this.sha256 || this.baseUrl ? sha256(`${this.sha256 ?? ''}\0${this.baseUrl ?? ''}`).slice(0, 8) : '';
   }
 }
 
@@ -245,7 +245,7 @@ class FileBinary extends LlrtBinary {
   }
 
   public _layerSuffix(): string {
-    return `file${sha256Hex(`${this.file}\0${this.sha256 ?? ''}`).slice(0, 8)}`;
+    return `file${sha256(`${this.file}\0${this.sha256 ?? ''}`).slice(0, 8)}`;
   }
 }
 
@@ -289,7 +289,7 @@ class SourceBinary extends LlrtBinary {
 
   public _layerSuffix(): string {
     const defaults = this.optimization === OptimizationPreset.BALANCED && !this.toolchain && !this.cacheDirectory;
-    return defaults ? 'src' : `src${sha256Hex(JSON.stringify([this.optimization, this.toolchain ?? '', this.cacheDirectory ?? ''])).slice(0, 8)}`;
+    return defaults ? 'src' : `src${sha256(JSON.stringify([this.optimization, this.toolchain ?? '', this.cacheDirectory ?? ''])).slice(0, 8)}`;
   }
 }
 
@@ -302,7 +302,7 @@ function obtainFile(spec: BinarySpec): ObtainedBinary {
   }
   const content = fs.readFileSync(file);
   if (spec.sha256) {
-    const actual = sha256Hex(content);
+    const actual = sha256(content);
     if (actual !== spec.sha256) {
       throw new Error(`checksum mismatch for LlrtBinary.fromFile('${file}'): expected sha256 ${spec.sha256} (sha256), ` +
         `got ${actual}; use the file you meant to trust, or update sha256`);

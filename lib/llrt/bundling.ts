@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LlrtBootstrap, RuntimeImports } from './bootstrap';
 import { LlrtBinaryType, LlrtBundlingOptions, LlrtVersion } from './types';
-import { sha256 as sha256Hex } from '../core/hash';
+import { sha256 } from '../core/hash';
 import { localAsset } from '../core/local-asset';
 
 /** The part of esbuild's JavaScript API used here (declared locally: esbuild is the user's dependency, not ours). */
@@ -276,7 +276,7 @@ function relative(file: string): string {
 /** The function's asset: `index.mjs`, plus LLRT's `bootstrap` at the root unless a layer provides it. */
 export function functionCode(request: BundleRequest, bootstrap: LlrtBootstrap, includeBootstrap: boolean, warnings: string[]): lambda.AssetCode {
   const binary = bootstrap.spec;
-  const key = sha256Hex(JSON.stringify({ v: 1, request, binary: { ...binary, version: binary.version.version }, includeBootstrap }));
+  const key = sha256(JSON.stringify({ v: 1, request, binary: { ...binary, version: binary.version.version }, includeBootstrap }));
   // The output is hashed: unchanged sources and binary give an unchanged asset.
   return localAsset(path.dirname(request.entry), { cacheKey: key }, outputDir => {
     const { tag, runtime } = bootstrap.prepare(includeBootstrap ? outputDir : undefined, warnings);

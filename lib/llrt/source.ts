@@ -3,7 +3,7 @@ import * as path from 'path';
 import { ObtainedBinary } from './bootstrap';
 import { httpGet } from './http';
 import { modulesFromSources } from './modules';
-import { Architecture } from '../core/arch';
+import { Architecture, ARCHITECTURES } from '../core/arch';
 import { CACHE_ENV, offline } from '../core/cache';
 import { CargoLambdaBuild } from '../core/cargo/build';
 import { cachedCrateSource, stageCrateSource } from '../core/cargo/crate-source';
@@ -178,7 +178,7 @@ export function explainBuildFailure(message: string, build: LlrtSourceBuild, arc
       '`pip install cargo-lambda`, which brings it), or use LlrtBinary.fromRelease() or LlrtBinary.fromFile():\n' + message;
   }
   return `${what}: ${message}\nLLRT builds with the lock file of its crate (--locked); check the Rust toolchain ` +
-    `(it needs the ${arch === 'arm64' ? 'aarch64' : 'x86_64'}-unknown-linux-gnu target) and cargo-lambda, ` +
+    `(it needs the ${ARCHITECTURES[arch].rustTarget} target) and cargo-lambda, ` +
     'or use LlrtBinary.fromRelease() or LlrtBinary.fromFile()';
 }
 

@@ -7,7 +7,7 @@ import { LlrtBinaryType } from './types';
 import { Architecture, ARCHITECTURES } from '../core/arch';
 import { CACHE_ENV, cacheRoot, offline, removeStale, stageDirectory, updateFileAtomic, writeFileAtomic } from '../core/cache';
 import { elfMachineOf } from '../core/elf';
-import { sha256 as sha256Hex, sha256File } from '../core/hash';
+import { sha256, sha256File } from '../core/hash';
 
 export { releaseAssetName } from './bootstrap';
 
@@ -124,7 +124,7 @@ export class BinaryStore {
       const result = BinaryStore.get({ mode: 'download', url, dest: tmpZip });
       if (!result.ok) throw new Error(downloadError(`download LLRT ${tag} (${asset})`, url, result, asset, dir));
       const zip = fs.readFileSync(tmpZip);
-      const actual = sha256Hex(zip);
+      const actual = sha256(zip);
       if (expected && actual !== expected) {
         throw new Error(`checksum mismatch for LLRT ${tag} ${asset} from ${url}: expected sha256 ` +
           `${expected} (${expectedFrom}), got ${actual}; the download was discarded and nothing was cached; if the ` +
@@ -140,7 +140,7 @@ export class BinaryStore {
       }
       checkMachine(elfMachineOf(bootstrap), spec, url, []);
       const artifact: CachedArtifact = {
-        version: tag, asset, sha256: actual, bootstrapSha256: sha256Hex(bootstrap), url, // the canonical URL, not a signed redirect
+        version: tag, asset, sha256: actual, bootstrapSha256: sha256(bootstrap), url, // the canonical URL, not a signed redirect
       };
       stageDirectory(dir, staging => {
         fs.writeFileSync(path.join(staging, 'bootstrap'), bootstrap, { mode: 0o755 });

@@ -86,7 +86,6 @@ export interface LocalFunction {
   pids(): number[];
 }
 
-/** ELF machine numbers (e_machine) we know how to run. */
 /** Output kept per stream; older output is dropped so a chatty process cannot exhaust memory. */
 const MAX_CAPTURE_CHARS = 4 * 1024 * 1024;
 

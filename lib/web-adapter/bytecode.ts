@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { run } from '../core/process';
+import { isExecutableFile, run } from '../core/process';
 
 /**
  * Python bytecode for Lambda assets.
@@ -118,14 +118,6 @@ function defined(env: Record<string, string | undefined>): Record<string, string
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
-function executable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /** Directory entries sorted by version, newest first (`3.12.10` before `3.12.9`). */
 function byVersionDescending(names: string[]): string[] {
@@ -155,7 +147,7 @@ function search(version: string, env: Record<string, string | undefined>): Local
   for (const name of [`python${version}`, 'python3', 'python']) {
     for (const dir of pathDirs) {
       const file = path.join(dir, `${name}${exe}`);
-      if (executable(file)) candidates.push({ command: file, prefixArgs: [], source: 'PATH' });
+      if (isExecutableFile(file)) candidates.push({ command: file, prefixArgs: [], source: 'PATH' });
     }
   }
   const pyenvRoot = env.PYENV_ROOT ?? path.join(home, '.pyenv');
@@ -172,14 +164,14 @@ function search(version: string, env: Record<string, string | undefined>): Local
   for (const candidate of candidates) {
     if (seen.has(candidate.command)) continue;
     seen.add(candidate.command);
-    if (candidate.prefixArgs.length === 0 && !executable(candidate.command)) continue;
+    if (candidate.prefixArgs.length === 0 && !isExecutableFile(candidate.command)) continue;
     if (versionOf(candidate.command, candidate.prefixArgs, env) === version) return { ...candidate, version };
   }
 
   // uv knows interpreters elsewhere too (system ones, other install dirs); it never downloads for `find`.
   for (const dir of pathDirs) {
     const uv = path.join(dir, `uv${exe}`);
-    if (!executable(uv)) continue;
+    if (!isExecutableFile(uv)) continue;
     const result = run(uv, ['python', 'find', '--no-project', version], { env: defined({ ...env, UV_PYTHON_DOWNLOADS: 'never' }) });
     const found = result.status === 0 ? result.stdout.trim() : '';
     if (found && versionOf(found, [], env) === version) return { command: found, prefixArgs: [], version, source: 'uv' };

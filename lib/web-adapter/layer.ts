@@ -200,12 +200,13 @@ function publisherAccount(partition: string, region: string, arch: Architecture)
   throw new Error(`AWS publishes no Lambda Web Adapter layer in the ${partition} partition (region ${region}); ${fix}`);
 }
 
-/** The publisher account of every known region (of the app's target partitions) that has a layer for `arch`. */
+/** The partitions the app may deploy to (context `@aws-cdk/core:target-partitions`), by default both that have the layer. */
 function targetPartitions(stack: Stack): string[] {
   const targets = stack.node.tryGetContext(PARTITIONS_CONTEXT) as string[] | undefined;
   return targets ?? ['aws', 'aws-cn'];
 }
 
+/** The publisher account of every known region (of the app's target partitions) that has a layer for `arch`. */
 function regionAccounts(stack: Stack, arch: Architecture): Record<string, string> {
   const targets = targetPartitions(stack);
   const partitions: string[] = targets.filter(p => p === 'aws' || p === 'aws-cn');
