@@ -14,13 +14,13 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LlrtBinary, LlrtFunction, PythonBundling, RustFunction, WebAdapterFunction, WebAdapterLayer } from '../../lib';
-import { findPython, pipInstallInto as pipInstall } from '../../lib/core/python';
+import { findPython, LocalPython, pipInstallInto as pipInstall } from '../../lib/core/python';
 import { buildLlrt } from '../../lib/llrt/source';
 import { LlrtVersion } from '../../lib/llrt/types';
 import { ensureInstalled, localHome } from '../../lib/local/clients';
 import { sampleEvent } from '../../lib/local/events';
 import { OptimizationPreset } from '../../lib/rust/types';
-import { compileBytecode, LocalPython } from '../../lib/web-adapter/bytecode';
+import { compileBytecode } from '../../lib/web-adapter/bytecode';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const RUST_HANDLERS = path.join(REPO, 'rust-handlers');

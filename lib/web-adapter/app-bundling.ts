@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AssetHashType, FileSystem, IgnoreMode, IgnoreStrategy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { BYTECODE_COST, compileallArgs, compileBytecode, LocalPython, PythonInterpreters } from './bytecode';
+import { BYTECODE_COST, compileallArgs, compileBytecode } from './bytecode';
 import { PythonBundling } from './types';
 import { isOsOnlyRuntime, writeExecutable } from './util';
 import { Architecture, ARCHITECTURES } from '../core/arch';
@@ -16,7 +16,7 @@ import { elfMachine, machineName } from '../core/elf';
 import { sha256Fields } from '../core/hash';
 import { localAsset } from '../core/local-asset';
 import { run } from '../core/process';
-import { findPython, pipArgs, pipInstall } from '../core/python';
+import { findPython, LocalPython, pipArgs, pipInstall, PythonInterpreters } from '../core/python';
 
 /** Files that never belong in a web app's asset. */
 const ALWAYS_EXCLUDED = ['.git', '.venv', 'venv', '__pycache__', '*.pyc', 'cdk.out', '.DS_Store', '.idea', '.vscode'];

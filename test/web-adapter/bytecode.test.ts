@@ -5,8 +5,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { PythonBundling, WebAdapterFunction } from '../../lib';
-import { findPython } from '../../lib/core/python';
-import { compileallArgs, PythonInterpreters } from '../../lib/web-adapter/bytecode';
+import { findPython, PythonInterpreters } from '../../lib/core/python';
+import { compileallArgs } from '../../lib/web-adapter/bytecode';
 import { assetDir, FLASK_APP, tempDir, useCleanBuildState } from '../support/web-adapter';
 
 // Bytecode in Python assets, for real: pip installs the Flask sample's requirements from PyPI (wheels for the
