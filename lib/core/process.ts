@@ -8,9 +8,11 @@ export interface RunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Kill the command after this long. @default - no limit */
   readonly timeoutMs?: number;
+  /** Run through the system shell (Windows' `npm.cmd` needs it). @default false */
+  readonly shell?: boolean;
 }
 
-/** spawnSync with the settings every tool call here wants: text output, a large buffer, no shell. */
+/** spawnSync with the settings every tool call here wants: text output, a large buffer, no shell unless asked. */
 export function run(command: string, args: string[], options: RunOptions = {}): SpawnSyncReturns<string> {
   return spawnSync(command, args, {
     cwd: options.cwd,
@@ -19,6 +21,7 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
     maxBuffer: 256 * 1024 * 1024,
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: options.timeoutMs,
+    shell: options.shell,
   });
 }
 

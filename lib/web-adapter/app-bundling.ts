@@ -3,7 +3,6 @@
  * dependencies installed (pip for Python, npm for Node.js), its start script written or made executable, and its
  * Python compiled to bytecode; Python apps with dependencies may be bundled with Docker instead.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { AssetHashType, FileSystem, IgnoreMode, IgnoreStrategy } from 'aws-cdk-lib';
@@ -15,7 +14,7 @@ import { Architecture, ARCHITECTURES } from '../core/arch';
 import { elfMachine, machineName } from '../core/elf';
 import { sha256Fields } from '../core/hash';
 import { localAsset } from '../core/local-asset';
-import { run } from '../core/process';
+import { outputTail, run } from '../core/process';
 import { findPython, LocalPython, pipArgs, pipInstall, PythonInterpreters } from '../core/python';
 
 /** Files that never belong in a web app's asset. */
@@ -301,11 +300,10 @@ function npmInstall(dir: string, locked: boolean): void {
     : ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock'];
   process.stderr.write(`rustacean-lambda: npm ${args.join(' ')}\n`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const result = spawnSync(npm, args, { cwd: dir, encoding: 'utf-8', shell: process.platform === 'win32', maxBuffer: 64 * 1024 * 1024 });
+  const result = run(npm, args, { cwd: dir, shell: process.platform === 'win32' });
   if (result.error || result.status !== 0) {
-    const tail = `${result.stderr ?? ''}`.trim().split('\n').slice(-15).map(l => `  ${l}`).join('\n');
     throw new Error(`npm ${args[0]} failed in the staged asset of ${dir}` +
-      `${result.error ? ` (${result.error.message})` : ''}:\n${tail}\n` +
+      `${result.error ? ` (${result.error.message})` : ''}:\n${outputTail(result.stderr)}\n` +
       (locked ? 'check that package-lock.json matches package.json (run `npm install` and commit the lock file)'
         : 'check package.json'));
   }

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { run } from '../core/process';
+import { outputTail, run } from '../core/process';
 import { LocalPython } from '../core/python';
 
 /**
@@ -52,7 +52,7 @@ export function compileBytecode(python: LocalPython, dir: string): CompileResult
   const failed = failedFiles(output);
   if (result.status !== 0 && failed.length === 0) {
     throw new Error(`Python ${python.version} (${python.command}) failed to compile the asset's bytecode ` +
-      `(exit ${result.status}):\n${output.trim().split('\n').slice(-15).map(l => `  ${l}`).join('\n')}`);
+      `(exit ${result.status}):\n${outputTail(output)}`);
   }
   const tag = `cpython-${python.version.replace('.', '')}`;
   return { pycFiles: countFiles(dir, name => name.endsWith(`.${tag}.pyc`)), failed };

@@ -8,7 +8,7 @@ import {
   InvokeMode, PythonBundling, ReadinessCheckProtocol, StatusCodes, WebAdapterFunction, WebAdapterFunctionProps,
   WebAdapterLayer,
 } from '../../lib';
-import { appCode, DockerEngine, inspectApp, pipCommand, pipPlatforms, startScriptFor } from '../../lib/web-adapter/app-bundling';
+import { appCode, DockerEngine, inspectApp, pipCommand, pipPlatforms, stageApp, startScriptFor } from '../../lib/web-adapter/app-bundling';
 import { assetDir, fakeAdapterCache, fakeApp, FLASK_APP, functionEnvironment, modeOf, stubAdapterBuild, useCleanBuildState } from '../support/web-adapter';
 
 // Props-to-template tests. Nothing is installed or compiled: stacks skip bundling unless a test stages an asset,
@@ -389,5 +389,36 @@ describe('with a layer built from source', () => {
       Layers: [{ Ref: Match.stringLikeRegexp('^WebAdapterLayerArm64V100rc1FromSource') }],
       Environment: { Variables: Match.objectLike({ AWS_LAMBDA_EXEC_WRAPPER: '/opt/bootstrap' }) },
     });
+  });
+});
+
+describe('npm install of a Node.js app', () => {
+  test('a lock file that does not match package.json fails with npm\'s reason and the fix', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-npm-'));
+    const app = path.join(dir, 'app');
+    const out = path.join(dir, 'out');
+    try {
+      fs.mkdirSync(app);
+      fs.mkdirSync(out);
+      fs.writeFileSync(path.join(app, 'run.sh'), '#!/bin/sh\nexec node index.js\n', { mode: 0o755 });
+      fs.writeFileSync(path.join(app, 'index.js'), '');
+      fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', dependencies: { 'left-pad': '1.3.0' } }));
+      // A lock file from before the dependency was added: `npm ci` refuses it.
+      fs.writeFileSync(path.join(app, 'package-lock.json'), JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'app', version: '1.0.0' } } }));
+      const options = {
+        appPath: app,
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: 'x86_64' as const,
+        startScript: 'run.sh',
+        exclude: [],
+        installDependencies: true,
+        pythonBundling: PythonBundling.AUTO,
+        pythonBytecode: false,
+      };
+      expect(() => stageApp(options, inspectApp(options), out))
+        .toThrow(/npm ci failed in the staged asset of .*:\n {2}npm error[\s\S]*check that package-lock.json matches package.json \(run `npm install` and commit the lock file\)/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
