@@ -1,14 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ObtainedBinary } from './bootstrap';
-import { httpGet } from './http';
 import { modulesFromSources } from './modules';
 import { Architecture, ARCHITECTURES } from '../core/arch';
-import { CACHE_ENV, offline } from '../core/cache';
 import { CargoLambdaBuild } from '../core/cargo/build';
-import { cachedCrateSource, stageCrateSource } from '../core/cargo/crate-source';
+import { fetchCrateSource } from '../core/cargo/crate-source';
 import { planBuild, RustBuildPlan, Preset } from '../core/cargo/plan';
-import { sha256File } from '../core/hash';
 import { run } from '../core/process';
 
 /** The crate on crates.io and the binary it ships (the Lambda `bootstrap` as is). */
@@ -33,101 +30,20 @@ export interface LlrtSourceBuild {
   readonly cacheRoot: string;
 }
 
-/** Where crates are looked up and downloaded (crates.io's sparse index and its download host). */
-export const CRATES_INDEX_URL = 'https://index.crates.io';
-export const CRATES_DOWNLOAD_URL = 'https://static.crates.io/crates';
-
 /**
- * The source of `llrt <version>` as a standalone Cargo package in the cache, with the lock file the crate ships.
- * `llrt` is a binary-only crate, so cargo cannot fetch it as a dependency: the `.crate` is downloaded from
- * crates.io (in a child Node process, like LLRT releases), checked against the SHA-256 the crates.io index
- * records for that version, unpacked with `tar` into a temporary folder and renamed into place, so the cache holds
- * a complete copy or none. Later calls touch no network.
+ * The source of `llrt <version>` as a standalone Cargo package in the cache, with the lock file the crate ships
+ * (fetched from crates.io and checked against its index by the core; `llrt` is a binary-only crate, which cargo
+ * cannot fetch as a dependency). Later calls touch no network.
  */
 export function llrtSource(crateVersion: string, cacheRoot: string): string {
-  const versionsDir = path.join(cacheRoot, 'llrt-source');
-  const root = path.join(versionsDir, crateVersion);
-  const crateDir = path.join(root, LLRT_CRATE);
-  const cached = cachedCrateSource(crateDir);
-  if (cached) return cached;
-  if (offline()) {
-    throw new Error(`the source of ${LLRT_CRATE} ${crateVersion} is not in the cache (${crateDir}) and ${CACHE_ENV.offline} ` +
-      'forbids downloads; synthesize once with network access to crates.io, or copy that folder from a machine that has it');
-  }
-
-  fs.mkdirSync(versionsDir, { recursive: true });
-  const work = fs.mkdtempSync(path.join(versionsDir, '.fetch-'));
-  let complete = false;
-  try {
-    process.stderr.write(`rustacean-lambda: fetching ${LLRT_CRATE} ${crateVersion} from crates.io\n`);
-    const checksum = indexChecksum(crateVersion, work);
-    const crateFile = path.join(work, `${LLRT_CRATE}-${crateVersion}.crate`);
-    const url = `${CRATES_DOWNLOAD_URL}/${LLRT_CRATE}/${LLRT_CRATE}-${crateVersion}.crate`;
-    const result = httpGet({ mode: 'download', url, dest: crateFile });
-    if (!result.ok) {
-      throw new Error(`cannot download ${LLRT_CRATE} ${crateVersion} from ${url}: ${describeFailure(result)}; check the ` +
-        'network (crates.io must be reachable at synth), or use LlrtBinary.fromFile()');
-    }
-    const actual = sha256File(crateFile);
-    if (actual !== checksum) {
-      throw new Error(`checksum mismatch for ${url}: the crates.io index records sha256 ${checksum}, the download has ` +
-        `${actual}; nothing was cached; synthesize again, and if it persists check for a proxy rewriting downloads`);
-    }
-    stageCrateSource(crateDir, `${LLRT_CRATE} ${crateVersion} from ${url}, sha256 ${actual}`, staging => {
-      // A .crate is a gzipped tar of one folder, `<name>-<version>/`.
-      const tar = run('tar', ['-xzf', crateFile, '-C', staging, '--strip-components=1']);
-      if (tar.error || tar.status !== 0) {
-        throw new Error(`cannot unpack ${crateFile} with tar (${tar.error?.message ?? tar.stderr.trim()}); install tar ` +
-          '(it ships with Linux, macOS and Windows 10 and later)');
-      }
-      if (!fs.existsSync(path.join(staging, 'Cargo.lock'))) {
-        throw new Error(`the ${LLRT_CRATE} ${crateVersion} package from crates.io has no Cargo.lock; LLRT only builds with ` +
-          'the dependency versions it was released with: choose a release that ships its lock file');
-      }
-    });
-    complete = true;
-    return crateDir;
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-    if (!complete) {
-      removeIfEmpty(root);
-      removeIfEmpty(versionsDir);
-    }
-  }
-}
-
-/** The SHA-256 the crates.io index records for a version of `llrt`; throws when crates.io has no such version. */
-function indexChecksum(crateVersion: string, work: string): string {
-  // Sparse index layout for names of four or more characters: /<first two>/<next two>/<name>.
-  const url = `${CRATES_INDEX_URL}/${LLRT_CRATE.slice(0, 2)}/${LLRT_CRATE.slice(2, 4)}/${LLRT_CRATE}`;
-  const file = path.join(work, 'index.jsonl');
-  const result = httpGet({ mode: 'download', url, dest: file });
-  if (!result.ok) {
-    throw new Error(`cannot read the crates.io index entry of ${LLRT_CRATE} (${url}): ${describeFailure(result)}; check ` +
-      'the network (crates.io must be reachable at synth), or use LlrtBinary.fromFile()');
-  }
-  const versions = fs.readFileSync(file, 'utf-8').split('\n').filter(l => l.trim())
-    .map(l => JSON.parse(l) as { vers: string; cksum: string; yanked?: boolean });
-  const entry = versions.find(v => v.vers === crateVersion);
-  if (!entry || entry.yanked) {
-    const published = versions.filter(v => !v.yanked).map(v => v.vers).slice(-8).join(', ');
-    throw new Error(`crates.io has no ${entry ? 'unyanked ' : ''}${LLRT_CRATE} ${crateVersion}; published versions include ` +
-      `${published}; choose one of them, e.g. LlrtBinary.fromSource({ version: LlrtVersion.V0_8_1_BETA }) (the default)`);
-  }
-  return entry.cksum;
-}
-
-function describeFailure(result: { kind?: string; status?: number; message?: string; code?: string }): string {
-  if (result.kind === 'http') return `HTTP ${result.status}`;
-  return result.message ?? result.code ?? String(result.kind);
-}
-
-function removeIfEmpty(dir: string): void {
-  try {
-    fs.rmdirSync(dir);
-  } catch {
-    // Not empty (another version's build) or not there: leave it.
-  }
+  return fetchCrateSource({
+    crate: LLRT_CRATE,
+    version: crateVersion,
+    crateDir: path.join(cacheRoot, 'llrt-source', crateVersion, LLRT_CRATE),
+    requireLock: true,
+    otherwise: 'use LlrtBinary.fromFile()',
+    example: 'LlrtBinary.fromSource({ version: LlrtVersion.V0_8_1_BETA }) (the default)',
+  });
 }
 
 /**

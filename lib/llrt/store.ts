@@ -2,12 +2,12 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { BinarySpec, bootstrapFromZip, checkMachine, ObtainedBinary, releaseAssetName } from './bootstrap';
-import { FetchResult, httpGet, HttpRequest } from './http';
 import { LlrtBinaryType } from './types';
 import { Architecture, ARCHITECTURES } from '../core/arch';
 import { CACHE_ENV, cacheRoot, offline, removeStale, stageDirectory, updateFileAtomic, writeFileAtomic } from '../core/cache';
 import { elfMachineOf } from '../core/elf';
 import { sha256, sha256File } from '../core/hash';
+import { FetchResult, httpGet, HttpRequest } from '../core/http';
 
 export { releaseAssetName } from './bootstrap';
 

@@ -2,18 +2,15 @@
  * The Web Adapter built from source: its crate from crates.io, built by the core's cargo-lambda machinery into a
  * layer (`extensions/lambda-adapter` plus the `/opt/bootstrap` wrapper).
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { WRAPPER_SCRIPT, writeExecutable } from './util';
 import { Architecture } from '../core/arch';
 import { CargoLambdaBuild } from '../core/cargo/build';
-import { cachedCrateSource, stageCrateSource } from '../core/cargo/crate-source';
+import { fetchCrateSource } from '../core/cargo/crate-source';
 import { planBuild, RustBuildPlan, Preset } from '../core/cargo/plan';
-import { cargoErrors } from '../core/cargo/workspace';
 import { sha256Fields } from '../core/hash';
 import { localAsset } from '../core/local-asset';
-import { run } from '../core/process';
 
 /** The crate on crates.io and the binary it ships. */
 export const ADAPTER_CRATE = 'lambda_web_adapter';
@@ -35,64 +32,19 @@ export interface AdapterBuildOptions {
 }
 
 /**
- * The source of `lambda_web_adapter <version>` as a standalone Cargo package in the cache, fetched once through
- * cargo (a throwaway manifest that depends on `=<version>`; `cargo metadata` downloads and unpacks it and tells
- * where). The package ships its own `Cargo.lock`, which the build uses (`--locked`).
+ * The source of `lambda_web_adapter <version>` as a standalone Cargo package in the cache, fetched from crates.io
+ * and checked against its index by the core. The package ships its own `Cargo.lock`, which the build uses
+ * (`--locked`).
  */
 export function adapterSource(version: string, cacheRoot: string): string {
-  const root = path.join(cacheRoot, 'web-adapter', version);
-  const crateDir = path.join(root, ADAPTER_CRATE);
-  const cached = cachedCrateSource(crateDir);
-  if (cached) return cached;
-
-  fs.mkdirSync(root, { recursive: true });
-  const probe = fs.mkdtempSync(path.join(root, '.probe-'));
-  try {
-    fs.mkdirSync(path.join(probe, 'src'));
-    fs.writeFileSync(path.join(probe, 'src', 'main.rs'), 'fn main() {}\n');
-    fs.writeFileSync(path.join(probe, 'Cargo.toml'), [
-      '[package]',
-      'name = "rustacean-lambda-fetch-web-adapter"',
-      'version = "0.0.0"',
-      'edition = "2021"',
-      'publish = false',
-      '',
-      '[dependencies]',
-      `${ADAPTER_CRATE} = "=${version}"`,
-      '',
-      '[workspace]',
-      '',
-    ].join('\n'));
-    process.stderr.write(`rustacean-lambda: fetching ${ADAPTER_CRATE} ${version} from crates.io\n`);
-    const result = run('cargo', ['metadata', '--format-version', '1', '--manifest-path', path.join(probe, 'Cargo.toml')], { cwd: probe });
-    if (result.error) {
-      throw new Error(`cannot run 'cargo metadata' to fetch ${ADAPTER_CRATE} ${version}: ${result.error.message}; ` +
-        'install Rust from https://rustup.rs, or use WebAdapterLayer.fromAwsPublished()');
-    }
-    if (result.status !== 0) {
-      throw new Error(`cannot fetch ${ADAPTER_CRATE} ${version} from crates.io:\n${cargoErrors(result.stderr)}\n` +
-        'choose a release published on crates.io (WebAdapterVersion.V1_0_0_RC1 is the newest at the time of writing), ' +
-        'or use WebAdapterLayer.fromAwsPublished()');
-    }
-    const meta = JSON.parse(result.stdout) as { packages: Array<{ name: string; version: string; manifest_path: string }> };
-    const pkg = meta.packages.find(p => p.name === ADAPTER_CRATE && p.version === version);
-    if (!pkg) throw new Error(`cargo resolved no ${ADAPTER_CRATE} ${version}; packages: ${meta.packages.map(p => `${p.name} ${p.version}`).slice(0, 5).join(', ')}`);
-
-    const source = path.dirname(pkg.manifest_path);
-    return stageCrateSource(crateDir, `${ADAPTER_CRATE} ${version} from crates.io`, staging => {
-      // The registry copy is cargo's (it may garbage-collect it): build from our own copy. Upstream's .cargo/config
-      // (musl linkers for their CI) is left out: we build with cargo-lambda's own setup.
-      fs.cpSync(source, staging, {
-        recursive: true,
-        filter: src => {
-          const rel = path.relative(source, src).split(path.sep);
-          return !['.cargo', 'target'].includes(rel[0]) && rel[0] !== '.cargo-ok';
-        },
-      });
-    });
-  } finally {
-    fs.rmSync(probe, { recursive: true, force: true });
-  }
+  return fetchCrateSource({
+    crate: ADAPTER_CRATE,
+    version,
+    crateDir: path.join(cacheRoot, 'web-adapter', version, ADAPTER_CRATE),
+    requireLock: true,
+    otherwise: 'use WebAdapterLayer.fromAwsPublished()',
+    example: 'WebAdapterLayer.fromSource({ version: WebAdapterVersion.V1_0_0_RC1 }) (the default)',
+  });
 }
 
 /**

@@ -10,6 +10,7 @@
 //   GET /releases/tag/<tag>                 200, a small HTML page
 //   GET /hang/...                           never answers
 //   GET /truncated/<tag>/<asset>            announces the full length, sends half, closes
+//   GET /files/<path>                       <root>/<path>, or 404 (a crates.io-style registry: index and .crate files)
 const http = require('http');
 const fs = require('fs');
 const path = require('path');
@@ -47,6 +48,7 @@ const server = http.createServer((req, res) => {
     return res.end();
   }
   if (parts[0] === 'objects' && parts.length === 3) return sendFile(res, path.join(root, parts[1], parts[2]));
+  if (parts[0] === 'files' && parts.length >= 2) return sendFile(res, path.join(root, ...parts.slice(1)));
   if (parts[0] === 'hang') return; // keep the socket open, never answer
   if (parts[0] === 'truncated' && parts.length === 3) {
     const data = fs.readFileSync(path.join(root, parts[1], parts[2]));

@@ -105,14 +105,16 @@ describe('the layer built from source', () => {
     expect(compareVersions(newestGlibc(extension)!, AL2_GLIBC)).toBeLessThanOrEqual(0);
   });
 
-  test('a release that is not on crates.io fails at synth with cargo\'s list of versions', () => {
+  test('a release that is not on crates.io fails at synth with the published versions and leaves nothing in the cache', () => {
     const stack = new Stack(new App({ outdir: tempDir('missing', owned) }), 'Missing');
+    const cache = tempDir('cache', owned);
     expect(() => new WebAdapterFunction(stack, 'Fn', {
       appPath: FLASK_APP,
       runtime: lambda.Runtime.PYTHON_3_12,
       installDependencies: false,
-      layer: WebAdapterLayer.fromSource({ version: WebAdapterVersion.of('0.0.0'), cacheDirectory: tempDir('cache', owned) }),
-    })).toThrow(/cannot fetch lambda_web_adapter 0.0.0 from crates.io:[\s\S]*candidate versions[\s\S]*choose a release published on crates.io/);
+      layer: WebAdapterLayer.fromSource({ version: WebAdapterVersion.of('0.0.0'), cacheDirectory: cache }),
+    })).toThrow(/crates\.io has no lambda_web_adapter 0\.0\.0; published versions include .*1\.0\.0-rc1.*; choose one of them, e\.g\. WebAdapterLayer\.fromSource\(\{ version: WebAdapterVersion\.V1_0_0_RC1 \}\) \(the default\)$/);
+    expect(fs.readdirSync(cache)).toEqual([]);
   });
 
   test('builds for arm64 too: an aarch64 lambda-adapter that loads on Amazon Linux 2', () => {
