@@ -2,7 +2,8 @@
  * The Python and Go bindings as CDK users get them, built from this repository by jsii-pacmak into dist/<language>.
  *
  * - A package is rebuilt (`npx projen compile`, then `npx projen package:<language>`, about a minute) when it is
- *   missing or older than a source file of lib/; in CI `.ci/run` packages every language before `npm test`, so
+ *   missing or older than a source file of lib/, `.projenrc.ts` or `package.json` (which set the jsii targets and
+ *   dependencies); in CI `.ci/run` packages every language before `npm test`, so
  *   there it is current.
  * - Python: the wheel is installed with aws-cdk-lib and constructs from PyPI into a project-local virtualenv
  *   (git-ignored, under .rustacean-lambda/), made once per pinned aws-cdk-lib and constructs (the versions of
@@ -19,14 +20,19 @@ export const REPO_ROOT = path.join(__dirname, '..', '..');
 export const PYTHON_APP_HOME = path.join(REPO_ROOT, '.rustacean-lambda', 'python-binding');
 
 /** Newest modification time (ms) of the TypeScript sources of lib/. */
-function newestSource(dir = path.join(REPO_ROOT, 'lib')): number {
+function newestLibSource(dir = path.join(REPO_ROOT, 'lib')): number {
   let newest = 0;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const file = path.join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(file));
+    if (entry.isDirectory()) newest = Math.max(newest, newestLibSource(file));
     else if (entry.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(file).mtimeMs);
   }
   return newest;
+}
+
+/** Newest modification time (ms) of what a package is built from: lib/, and the project files that configure jsii. */
+export function newestSource(): number {
+  return Math.max(newestLibSource(), ...['.projenrc.ts', 'package.json'].map(f => fs.statSync(path.join(REPO_ROOT, f)).mtimeMs));
 }
 
 export type Language = 'python' | 'go';
@@ -54,7 +60,7 @@ function buildIfStale(language: Language, log: (line: string) => void): string {
   const existing = findPackage(language);
   const built = existing && (language === 'go' ? path.join(existing, 'go.mod') : existing);
   if (built && fs.statSync(built).mtimeMs >= newestSource()) return existing!;
-  log(existing ? `${path.relative(REPO_ROOT, existing)} is older than lib/: rebuilding it` : `no package in dist/${language}: building it`);
+  log(existing ? `${path.relative(REPO_ROOT, existing)} is older than lib/, .projenrc.ts or package.json: rebuilding it` : `no package in dist/${language}: building it`);
   const started = Date.now();
   fs.rmSync(path.join(REPO_ROOT, 'dist', language), { recursive: true, force: true });
   for (const task of ['compile', `package:${language}`]) {
