@@ -99,6 +99,8 @@ export interface BenchOptions {
   readonly warm: number;
   /** The event every invoke sends. @default {} */
   readonly event?: unknown;
+  /** Events of single functions (named as in `functions`), sent instead of `event`. */
+  readonly events?: ReadonlyArray<{ readonly function: string; readonly event: unknown }>;
   /** Names a function's row and gives its own event and reference figures (a program's hook; the CLI has none). */
   readonly describe?: (fn: AssemblyFunction) => Omit<BenchTarget, 'fn'> | undefined;
   readonly log?: (line: string) => void;
@@ -128,7 +130,16 @@ export async function benchAssembly(options: BenchOptions): Promise<BenchResults
     ? [...new Set(options.functions.map(name => findFunction(info, name)))]
     : info.functions;
   if (chosen.length === 0) throw new Error(`no Lambda functions in ${info.dir}: synthesize the app first (cdk synth)`);
-  const targets = chosen.map(fn => ({ fn, event: options.event, ...options.describe?.(fn) }));
+  const ownEvents = new Map<AssemblyFunction, unknown>();
+  for (const { function: name, event } of options.events ?? []) {
+    const fn = findFunction(info, name);
+    if (!chosen.includes(fn)) {
+      throw new Error(`an event is given for '${name}' (${fn.constructPath}), which is not among the functions to measure ` +
+        `(${chosen.map(f => f.constructPath).join(', ')}); name it too, or drop its event`);
+    }
+    ownEvents.set(fn, event);
+  }
+  const targets = chosen.map(fn => ({ fn, event: ownEvents.has(fn) ? ownEvents.get(fn) : options.event, ...options.describe?.(fn) }));
   const rows = await measureFunctions(targets, options);
   return {
     generatedAt: new Date().toISOString(),

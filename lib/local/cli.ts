@@ -6,7 +6,8 @@
  *   rustacean-lambda invoke  <function> [--event <file> | --event - | --sample apigw-v2|function-url|sqs]
  *                            [--cold] [--count N] [--env NAME=VALUE]... [--assembly cdk.out]
  *   rustacean-lambda bench   [<function>...] [--assembly cdk.out] [--cold N] [--warm M]
- *                            [--event <file> | --sample <name>] [--out bench-results]
+ *                            [--event <file> | --sample <name>] [--event-for <function>=<file>|sample:<name>]
+ *                            [--out bench-results]
  *   rustacean-lambda install-clients
  *
  * Responses go to stdout (one per line); the function's logs and Lambda-style START, END and
@@ -91,13 +92,19 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     positionals: '[<function>...]',
     maxPositionals: Infinity,
     options: {
-      assembly: ASSEMBLY,
-      cold: { type: 'string', value: 'n', help: 'cold starts per function (default: 20)' },
-      warm: { type: 'string', value: 'n', help: 'warm invokes per function (default: 100)' },
-      event: { type: 'string', value: 'file', help: 'the event every invoke sends (default: {})' },
-      sample: { type: 'string', value: 'name', help: `a built-in event for every invoke: ${SAMPLE_EVENTS.join(', ')}` },
-      out: { type: 'string', value: 'dir', help: 'where coldstart.{md,json,svg} go (default: bench-results)' },
-      help: HELP,
+      'assembly': ASSEMBLY,
+      'cold': { type: 'string', value: 'n', help: 'cold starts per function (default: 20)' },
+      'warm': { type: 'string', value: 'n', help: 'warm invokes per function (default: 100)' },
+      'event': { type: 'string', value: 'file', help: 'the event every invoke sends (default: {})' },
+      'sample': { type: 'string', value: 'name', help: `a built-in event for every invoke: ${SAMPLE_EVENTS.join(', ')}` },
+      'event-for': {
+        type: 'string',
+        multiple: true,
+        value: 'fn=file',
+        help: 'the event of one function, from a JSON file or sample:<name> (repeatable); the others send --event/--sample',
+      },
+      'out': { type: 'string', value: 'dir', help: 'where coldstart.{md,json,svg} go (default: bench-results)' },
+      'help': HELP,
     },
   },
   'install-clients': {
@@ -288,17 +295,45 @@ async function readEvent(command: string, args: Parsed, io: CliIo): Promise<stri
   } else if (file === '-') {
     text = await io.stdin();
   } else if (file !== undefined) {
-    if (!fs.existsSync(file)) throw new UsageError(`event file '${file}' does not exist; give the path of a JSON file, or - for standard input`, command);
-    text = fs.readFileSync(file, 'utf8');
+    return readEventFile(command, file, 'give the path of a JSON file, or - for standard input');
   } else {
     return '{}';
   }
+  return checkedJson(command, text, 'from standard input');
+}
+
+function readEventFile(command: string, file: string, fix: string): string {
+  if (!fs.existsSync(file)) throw new UsageError(`event file '${file}' does not exist; ${fix}`, command);
+  return checkedJson(command, fs.readFileSync(file, 'utf8'), `in ${file}`);
+}
+
+function checkedJson(command: string, text: string, where: string): string {
   try {
     JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`the event ${file === '-' ? 'from standard input' : `in ${file}`} is not JSON: ${(err as Error).message}`, command);
+    throw new UsageError(`the event ${where} is not JSON: ${(err as Error).message}`, command);
   }
   return text.trim();
+}
+
+/** `--event-for <function>=<file>` / `<function>=sample:<name>`, repeatable: the events of single functions. */
+function readOwnEvents(args: Parsed): Array<{ function: string; event: unknown }> {
+  return ((args.values['event-for'] as string[] | undefined) ?? []).map(pair => {
+    const eq = pair.indexOf('=');
+    if (eq <= 0 || eq === pair.length - 1) {
+      throw new UsageError(`--event-for expects <function>=<file> or <function>=sample:<name>, got '${pair}'; ` +
+        'for example --event-for Api=events/api.json', 'bench');
+    }
+    const [name, source] = [pair.slice(0, eq), pair.slice(eq + 1)];
+    if (source.startsWith('sample:')) {
+      try {
+        return { function: name, event: sampleEvent(source.slice('sample:'.length)) };
+      } catch (err) {
+        throw new UsageError(`--event-for ${name}: ${(err as Error).message}`, 'bench');
+      }
+    }
+    return { function: name, event: JSON.parse(readEventFile('bench', source, `give --event-for ${name}=<path of a JSON file>`)) as unknown };
+  });
 }
 
 function parseEnv(args: Parsed): Record<string, string> {
@@ -373,6 +408,7 @@ async function bench(args: Parsed, io: CliIo): Promise<number> {
   const cold = positiveInt('bench', args.values, 'cold', 20);
   const warm = positiveInt('bench', args.values, 'warm', 100);
   const event = JSON.parse(await readEvent('bench', args, io)) as unknown;
+  const events = readOwnEvents(args);
   const out = stringOption(args.values, 'out') ?? 'bench-results';
   const log = (line: string) => io.stderr(`${line}\n`);
   const results = await benchAssembly({
@@ -381,6 +417,7 @@ async function bench(args: Parsed, io: CliIo): Promise<number> {
     cold,
     warm,
     event,
+    events,
     log,
   });
   const written = writeResults(results, out);

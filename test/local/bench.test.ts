@@ -190,6 +190,54 @@ describe('rustacean-lambda bench on a synthesized app', () => {
     expect(ran.stdout).toContain('| LocalBench/NodeFails | error: the function failed: Error: failed on purpose | | | | | | | | |\n');
   });
 
+  test('--event-for gives one function its own event (a file or a sample); the others send --event', async () => {
+    // Picky fails unless its event is {"for": "Picky"}; NodeHello answers any event.
+    const own = tempDir('bench-own-out');
+    try {
+      const app = new App({ outdir: own, context: CLI_CONTEXT });
+      const stack = new Stack(app, 'OwnEvents');
+      for (const [id, handler] of [['Picky', 'index.picky'], ['NodeHello', 'index.handler']]) {
+        new lambda.Function(stack, id, { runtime: lambda.Runtime.NODEJS_24_X, handler, code: lambda.Code.fromAsset(NODE_HANDLERS) });
+      }
+      app.synth();
+      const common = path.join(scratch, 'common.json');
+      const picky = path.join(scratch, 'picky.json');
+      fs.writeFileSync(common, '{"name": "everyone"}');
+      fs.writeFileSync(picky, '{"for": "Picky"}');
+      const bench = (...extra: string[]) => cli(['bench', '--assembly', own, '--cold', '1', '--warm', '1', '--event', common, ...extra]);
+      const rowsOf = (out: string) => Object.fromEntries(readJson(out).rows.map(r => [r.id, r.error ?? (r.init ? 'measured' : r.skipped)]));
+
+      const withOwn = await bench('--event-for', `Picky=${picky}`, '--out', path.join(scratch, 'own'));
+      expect(withOwn.code).toBe(0);
+      expect(rowsOf(path.join(scratch, 'own'))).toEqual({ 'OwnEvents/Picky': 'measured', 'OwnEvents/NodeHello': 'measured' });
+
+      const without = await bench('--out', path.join(scratch, 'common'));
+      expect(without.code).toBe(1);
+      expect(rowsOf(path.join(scratch, 'common'))['OwnEvents/Picky']).toBe('the function failed: Error: expected {"for":"Picky"}, got {"name":"everyone"}');
+
+      const sample = await bench('--event-for', 'Picky=sample:sqs', '--out', path.join(scratch, 'sample'));
+      expect(sample.code).toBe(1);
+      expect(rowsOf(path.join(scratch, 'sample'))['OwnEvents/Picky']).toMatch(/^the function failed: Error: expected \{"for":"Picky"\}, got \{"Records":\[/);
+
+      for (const [value, message] of [
+        ['Picky', "--event-for expects <function>=<file> or <function>=sample:<name>, got 'Picky'; for example --event-for Api=events/api.json"],
+        [`Picky=${path.join(scratch, 'missing.json')}`, `event file '${path.join(scratch, 'missing.json')}' does not exist; give --event-for Picky=<path of a JSON file>`],
+        ['Picky=sample:nope', '--event-for Picky: '],
+      ]) {
+        const bad = await bench('--event-for', value, '--out', path.join(scratch, 'bad'));
+        expect(bad.code).toBe(2);
+        expect(bad.stderr).toContain(message);
+      }
+      const notMeasured = await cli(['bench', 'NodeHello', '--assembly', own, '--event-for', `Picky=${picky}`, '--out', path.join(scratch, 'bad')]);
+      expect(notMeasured.code).toBe(1);
+      expect(notMeasured.stderr).toContain("an event is given for 'Picky' (OwnEvents/Picky), which is not among the functions to measure " +
+        '(OwnEvents/NodeHello); name it too, or drop its event');
+      expect(fs.existsSync(path.join(scratch, 'bad'))).toBe(false);
+    } finally {
+      fs.rmSync(own, { recursive: true, force: true });
+    }
+  });
+
   test('a function the assembly does not have fails with the functions it has', async () => {
     const ran = await cli(['bench', 'Nope', '--assembly', assembly, '--out', path.join(scratch, 'nope')]);
     expect(ran.code).toBe(1);
