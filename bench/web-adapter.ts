@@ -7,10 +7,11 @@
  * read-only on Lambda). Every phase is timed from the moment the local host lets the processes go (the adapter
  * as an extension, the app through the /opt/bootstrap wrapper, in parallel, as on Lambda):
  *   adapter start       until the adapter registers with the Extensions API
- *   app listening       until the app says it listens (the line waitress and the Express sample write right after
- *                       they bound the port: read from its output as it arrives, so nothing probes the app or
- *                       polls the kernel while it starts)
- *   readiness check     from listening until init ends (the adapter got its healthy answer and asked the Runtime
+ *   app listening       until the app says it serves (the Flask sample's serve.py writes `Serving on` once the app
+ *                       is imported and waitress is about to accept, the Express sample `listening on` once it
+ *                       listens: read from its output as it arrives, so nothing probes the app or polls the
+ *                       kernel while it starts)
+ *   readiness check     from serving until init ends (the adapter got its healthy answer and asked the Runtime
  *                       API for the first event)
  *   Init                the local Init Duration
  *   first request       the Duration of the first invoke
@@ -106,7 +107,7 @@ async function stage(): Promise<{ flask: Staged; express: Staged }> {
   return { flask: staged(flask), express: staged(express) };
 }
 
-/** The line each sample writes once its port is bound: waitress' `Serving on`, the Express sample's `listening on`. */
+/** The line each sample writes once it serves: serve.py's `Serving on` (Flask), the Express sample's `listening on`. */
 const LISTENING_LINE = /Serving on http|listening on \d/;
 
 /** Phases of one cold start, in ms from the moment the processes were let go. */
