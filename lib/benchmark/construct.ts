@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,6 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ColdStartBenchmarkProps } from './types';
+import { warn } from '../core/errors';
 import { OptimizationPreset, RustFunction } from '../rust';
 
 /**
@@ -126,7 +127,7 @@ export class ColdStartBenchmark extends Construct {
     this.warnAboutAccounts(functions);
     const estimate = Math.ceil(functions.length / concurrency) * this.coldStarts * SECONDS_PER_ROUND;
     if (!timeout.isUnresolved() && estimate > timeout.toSeconds() - 30) {
-      Annotations.of(this).addWarningV2('rustacean-lambda:benchmark-time-budget',
+      warn(this, 'benchmark-time-budget',
         `${functions.length} functions x ${this.coldStarts} cold starts at concurrency ${concurrency} may need about ` +
         `${estimate} s but the driver's timeout is ${timeout.toSeconds()} s; the run will stop early and store a ` +
         'partial summary (complete: false); raise concurrency, lower coldStarts or split the functions');
@@ -139,7 +140,7 @@ export class ColdStartBenchmark extends Construct {
     for (const fn of functions) {
       const other = fn.env.account;
       if (!Token.isUnresolved(account) && !Token.isUnresolved(other) && other !== account) {
-        Annotations.of(this).addWarningV2('rustacean-lambda:benchmark-cross-account',
+        warn(this, 'benchmark-cross-account',
           `function '${fn.node.path}' is in account ${other} but the benchmark in account ${account}; the driver's ` +
           'role cannot update a function of another account, so its rounds will fail with AccessDenied; deploy a ' +
           'ColdStartBenchmark in that account instead');

@@ -61,7 +61,15 @@ describe('README troubleshooting', () => {
 
   test('lists every warning id the constructs emit, and no other', () => {
     const listed = firstColumnSpans(warnings).sort();
-    const emitted = [...new Set([...sources.matchAll(/'(rustacean-lambda:[A-Za-z-]+)'/g)].map(m => m[1]))].sort();
+    // Every warning goes through lib/core/errors.ts's warn(scope, '<kebab-case id>', ...), with the id written out.
+    const emitted = [...new Set([...sources.matchAll(/\bwarn\([^,()]+(?:\([^()]*\))?, '([^']+)'/g)].map(m => `rustacean-lambda:${m[1]}`))].sort();
+    expect(emitted.length).toBeGreaterThanOrEqual(5);
     expect(listed).toEqual(emitted);
+  });
+
+  test('warnings are added only through warn(), one kebab-case id each', () => {
+    const direct = sources.split('\n').filter(line => /addWarning(V2)?\(/.test(line) && !line.includes('`${WARNING_PREFIX}${id}`'));
+    expect(direct).toEqual([]);
+    for (const id of firstColumnSpans(warnings)) expect(id).toMatch(/^rustacean-lambda:[a-z0-9]+(-[a-z0-9]+)*$/);
   });
 });
