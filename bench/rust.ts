@@ -78,7 +78,7 @@ function addFunction(stack: Stack, id: string, kind: Kind, bin: string, architec
     manifestPath: HANDLERS,
     binaryName: bin,
     architecture,
-    optimization: kind === 'ours-size' ? OptimizationPreset.SIZE : undefined,
+    bundling: { optimization: kind === 'ours-size' ? OptimizationPreset.SIZE : undefined },
   });
 }
 

@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ColdStartBenchmarkProps } from './types';
-import { warn } from '../core/errors';
+import { validating, warn } from '../core/errors';
 import { OptimizationPreset, RustFunction } from '../rust';
 
 /**
@@ -32,6 +32,10 @@ const SECONDS_PER_ROUND = 8;
  *
  * The driver may only read and update the configuration of, and invoke, the listed functions, and only write
  * objects under the prefix of the bucket.
+ *
+ * Defaults: 10 cold starts per function and run, 4 functions at a time, summaries under `coldstart/` of a new
+ * bucket (S3-managed encryption, SSL only, public access blocked, retained on stack deletion), and a driver of
+ * 256 MB on arm64 with a 15-minute timeout and no retries.
  *
  * @example
  * new ColdStartBenchmark(this, 'Benchmark', {
@@ -58,18 +62,10 @@ export class ColdStartBenchmark extends Construct {
   constructor(scope: Construct, id: string, props: ColdStartBenchmarkProps) {
     super(scope, id);
 
-    const functions = checkFunctions(props.functions);
-    this.coldStarts = wholeNumber('coldStarts', props.coldStarts ?? 10, 1, MAX_COLD_STARTS,
-      'lambda-perf forces 10 a day; split bigger samples over several runs');
-    const concurrency = wholeNumber('concurrency', props.concurrency ?? 4, 1, MAX_CONCURRENCY,
-      'functions measured at the same time');
-    this.prefix = checkPrefix(props.prefix ?? 'coldstart/');
-    const payload = checkPayload(props.payload ?? {});
-    const timeout = props.timeout ?? Duration.minutes(15);
-    if (!timeout.isUnresolved() && (timeout.toSeconds() < 60 || timeout.toSeconds() > 900)) {
-      throw new Error(`timeout is ${timeout.toHumanString()}; expected 1 to 15 minutes (the driver runs as one Lambda ` +
-        'invocation); lower coldStarts or split the functions over several benchmarks for longer runs');
-    }
+    // Bad props fail as aws-cdk-lib's ValidationError naming this construct's path.
+    const { functions, coldStarts, concurrency, prefix, payload, timeout } = validating(this, undefined, () => checkProps(props));
+    this.coldStarts = coldStarts;
+    this.prefix = prefix;
 
     this.bucket = props.bucket ?? new s3.Bucket(this, 'Results', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -83,8 +79,7 @@ export class ColdStartBenchmark extends Construct {
       manifestPath: DRIVER_WORKSPACE,
       binaryName: DRIVER_BINARY,
       // `[profile.driver]` of the workspace: a quick build matters more than the speed of a function that waits.
-      profile: 'driver',
-      optimization: OptimizationPreset.NONE,
+      bundling: { profile: 'driver', optimization: OptimizationPreset.NONE },
       architecture: props.architecture ?? lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout,
@@ -147,6 +142,25 @@ export class ColdStartBenchmark extends Construct {
       }
     }
   }
+}
+
+/** Every prop checked once, here; throws naming the value, what was expected and the fix. */
+function checkProps(props: ColdStartBenchmarkProps) {
+  const timeout = props.timeout ?? Duration.minutes(15);
+  if (!timeout.isUnresolved() && (timeout.toSeconds() < 60 || timeout.toSeconds() > 900)) {
+    throw new Error(`timeout is ${timeout.toHumanString()}; expected 1 to 15 minutes (the driver runs as one Lambda ` +
+      'invocation); lower coldStarts or split the functions over several benchmarks for longer runs');
+  }
+  return {
+    functions: checkFunctions(props.functions),
+    coldStarts: wholeNumber('coldStarts', props.coldStarts ?? 10, 1, MAX_COLD_STARTS,
+      'lambda-perf forces 10 a day; split bigger samples over several runs'),
+    concurrency: wholeNumber('concurrency', props.concurrency ?? 4, 1, MAX_CONCURRENCY,
+      'functions measured at the same time'),
+    prefix: checkPrefix(props.prefix ?? 'coldstart/'),
+    payload: checkPayload(props.payload ?? {}),
+    timeout,
+  };
 }
 
 function checkFunctions(functions: lambda.IFunction[] | undefined): lambda.IFunction[] {

@@ -55,13 +55,17 @@ export function llrtPlan(build: LlrtSourceBuild, arch: Architecture): RustBuildP
   return planBuild({
     manifestPath: crateDir,
     binaryName: LLRT_BINARY,
-    optimization: build.optimization,
-    toolchain: build.toolchain,
-    features: LLRT_FEATURES,
-    // NONE means the crate's own release profile as cargo defines it (LLRT's crate sets none), without the
-    // release settings cargo-lambda would add.
-    cargoLambdaFlags: build.optimization === 'none' ? ['--locked', '--disable-optimizations'] : ['--locked'],
-  }, arch, false, LLRT_GLIBC);
+    bundling: {
+      optimization: build.optimization,
+      toolchain: build.toolchain,
+      features: LLRT_FEATURES,
+      // NONE means the crate's own release profile as cargo defines it (LLRT's crate sets none), without the
+      // release settings cargo-lambda would add.
+      cargoLambdaFlags: build.optimization === 'none' ? ['--locked', '--disable-optimizations'] : ['--locked'],
+    },
+    architecture: arch,
+    glibc: LLRT_GLIBC,
+  });
 }
 
 /**

@@ -5,6 +5,7 @@ import { RustBuildOptions } from './types';
 import { architectureOf } from '../core/arch';
 import { CargoLambdaBuild } from '../core/cargo/build';
 import { planBuild } from '../core/cargo/plan';
+import { validating } from '../core/errors';
 
 /**
  * Properties of a `RustExtension`.
@@ -29,6 +30,9 @@ export interface RustExtensionProps extends lambda.LayerVersionOptions, RustBuil
  * A Lambda extension written in Rust, built with `cargo lambda build --extension` and published as a layer
  * version whose `extensions/<binary>` Lambda starts next to the function.
  *
+ * Defaults that differ from `lambda.LayerVersion`: `compatibleArchitectures` is the one `architecture` it was built
+ * for (`Architecture.ARM_64` unless set), not every architecture.
+ *
  * @example
  * const ext = new RustExtension(this, 'Telemetry', { manifestPath: 'extensions', binaryName: 'telemetry' });
  * new RustFunction(this, 'Api', { manifestPath: 'rust-handlers', binaryName: 'http-api', layers: [ext] });
@@ -43,11 +47,22 @@ export class RustExtension extends lambda.LayerVersion {
   constructor(scope: Construct, id: string, props: RustExtensionProps = {}) {
     const architecture = props.architecture ?? lambda.Architecture.ARM_64;
     // A stack that is not bundled (`cdk deploy OtherStack`) reads and runs nothing: no cargo metadata, no rustc.
-    const plan = planBuild(props, architectureOf(architecture), true, undefined, Stack.of(scope).bundlingRequired);
+    // Bad props fail as aws-cdk-lib's ValidationError naming this construct's path.
+    const [plan, code] = validating(scope, id, () => {
+      const planned = planBuild({
+        manifestPath: props.manifestPath,
+        binaryName: props.binaryName,
+        bundling: props.bundling,
+        architecture: architectureOf(architecture),
+        extension: true,
+        bundlingRequired: Stack.of(scope).bundlingRequired,
+      });
+      return [planned, CargoLambdaBuild.code(planned)] as const;
+    });
     super(scope, id, {
       ...props,
       compatibleArchitectures: [architecture],
-      code: CargoLambdaBuild.code(plan),
+      code,
     });
     this.binaryName = plan.binary.name;
     this.architecture = architecture;

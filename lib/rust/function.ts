@@ -5,21 +5,27 @@ import { RustBuildOptions } from './types';
 import { architectureOf } from '../core/arch';
 import { CargoLambdaBuild } from '../core/cargo/build';
 import { planBuild } from '../core/cargo/plan';
+import { validating } from '../core/errors';
 
 /**
- * Properties of a `RustFunction`: the usual Lambda function options plus how to build the Rust binary.
- *
- * Defaults that differ from `lambda.Function` (every one can be overridden with the usual prop):
- * - `architecture`: `Architecture.ARM_64` (Graviton costs 20% less per GB-second and starts Rust a little faster)
- * - `memorySize`: 128 MB (a Rust handler typically uses 15-30 MB; CPU scales with memory, so raise it for
- *   CPU-bound work)
- * - `loggingFormat`: `LoggingFormat.JSON` (lambda_runtime's tracing output and the REPORT lines become fields)
+ * Properties of a `RustFunction`: the usual Lambda function options, the binary to deploy, and how cargo-lambda
+ * builds it (`bundling`). The defaults that differ from `lambda.Function` are listed on `RustFunction`.
  */
 export interface RustFunctionProps extends lambda.FunctionOptions, RustBuildOptions {}
 
 /**
  * A Lambda function written in Rust, built with cargo-lambda for arm64 (default) or x86_64 and deployed as a
  * native `bootstrap` on the `provided.al2023` runtime.
+ *
+ * Defaults that differ from `lambda.Function` (the inherited props' docs show aws-cdk-lib's; each can be
+ * overridden with the usual prop):
+ * - `architecture`: `Architecture.ARM_64`, not X86_64 (Graviton costs 20% less per GB-second and starts Rust a
+ *   little faster)
+ * - `memorySize`: 128 MB, as aws-cdk-lib's (a Rust handler typically uses 15-30 MB; CPU scales with memory, so
+ *   raise it for CPU-bound work)
+ * - `loggingFormat`: `LoggingFormat.JSON`, not TEXT (lambda_runtime's tracing output and the REPORT lines become
+ *   fields)
+ * - `runtime` and `handler`: always `provided.al2023` and `bootstrap`
  *
  * All functions of one Cargo workspace that share architecture and build options are served by a single
  * `cargo lambda build` per synth, and the asset hash is computed from the sources and options, so an unchanged
@@ -44,7 +50,17 @@ export class RustFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: RustFunctionProps = {}) {
     const architecture = props.architecture ?? lambda.Architecture.ARM_64;
     // A stack that is not bundled (`cdk deploy OtherStack`) reads and runs nothing: no cargo metadata, no rustc.
-    const plan = planBuild(props, architectureOf(architecture), false, undefined, Stack.of(scope).bundlingRequired);
+    // Bad props fail as aws-cdk-lib's ValidationError naming this construct's path.
+    const [plan, code] = validating(scope, id, () => {
+      const planned = planBuild({
+        manifestPath: props.manifestPath,
+        binaryName: props.binaryName,
+        bundling: props.bundling,
+        architecture: architectureOf(architecture),
+        bundlingRequired: Stack.of(scope).bundlingRequired,
+      });
+      return [planned, CargoLambdaBuild.code(planned)] as const;
+    });
     super(scope, id, {
       ...props,
       architecture,
@@ -52,7 +68,7 @@ export class RustFunction extends lambda.Function {
       loggingFormat: props.loggingFormat ?? lambda.LoggingFormat.JSON,
       runtime: lambda.Runtime.PROVIDED_AL2023,
       handler: 'bootstrap',
-      code: CargoLambdaBuild.code(plan),
+      code,
     });
     this.binaryName = plan.binary.name;
     this.packageName = plan.binary.packageName;

@@ -1,7 +1,7 @@
 /**
  * How the release profile is tuned for Lambda. The preset is applied through `CARGO_PROFILE_<PROFILE>_*`
  * environment variables for the build only: your `Cargo.toml` is never edited, and settings you pass in
- * `buildEnvironment` win over the preset.
+ * `bundling.environment` win over the preset.
  *
  * @see https://doc.rust-lang.org/cargo/reference/profiles.html
  */
@@ -30,25 +30,20 @@ export enum OptimizationPreset {
 }
 
 /**
- * Options for building Rust code with cargo-lambda, shared by `RustFunction` and `RustExtension`.
+ * How cargo-lambda builds the binary: everything that changes the build but not which binary it is. The same
+ * shape as `LlrtFunction`'s and `WebAdapterFunction`'s `bundling`.
+ *
+ * @example
+ * new RustFunction(this, 'Api', {
+ *   manifestPath: 'rust-handlers',
+ *   binaryName: 'api',
+ *   bundling: {
+ *     features: ['tracing'],
+ *     optimization: OptimizationPreset.SPEED,
+ *   },
+ * });
  */
-export interface RustBuildOptions {
-  /**
-   * Path to the Cargo workspace or package: a directory that holds `Cargo.toml`, or the `Cargo.toml` itself.
-   * Pointing at a workspace member builds the whole workspace once and picks this member's binary by default.
-   *
-   * @default - `Cargo.toml` in the current working directory
-   */
-  readonly manifestPath?: string;
-
-  /**
-   * The binary to deploy: the name of a `[[bin]]` target, or of a package that has exactly one binary.
-   *
-   * @default - the only binary of the package (or workspace) that `manifestPath` points at; required when there
-   * are several
-   */
-  readonly binaryName?: string;
-
+export interface RustBundlingOptions {
   /**
    * Cargo features to enable (`--features`). When set, only the binary's own package is built (`--package`),
    * since features belong to a package.
@@ -95,7 +90,7 @@ export interface RustBuildOptions {
    *
    * @default - none
    */
-  readonly buildEnvironment?: { [key: string]: string };
+  readonly environment?: { [key: string]: string };
 
   /**
    * rustup toolchain to build with (sets `RUSTUP_TOOLCHAIN`).
@@ -104,4 +99,34 @@ export interface RustBuildOptions {
    * rustup toolchain that has it
    */
   readonly toolchain?: string;
+}
+
+/**
+ * Which Rust binary to build and how, shared by `RustFunction` and `RustExtension`: the binary is named at the top
+ * level, how it is built under `bundling`.
+ */
+export interface RustBuildOptions {
+  /**
+   * Path to the Cargo workspace or package: a directory that holds `Cargo.toml`, or the `Cargo.toml` itself.
+   * Pointing at a workspace member builds the whole workspace once and picks this member's binary by default.
+   *
+   * @default - `Cargo.toml` in the current working directory
+   */
+  readonly manifestPath?: string;
+
+  /**
+   * The binary to deploy: the name of a `[[bin]]` target, or of a package that has exactly one binary.
+   *
+   * @default - the only binary of the package (or workspace) that `manifestPath` points at; required when there
+   * are several
+   */
+  readonly binaryName?: string;
+
+  /**
+   * How cargo-lambda builds the binary (features, profile, optimisation preset, extra flags, environment,
+   * toolchain).
+   *
+   * @default - the release profile with `OptimizationPreset.BALANCED` and the package's default features
+   */
+  readonly bundling?: RustBundlingOptions;
 }

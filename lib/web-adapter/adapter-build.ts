@@ -56,12 +56,17 @@ export function adapterPlan(options: AdapterBuildOptions): RustBuildPlan {
   return planBuild({
     manifestPath: crateDir,
     binaryName: ADAPTER_BINARY,
-    optimization: options.optimization,
-    toolchain: options.toolchain,
-    cargoLambdaFlags: ['--locked'],
-    // What upstream's own layer build sets, so the Runtime API sees the adapter's user agent.
-    buildEnvironment: { LAMBDA_RUNTIME_USER_AGENT: `aws-lambda-rust/aws-lambda-adapter/${options.version}` },
-  }, options.architecture, true, ADAPTER_GLIBC);
+    bundling: {
+      optimization: options.optimization,
+      toolchain: options.toolchain,
+      cargoLambdaFlags: ['--locked'],
+      // What upstream's own layer build sets, so the Runtime API sees the adapter's user agent.
+      environment: { LAMBDA_RUNTIME_USER_AGENT: `aws-lambda-rust/aws-lambda-adapter/${options.version}` },
+    },
+    architecture: options.architecture,
+    extension: true,
+    glibc: ADAPTER_GLIBC,
+  });
 }
 
 /**

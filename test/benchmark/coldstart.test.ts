@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Errors, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -268,6 +268,18 @@ describe('ColdStartBenchmark schedule', () => {
 });
 
 describe('ColdStartBenchmark validation', () => {
+  test('bad props fail as an aws-cdk-lib ValidationError that names the benchmark', () => {
+    let caught: any;
+    try {
+      benchmark({ coldStarts: 0 });
+    } catch (e) {
+      caught = e;
+    }
+    expect(Errors.isValidationError(caught)).toBe(true);
+    expect(caught.constructPath).toBe('Bench/Benchmark');
+    expect(caught.message).toMatch(/^coldStarts is 0; expected a whole number from 1 to 100/);
+  });
+
   test('an empty function list', () => {
     expect(errorOf(() => benchmark({ functions: [] }))).toBe(
       'functions is empty; expected 1 to 30 Lambda functions to measure, e.g. functions: [rustFn, nodeFn]');

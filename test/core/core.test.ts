@@ -3,10 +3,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
+import { App, Errors, Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
 import { ARCHITECTURES, architectureOf } from '../../lib/core/arch';
 import { cacheRoot, stageDirectory, withFileLock } from '../../lib/core/cache';
 import { describeElf, elfArchitecture, machineName } from '../../lib/core/elf';
+import { validating, validationError, warn } from '../../lib/core/errors';
 import { sha256, sha256Fields } from '../../lib/core/hash';
 import { withTimeout } from '../../lib/core/process';
 import { crc32, crc32Portable, extractZip, readZipEntries, readZipEntry, zippedSize } from '../../lib/core/zip';
@@ -223,5 +227,45 @@ describe('processes', () => {
   test('withTimeout says whether a promise settled in time, and never rejects', async () => {
     await expect(withTimeout(Promise.reject(new Error('no')), 1_000)).resolves.toBe(true);
     await expect(withTimeout(new Promise(() => undefined), 10)).resolves.toBe(false);
+  });
+});
+
+describe('errors and warnings', () => {
+  function stack() {
+    return new Stack(new App(), 'Errs');
+  }
+
+  test('validating turns a plain Error into a ValidationError of the child being created, message and cause kept', () => {
+    const s = stack();
+    const cause = new Error("binaryName 'nope' is not a binary of the workspace");
+    let caught: any;
+    try {
+      validating(s, 'Fn', () => { throw cause; });
+    } catch (e) {
+      caught = e;
+    }
+    expect(Errors.isValidationError(caught)).toBe(true);
+    expect(caught.message).toBe(cause.message);
+    expect(caught.constructPath).toBe('Errs/Fn');
+    expect(caught.cause).toBe(cause);
+  });
+
+  test('validating an existing construct names its own path, returns the value, and rethrows construct errors as they are', () => {
+    const s = stack();
+    const child = new Construct(s, 'Bench');
+    expect(validating(child, undefined, () => 42)).toBe(42);
+    expect(() => validating(child, undefined, () => { throw new Error('prefix is empty'); }))
+      .toThrow(expect.objectContaining({ constructPath: 'Errs/Bench', message: 'prefix is empty' }));
+    const already = validationError('already scoped', s);
+    expect(() => validating(child, 'X', () => { throw already; })).toThrow(already);
+  });
+
+  test('warn adds the prefixed id to the construct and refuses an id that is not kebab-case', () => {
+    const s = stack();
+    warn(s, 'web-adapter-unknown-region', 'region mars-1 is unknown');
+    Annotations.fromStack(s).hasWarning('/Errs', Match.stringLikeRegexp('region mars-1 is unknown'));
+    const ids = s.node.metadata.map(m => String(m.data));
+    expect(ids.some(d => d.includes('[ack: rustacean-lambda:web-adapter-unknown-region]'))).toBe(true);
+    expect(() => warn(s, 'webAdapterUnknownRegion', 'x')).toThrow(/not kebab-case/);
   });
 });

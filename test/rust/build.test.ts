@@ -70,7 +70,7 @@ describe('building a small workspace', () => {
     const stack = new Stack(app, 'Features');
     const plain = new RustFunction(stack, 'Plain', { manifestPath: workspace, binaryName: 'single', architecture: lambda.Architecture.X86_64 });
     const loud = new RustFunction(stack, 'Loud', {
-      manifestPath: workspace, binaryName: 'single', architecture: lambda.Architecture.X86_64, features: ['loud'],
+      manifestPath: workspace, binaryName: 'single', architecture: lambda.Architecture.X86_64, bundling: { features: ['loud'] },
     });
     expect(CargoLambdaBuild.invocations).toBe(2);
     expect(runNative(path.join(functionAssetDir(app.outdir, plain), 'bootstrap'))).toBe('single x86_64');

@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Errors, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { OptimizationPreset, RustExtension, RustFunction } from '../../lib';
@@ -108,7 +108,7 @@ describe('RustFunction template', () => {
     new RustFunction(stack, 'A1', { manifestPath: workspace, binaryName: 'alpha' });
     new RustFunction(stack, 'A2', { manifestPath: workspace, binaryName: 'beta' });
     new RustFunction(stack, 'X1', { manifestPath: workspace, binaryName: 'alpha', architecture: lambda.Architecture.X86_64 });
-    new RustFunction(stack, 'S1', { manifestPath: workspace, binaryName: 'gamma', optimization: OptimizationPreset.SPEED });
+    new RustFunction(stack, 'S1', { manifestPath: workspace, binaryName: 'gamma', bundling: { optimization: OptimizationPreset.SPEED } });
     expect(calls.map(c => c.args.includes('--arm64') ? 'arm64' : 'x86_64')).toEqual(['arm64', 'x86_64', 'arm64']);
   });
 
@@ -192,8 +192,8 @@ describe('RustFunction template', () => {
       expect(fn.binaryName).toBe('alpha');
       expect(ext.binaryName).toBe('beta');
       expect(() => new RustFunction(stack, 'Missing', { manifestPath: path.join(workspace, 'nope') })).toThrow(/Cargo\.toml/);
-      expect(() => new RustFunction(stack, 'BadProfile', { manifestPath: workspace, profile: 'no good' }))
-        .toThrow("profile 'no good' is not a valid Cargo profile name");
+      expect(() => new RustFunction(stack, 'BadProfile', { manifestPath: workspace, bundling: { profile: 'no good' } }))
+        .toThrow("bundling.profile 'no good' is not a valid Cargo profile name");
     } finally {
       process.env.PATH = savedPath;
       fs.rmSync(empty, { recursive: true, force: true });
@@ -227,34 +227,34 @@ describe('cargo lambda build command', () => {
   });
 
   test('presets map to opt-levels; NONE sets nothing', () => {
-    expect(argsFor({ optimization: OptimizationPreset.SIZE }).env.CARGO_PROFILE_RELEASE_OPT_LEVEL).toBe('z');
+    expect(argsFor({ bundling: { optimization: OptimizationPreset.SIZE } }).env.CARGO_PROFILE_RELEASE_OPT_LEVEL).toBe('z');
     CargoLambdaBuild.reset();
-    expect(argsFor({ optimization: OptimizationPreset.SPEED }).env.CARGO_PROFILE_RELEASE_OPT_LEVEL).toBe('3');
+    expect(argsFor({ bundling: { optimization: OptimizationPreset.SPEED } }).env.CARGO_PROFILE_RELEASE_OPT_LEVEL).toBe('3');
     CargoLambdaBuild.reset();
-    const none = argsFor({ optimization: OptimizationPreset.NONE });
+    const none = argsFor({ bundling: { optimization: OptimizationPreset.NONE } });
     expect(Object.keys(none.env).filter(k => k.startsWith('CARGO_PROFILE_RELEASE_') && !(k in process.env))).toEqual([]);
     expect(none.args).not.toContain('--disable-optimizations'); // cargo-lambda's own defaults apply
   });
 
   test('a custom profile gets --profile and its own CARGO_PROFILE_<NAME>_* variables; dev builds unoptimised', () => {
-    const custom = argsFor({ profile: 'lambda-small' });
+    const custom = argsFor({ bundling: { profile: 'lambda-small' } });
     expect(custom.args).toEqual(expect.arrayContaining(['--profile', 'lambda-small']));
     expect(custom.args).not.toContain('--release');
     expect(custom.env.CARGO_PROFILE_LAMBDA_SMALL_OPT_LEVEL).toBe('s');
     CargoLambdaBuild.reset();
-    const dev = argsFor({ profile: 'dev' });
+    const dev = argsFor({ bundling: { profile: 'dev' } });
     expect(dev.args).not.toContain('--release');
     expect(dev.args).not.toContain('--profile');
     expect(Object.keys(dev.env).filter(k => k.startsWith('CARGO_PROFILE_DEV_') && !(k in process.env))).toEqual([]);
   });
 
   test('features and no-default-features build only the binary\'s package', () => {
-    const call = argsFor({ features: ['loud', 'extra'], noDefaultFeatures: true });
+    const call = argsFor({ bundling: { features: ['loud', 'extra'], noDefaultFeatures: true } });
     expect(call.args).toEqual(expect.arrayContaining(['--package', 'single', '--features', 'extra,loud', '--no-default-features']));
   });
 
   test('user rustflags (env or .cargo/config.toml) are never replaced by the preset\'s target CPU', () => {
-    const viaEnv = argsFor({ buildEnvironment: { RUSTFLAGS: '-C target-feature=+lse' } });
+    const viaEnv = argsFor({ bundling: { environment: { RUSTFLAGS: '-C target-feature=+lse' } } });
     expect(viaEnv.env.RUSTFLAGS).toBe('-C target-feature=+lse');
     expect(viaEnv.env.CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS).toBeUndefined();
     CargoLambdaBuild.reset();
@@ -265,9 +265,11 @@ describe('cargo lambda build command', () => {
 
   test('build environment overrides the preset; extra flags are appended; toolchain sets RUSTUP_TOOLCHAIN', () => {
     const call = argsFor({
-      buildEnvironment: { CARGO_PROFILE_RELEASE_OPT_LEVEL: '2', MY_FLAG: '1' },
-      cargoLambdaFlags: ['--locked'],
-      toolchain: 'stable',
+      bundling: {
+        environment: { CARGO_PROFILE_RELEASE_OPT_LEVEL: '2', MY_FLAG: '1' },
+        cargoLambdaFlags: ['--locked'],
+        toolchain: 'stable',
+      },
       architecture: lambda.Architecture.X86_64,
     });
     expect(call.env.CARGO_PROFILE_RELEASE_OPT_LEVEL).toBe('2');
@@ -341,14 +343,28 @@ describe('errors at synth', () => {
 
   test('an architecture flag in cargoLambdaFlags that contradicts architecture', () => {
     const { stack } = newStack();
-    expect(() => new RustFunction(stack, 'Fn', { manifestPath: workspace, binaryName: 'alpha', cargoLambdaFlags: ['--x86-64'] }))
-      .toThrow("cargoLambdaFlags '--x86-64' conflicts with architecture arm64; remove the flag and set `architecture`");
+    expect(() => new RustFunction(stack, 'Fn', { manifestPath: workspace, binaryName: 'alpha', bundling: { cargoLambdaFlags: ['--x86-64'] } }))
+      .toThrow("bundling.cargoLambdaFlags '--x86-64' conflicts with architecture arm64; remove the flag and set `architecture`");
+  });
+
+  test('bad props fail as aws-cdk-lib ValidationErrors that name the construct', () => {
+    const { stack } = newStack();
+    let caught: any;
+    try {
+      new RustFunction(stack, 'Flags', { manifestPath: workspace, binaryName: 'alpha', bundling: { cargoLambdaFlags: ['--release'] } });
+    } catch (e) {
+      caught = e;
+    }
+    expect(Errors.isValidationError(caught)).toBe(true);
+    expect(caught.constructPath).toBe('Test/Flags');
+    expect(() => new RustExtension(stack, 'Ext', { manifestPath: workspace, binaryName: 'nope' }))
+      .toThrow(expect.objectContaining({ constructPath: 'Test/Ext' }));
   });
 
   test('flags the construct owns point to the typed option', () => {
     const { stack } = newStack();
-    expect(() => new RustFunction(stack, 'Fn', { manifestPath: workspace, binaryName: 'alpha', cargoLambdaFlags: ['--features=x'] }))
-      .toThrow("cargoLambdaFlags '--features=x' is set by the construct; remove it and use the `features` option");
+    expect(() => new RustFunction(stack, 'Fn', { manifestPath: workspace, binaryName: 'alpha', bundling: { cargoLambdaFlags: ['--features=x'] } }))
+      .toThrow("bundling.cargoLambdaFlags '--features=x' is set by the construct; remove it and use the `bundling.features` option");
   });
 
   test('an unsupported architecture', () => {
@@ -429,7 +445,7 @@ describe('errors at synth', () => {
   test('a toolchain without the target says how to add it', () => {
     stubBuild(ALL_BINS);
     const { stack } = newStack();
-    expect(() => new RustFunction(stack, 'Fn', { manifestPath: workspace, binaryName: 'alpha', toolchain: 'no-such-toolchain' }))
+    expect(() => new RustFunction(stack, 'Fn', { manifestPath: workspace, binaryName: 'alpha', bundling: { toolchain: 'no-such-toolchain' } }))
       .toThrow("toolchain 'no-such-toolchain' has no Rust standard library for aarch64-unknown-linux-gnu (architecture arm64); run `rustup target add aarch64-unknown-linux-gnu --toolchain no-such-toolchain`");
   });
 });

@@ -165,7 +165,7 @@ export class CargoLambdaBuild {
     const machine = elfMachine(source);
     if (machine !== ARCHITECTURES[plan.request.architecture].elfMachine) {
       throw new Error(`the build of '${plan.binary.name}' is ${machineName(machine)} but the architecture is ` +
-        `${plan.request.architecture}; a target set in .cargo/config.toml, CARGO_BUILD_TARGET or buildEnvironment ` +
+        `${plan.request.architecture}; a target set in .cargo/config.toml, CARGO_BUILD_TARGET or bundling.environment ` +
         'overrides the architecture: remove it, or set `architecture` to match');
     }
     const destination = plan.request.extension

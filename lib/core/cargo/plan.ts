@@ -26,17 +26,38 @@ export function checkPreset(value: string): Preset {
   return value as Preset;
 }
 
-/** The build options every cargo-lambda build takes (`RustBuildOptions` is the public form). */
-export interface CargoBuildProps {
-  readonly manifestPath?: string;
-  readonly binaryName?: string;
+/** How one binary is built (`RustBundlingOptions` is the public form). */
+export interface CargoBundlingProps {
   readonly features?: string[];
   readonly noDefaultFeatures?: boolean;
   readonly profile?: string;
   readonly optimization?: Preset;
   readonly cargoLambdaFlags?: string[];
-  readonly buildEnvironment?: { [key: string]: string };
+  readonly environment?: { [key: string]: string };
   readonly toolchain?: string;
+}
+
+/** Which binary to build and how (`RustBuildOptions` is the public form). */
+export interface CargoBuildProps {
+  readonly manifestPath?: string;
+  readonly binaryName?: string;
+  readonly bundling?: CargoBundlingProps;
+}
+
+/** What `planBuild` needs: the binary and its build options, and what the construct decides. */
+export interface PlanBuildOptions extends CargoBuildProps {
+  readonly architecture: Architecture;
+  /** Build a Lambda extension (`--extension`) instead of a function. Default false. */
+  readonly extension?: boolean;
+  /**
+   * Oldest glibc the binary must load with (see `CargoBuildRequest.glibc`). Default: cargo-lambda's choice.
+   */
+  readonly glibc?: string;
+  /**
+   * False for a stack that is not bundled (`cdk deploy OtherStack`): the props are checked but nothing is read or
+   * run. Default true.
+   */
+  readonly bundlingRequired?: boolean;
 }
 
 /**
@@ -64,11 +85,11 @@ const OWNED_FLAGS: Record<string, string> = {
   '--arm64': 'architecture',
   '--x86-64': 'architecture',
   '--target': 'architecture',
-  '--release': 'profile',
-  '--profile': 'profile',
-  '--features': 'features',
-  '-F': 'features',
-  '--no-default-features': 'noDefaultFeatures',
+  '--release': 'bundling.profile',
+  '--profile': 'bundling.profile',
+  '--features': 'bundling.features',
+  '-F': 'bundling.features',
+  '--no-default-features': 'bundling.noDefaultFeatures',
   '--lambda-dir': '(the construct picks the output folder)',
   '--flatten': '(the construct picks the output layout)',
   '--extension': 'RustExtension',
@@ -108,78 +129,57 @@ export interface RustBuildPlan {
 /**
  * Turns props into a validated plan; throws at synth with a message naming the value and the fix.
  *
- * With `bundling` false (a stack excluded from bundling, as in `cdk deploy OtherStack`), the props are checked but
- * nothing is run: no `cargo metadata`, no source fingerprint, no `rustc -V`. The plan then knows the binary only by
- * the given `binaryName` ('' when none was given) and its asset hash stands for the props alone.
+ * With `bundlingRequired` false (a stack excluded from bundling, as in `cdk deploy OtherStack`), the props are
+ * checked but nothing is run: no `cargo metadata`, no source fingerprint, no `rustc -V`. The plan then knows the
+ * binary only by the given `binaryName` ('' when none was given) and its asset hash stands for the props alone.
  */
-export function planBuild(
-  options: CargoBuildProps, architecture: Architecture, extension: boolean, glibc?: string, bundling = true,
-): RustBuildPlan {
+export function planBuild(options: PlanBuildOptions): RustBuildPlan {
+  const { architecture } = options;
+  const bundling = options.bundling ?? {};
   const manifest = resolveManifest(options.manifestPath);
-  const extraFlags = options.cargoLambdaFlags ?? [];
+  const extraFlags = bundling.cargoLambdaFlags ?? [];
   for (const flag of extraFlags) {
     const name = flag.split('=')[0];
     const owner = OWNED_FLAGS[name];
     if (owner === 'architecture') {
-      throw new Error(`cargoLambdaFlags '${flag}' conflicts with architecture ${architecture}; remove the flag and set ` +
+      throw new Error(`bundling.cargoLambdaFlags '${flag}' conflicts with architecture ${architecture}; remove the flag and set ` +
         '`architecture` (lambda.Architecture.ARM_64 or lambda.Architecture.X86_64) instead');
     }
     if (owner) {
-      throw new Error(`cargoLambdaFlags '${flag}' is set by the construct; remove it and use ${owner.startsWith('(') ? owner : `the \`${owner}\` option`}`);
+      throw new Error(`bundling.cargoLambdaFlags '${flag}' is set by the construct; remove it and use ${owner.startsWith('(') ? owner : `the \`${owner}\` option`}`);
     }
   }
-  const profile = options.profile ?? 'release';
+  const profile = bundling.profile ?? 'release';
   if (!/^[A-Za-z0-9_-]+$/.test(profile)) {
-    throw new Error(`profile '${profile}' is not a valid Cargo profile name; expected letters, digits, '-' or '_' (e.g. 'release')`);
+    throw new Error(`bundling.profile '${profile}' is not a valid Cargo profile name; expected letters, digits, '-' or '_' (e.g. 'release')`);
   }
-  const optimization = checkPreset(options.optimization ?? 'balanced');
-  const features = [...(options.features ?? [])].sort();
-  if (!bundling) return unbundledPlan(options, manifest, architecture, profile, optimization, features, extension, extraFlags, glibc);
-  const workspace = readWorkspace(manifest);
-  const binary = resolveBinary(workspace, options.binaryName);
+  const optimization = checkPreset(bundling.optimization ?? 'balanced');
+  const features = [...(bundling.features ?? [])].sort();
+  const noDefaultFeatures = bundling.noDefaultFeatures ?? false;
+  const bundled = options.bundlingRequired !== false;
+  const workspace = bundled ? readWorkspace(manifest) : undefined;
+  // A stack that is not bundled: its plan knows the binary by the given name only, nothing read from the workspace.
+  const binary = workspace ? resolveBinary(workspace, options.binaryName) : { name: options.binaryName ?? '', packageName: '' };
+  const root = path.dirname(manifest);
   const request: CargoBuildRequest = {
-    workspace,
+    workspace: workspace ?? { root, manifest, targetDirectory: path.join(root, 'target'), binaries: [] },
     architecture,
     profile,
     optimization,
     features,
-    noDefaultFeatures: options.noDefaultFeatures ?? false,
-    packageName: features.length > 0 || options.noDefaultFeatures ? binary.packageName : undefined,
-    extension,
+    noDefaultFeatures,
+    packageName: workspace && (features.length > 0 || noDefaultFeatures) ? binary.packageName : undefined,
+    extension: options.extension ?? false,
     extraFlags,
-    environment: { ...(options.buildEnvironment ?? {}) },
-    toolchain: options.toolchain,
-    glibc,
+    environment: { ...(bundling.environment ?? {}) },
+    toolchain: bundling.toolchain,
+    glibc: options.glibc,
   };
+  if (!workspace) return { request, binary, assetHash: sha256Fields('not bundled', JSON.stringify({ ...request, workspace: manifest }), binary.name) };
   const key = buildKey(request);
   // The key covers sources, options and the compiler that will build them, so the asset hash changes exactly when
   // the bootstrap would.
   return { request, binary, assetHash: sha256Fields(key, binary.name) };
-}
-
-/** The plan of a function whose stack is not bundled: the checked props, and nothing read from the workspace. */
-function unbundledPlan(
-  options: CargoBuildProps, manifest: string, architecture: Architecture, profile: string,
-  optimization: Preset, features: string[], extension: boolean, extraFlags: string[], glibc: string | undefined,
-): RustBuildPlan {
-  const root = path.dirname(manifest);
-  const binary = { name: options.binaryName ?? '', packageName: '' };
-  const request: CargoBuildRequest = {
-    workspace: { root, manifest, targetDirectory: path.join(root, 'target'), binaries: [] },
-    architecture,
-    profile,
-    optimization,
-    features,
-    noDefaultFeatures: options.noDefaultFeatures ?? false,
-    packageName: undefined,
-    extension,
-    extraFlags,
-    environment: { ...(options.buildEnvironment ?? {}) },
-    toolchain: options.toolchain,
-    glibc,
-  };
-  const props = JSON.stringify({ ...request, workspace: manifest });
-  return { request, binary, assetHash: sha256Fields('not bundled', props, binary.name) };
 }
 
 /** Marks a complete build folder in the cache (it also records when the build finished and how long it took). */
