@@ -50,7 +50,7 @@ export function validating<T>(scope: IConstruct, id: string | undefined, fn: () 
 
 /**
  * Adds warning `id` (kebab-case, without the `rustacean-lambda:` prefix) to `scope`. Write the id out literally at
- * the call site: the README test finds the ids this library emits by reading the sources for `warn(x, '<id>'`.
+ * the call site: the README test finds the ids this library emits by reading the sources for warn calls.
  */
 export function warn(scope: IConstruct, id: string, message: string): void {
   if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(id)) throw new Error(`warning id '${id}' is not kebab-case (internal error)`);
