@@ -8,10 +8,11 @@ import * as path from 'path';
 import { AssetHashType, FileSystem, IgnoreMode, IgnoreStrategy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { BYTECODE_COST, compileallArgs, compileBytecode } from './bytecode';
+import { isOsOnlyRuntime } from './runtime';
 import { PythonBundling } from './types';
-import { isOsOnlyRuntime, writeExecutable } from './util';
 import { Architecture, ARCHITECTURES } from '../core/arch';
 import { elfMachine, machineName } from '../core/elf';
+import { writeExecutable } from '../core/files';
 import { sha256Fields } from '../core/hash';
 import { localAsset } from '../core/local-asset';
 import { outputTail, run } from '../core/process';
@@ -48,20 +49,18 @@ export interface AppLayout {
   readonly hasPackageLock: boolean;
 }
 
-/** Checks the app directory and start script; throws with the fix when something is off. */
+/**
+ * Checks what the app directory holds (the folder, the start script the function will run, its architecture or `#!`
+ * line); throws with the fix when something is off. The props themselves are checked in settings.ts.
+ */
 export function inspectApp(options: AppBundlingOptions): AppLayout {
   const { appPath, startScript } = options;
   if (!fs.existsSync(appPath) || !fs.statSync(appPath).isDirectory()) {
     throw new Error(`appPath '${appPath}' is not a directory; point it at the folder that holds your web app`);
   }
   const where = path.relative(process.cwd(), appPath) || appPath;
-  const scriptRel = path.normalize(startScript);
-  if (path.isAbsolute(startScript) || scriptRel.startsWith('..') || /\s/.test(startScript)) {
-    throw new Error(`startScript '${startScript}' must be a path inside appPath without spaces (it becomes the function's ` +
-      "handler, which the adapter's wrapper runs as ${LAMBDA_TASK_ROOT}/${_HANDLER}), e.g. 'run.sh'");
-  }
   if (options.startCommand === undefined) {
-    const file = path.join(appPath, scriptRel);
+    const file = path.join(appPath, startScript);
     if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
       const osOnly = isOsOnlyRuntime(options.runtime);
       throw new Error(`${where} has no ${startScript}; ` + (osOnly
@@ -80,9 +79,6 @@ export function inspectApp(options: AppBundlingOptions): AppLayout {
       throw new Error(`${where}/${startScript} has no '#!' line, so Lambda cannot execute it; start it with '#!/bin/bash' ` +
         "(or '#!/bin/sh')");
     }
-  }
-  if (options.startCommand !== undefined && options.startCommand.trim() === '') {
-    throw new Error("startCommand is empty; give the command that starts your web server, e.g. 'exec node index.js'");
   }
   return {
     hasRequirements: fs.existsSync(path.join(appPath, 'requirements.txt')),

@@ -1,12 +1,13 @@
-import { Annotations, Aws, CfnMapping, Fn, Stack, Token } from 'aws-cdk-lib';
+import { Aws, CfnMapping, Fn, Stack, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { adapterLayerCode } from './adapter-build';
-import { WebAdapterVersion } from './types';
+import { WebAdapterVersion } from './version';
 import { Architecture, architectureOf } from '../core/arch';
 import { cacheRoot } from '../core/cache';
 import { Toolchain } from '../core/cargo/toolchain';
+import { validating, warn } from '../core/errors';
 import { sha256Fields } from '../core/hash';
 import { OptimizationPreset } from '../rust';
 
@@ -104,7 +105,8 @@ export abstract class WebAdapterLayer {
 
   /**
    * The layer version to attach to a function of `architecture` in `scope`'s stack. Repeated calls for the same
-   * stack and architecture return the same layer.
+   * stack and architecture return the same layer. Where there is none (a partition or region without AWS's layer),
+   * synth fails with a `ValidationError` of `scope`.
    */
   public abstract bind(scope: Construct, architecture: lambda.Architecture): lambda.ILayerVersion;
 }
@@ -115,6 +117,10 @@ class AwsPublishedLayer extends WebAdapterLayer {
   }
 
   public bind(scope: Construct, architecture: lambda.Architecture): lambda.ILayerVersion {
+    return validating(scope, undefined, () => this.layerFor(scope, architecture));
+  }
+
+  private layerFor(scope: Construct, architecture: lambda.Architecture): lambda.ILayerVersion {
     const stack = Stack.of(scope);
     const arch = architectureOf(architecture);
     const layerVersion = this.version.layerVersion;
@@ -167,7 +173,7 @@ function checkRegion(stack: Stack, region: string): void {
     throw new Error(`stack ${stack.stackName} has region '${region}', which is not an AWS region name; expected one like ` +
       '\'us-east-1\': fix the stack\'s env.region');
   }
-  Annotations.of(stack).addWarningV2('rustacean-lambda:webAdapterUnknownRegion',
+  warn(stack, 'web-adapter-unknown-region',
     `region '${region}' is not known to this aws-cdk-lib: the Web Adapter layer ARN assumes AWS publishes the layer ` +
     `there (account ${region.startsWith('cn-') ? 'of the China partition' : COMMERCIAL_ACCOUNT}); check the region name, ` +
     'upgrade aws-cdk-lib, or build the adapter yourself with `layer: WebAdapterLayer.fromSource()`');
@@ -254,6 +260,10 @@ class SourceLayer extends WebAdapterLayer {
   }
 
   public bind(scope: Construct, architecture: lambda.Architecture): lambda.ILayerVersion {
+    return validating(scope, undefined, () => this.layerFor(scope, architecture));
+  }
+
+  private layerFor(scope: Construct, architecture: lambda.Architecture): lambda.ILayerVersion {
     const stack = Stack.of(scope);
     const arch = architectureOf(architecture);
     const optimization = this.props.optimization ?? OptimizationPreset.SPEED;

@@ -148,7 +148,7 @@ describe('WebAdapterFunction on an OS-only runtime', () => {
       appPath: fakeApp(owned, { bootstrapFor: 'arm64' }),
       runtime: lambda.Runtime.PROVIDED_AL2023,
       startScript: 'run.sh',
-    })).toThrow(/startScript 'run.sh' does not apply to provided.al2023/);
+    })).toThrow(/startScript 'run.sh' does not apply to WebAdapterFunction Axum: on provided.al2023 Lambda runs the function's bootstrap/);
   });
 });
 
@@ -243,7 +243,7 @@ describe('validation at synth', () => {
     ['exec wrapper set by hand', { environment: { AWS_LAMBDA_EXEC_WRAPPER: '/opt/other' } },
       /environment AWS_LAMBDA_EXEC_WRAPPER is set by the construct; remove it \(set by the construct for managed runtimes\)/],
     ['empty start command', { startCommand: '  ' }, /startCommand is empty/],
-    ['start script outside the app', { startScript: '../run.sh' }, /startScript '..\/run.sh' must be a path inside appPath/],
+    ['start script outside the app', { startScript: '../run.sh' }, /startScript '..\/run.sh' must be a relative path without spaces inside the function's code/],
     ['container image runtime', { runtime: lambda.Runtime.FROM_IMAGE }, /is a container image function, and layers cannot be added/],
     ['app folder missing', { appPath: '/nonexistent/app' }, /appPath '\/nonexistent\/app' is not a directory/],
   ];
