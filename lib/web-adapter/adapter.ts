@@ -5,7 +5,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IConstruct } from 'constructs';
 import { AdapterSettings, checkAttachOptions } from './settings';
-import { InvokeMode, WebAdapterAttachOptions } from './types';
+import { WebAdapterAttachOptions } from './types';
 import { validating, warn } from '../core/errors';
 
 /** Functions that already have an adapter: a second one would fight over the port and the Runtime API. */
@@ -61,12 +61,12 @@ export class WebAdapter {
   public readonly port: number;
 
   /** The response mode of the adapter. */
-  public readonly invokeMode: InvokeMode;
+  public readonly invokeMode: lambda.InvokeMode;
 
   /** The environment variables the adapter added to the function. */
   public readonly environment: { [key: string]: string };
 
-  /** Whether the function uses SnapStart (set by `snapStart`, or by the function's own props). */
+  /** Whether the function uses SnapStart (the option `snapStart`, or the function's own `snapStart` prop). */
   public readonly snapStart: boolean;
 
   /**
@@ -80,8 +80,8 @@ export class WebAdapter {
     for (const warning of settings.warnings) warning(fn);
     const cfn = fn.node.defaultChild as lambda.CfnFunction;
     if (settings.handler !== undefined) cfn.handler = settings.handler;
-    if (settings.publishSnapStartVersion) {
-      if (cfn.snapStart === undefined) cfn.snapStart = { applyOn: 'PublishedVersions' };
+    if (settings.applySnapStart) {
+      if (cfn.snapStart === undefined) cfn.snapStart = settings.applySnapStart._render();
       this.snapStartVersion = fn.currentVersion;
     }
     this.snapStart = settings.snapStart;
@@ -110,14 +110,14 @@ function refersTo(stack: Stack, value: unknown, logicalId: string): boolean {
  * responses can only be read by Function URLs with invoke mode RESPONSE_STREAM and by REST API integrations with
  * response transfer mode STREAM.
  */
-function invokeModeProblems(fn: lambda.Function, mode: InvokeMode): string[] {
+function invokeModeProblems(fn: lambda.Function, mode: lambda.InvokeMode): string[] {
   const stack = Stack.of(fn);
   const logicalId = stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction);
-  const streaming = mode === InvokeMode.RESPONSE_STREAM;
+  const streaming = mode === lambda.InvokeMode.RESPONSE_STREAM;
   const problems: string[] = [];
   const fix = streaming
-    ? 'or use invokeMode InvokeMode.BUFFERED'
-    : 'or set the adapter\'s invokeMode to InvokeMode.RESPONSE_STREAM';
+    ? 'or use invokeMode lambda.InvokeMode.BUFFERED'
+    : 'or set the adapter\'s invokeMode to lambda.InvokeMode.RESPONSE_STREAM';
 
   for (const node of stack.node.findAll()) {
     if (!(node instanceof CfnResource)) continue;
@@ -134,21 +134,21 @@ function invokeModeProblems(fn: lambda.Function, mode: InvokeMode): string[] {
       const integrationStreams = integration.responseTransferMode === apigateway.ResponseTransferMode.STREAM;
       if (streaming && !integrationStreams) {
         problems.push(`REST API method ${path(node)} integrates ${fn.node.path} without response streaming, but its Lambda Web ` +
-          'Adapter streams responses (InvokeMode.RESPONSE_STREAM); use new apigateway.LambdaIntegration(fn, ' +
+          'Adapter streams responses (lambda.InvokeMode.RESPONSE_STREAM); use new apigateway.LambdaIntegration(fn, ' +
           `{ responseTransferMode: apigateway.ResponseTransferMode.STREAM }) ${fix}`);
       } else if (!streaming && integrationStreams) {
         warn(node, 'web-adapter-buffered-behind-stream',
           `this REST API integration streams, but the Lambda Web Adapter of ${fn.node.path} buffers responses; ` +
-          'set the adapter\'s invokeMode to InvokeMode.RESPONSE_STREAM to stream');
+          'set the adapter\'s invokeMode to lambda.InvokeMode.RESPONSE_STREAM to stream');
       }
     } else if (streaming && node instanceof apigatewayv2.CfnIntegration && refersTo(stack, node.integrationUri, logicalId)) {
       problems.push(`HTTP API integration ${path(node)} cannot read the streamed responses of ${fn.node.path} ` +
-        '(InvokeMode.RESPONSE_STREAM); put the function behind a Function URL or a REST API with response streaming, ' +
+        '(lambda.InvokeMode.RESPONSE_STREAM); put the function behind a Function URL or a REST API with response streaming, ' +
         `${fix}`);
     } else if (streaming && node instanceof elbv2.CfnTargetGroup && stack.resolve(node.targetType) === 'lambda' &&
       refersTo(stack, node.targets, logicalId)) {
       problems.push(`load balancer target group ${path(node)} cannot read the streamed responses of ${fn.node.path} ` +
-        `(InvokeMode.RESPONSE_STREAM); put the function behind a Function URL, ${fix}`);
+        `(lambda.InvokeMode.RESPONSE_STREAM); put the function behind a Function URL, ${fix}`);
     }
   }
   return problems;

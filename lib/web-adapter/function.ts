@@ -4,7 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { WebAdapter } from './adapter';
 import { appCode, inspectApp, planBytecode } from './app-bundling';
 import { checkFunctionProps } from './settings';
-import { InvokeMode, WebAdapterFunctionProps } from './types';
+import { WebAdapterFunctionProps } from './types';
 import { validating, validationError, warn } from '../core/errors';
 
 /**
@@ -13,7 +13,7 @@ import { validating, validationError, warn } from '../core/errors';
  * its responses back, so the app's code stays as it is.
  *
  * The adapter comes from AWS's public layer of a pinned release (default) or from a layer this library builds
- * from source (`layer: WebAdapterLayer.fromSource()`), for the function's architecture.
+ * from source (`adapterLayer: WebAdapterLayer.fromSource()`), for the function's architecture.
  *
  * @example
  * const api = new WebAdapterFunction(this, 'Flask', {
@@ -31,7 +31,7 @@ export class WebAdapterFunction extends lambda.Function {
   public readonly port: number;
 
   /** The response mode of the adapter (and of Function URLs created with `addFunctionUrl`). */
-  public readonly invokeMode: InvokeMode;
+  public readonly invokeMode: lambda.InvokeMode;
 
   constructor(scope: Construct, id: string, props: WebAdapterFunctionProps) {
     const { settings, code, bytecode } = validating(scope, id, () => {
@@ -64,7 +64,7 @@ export class WebAdapterFunction extends lambda.Function {
    * (`$LATEST` never uses SnapStart).
    */
   public addFunctionUrl(options: lambda.FunctionUrlOptions = {}): lambda.FunctionUrl {
-    const streaming = this.invokeMode === InvokeMode.RESPONSE_STREAM;
+    const streaming = this.invokeMode === lambda.InvokeMode.RESPONSE_STREAM;
     const expected = streaming ? lambda.InvokeMode.RESPONSE_STREAM : lambda.InvokeMode.BUFFERED;
     if (options.invokeMode !== undefined && options.invokeMode !== expected) {
       throw validationError(`addFunctionUrl invokeMode ${options.invokeMode} does not match the adapter's invokeMode ` +

@@ -66,7 +66,7 @@ export interface WebAdapterSourceProps extends lambda.LayerVersionOptions {
  *   appPath: 'apps/flask',
  *   runtime: lambda.Runtime.PYTHON_3_12,
  *   startCommand: 'python3 app.py',
- *   layer: WebAdapterLayer.fromSource(),
+ *   adapterLayer: WebAdapterLayer.fromSource(),
  * });
  */
 export abstract class WebAdapterLayer {
@@ -176,7 +176,7 @@ function checkRegion(stack: Stack, region: string): void {
   warn(stack, 'web-adapter-unknown-region',
     `region '${region}' is not known to this aws-cdk-lib: the Web Adapter layer ARN assumes AWS publishes the layer ` +
     `there (account ${region.startsWith('cn-') ? 'of the China partition' : COMMERCIAL_ACCOUNT}); check the region name, ` +
-    'upgrade aws-cdk-lib, or build the adapter yourself with `layer: WebAdapterLayer.fromSource()`');
+    'upgrade aws-cdk-lib, or build the adapter yourself with `adapterLayer: WebAdapterLayer.fromSource()`');
 }
 
 function partitionOf(stack: Stack, region: string): string {
@@ -190,7 +190,7 @@ function partitionOf(stack: Stack, region: string): string {
 }
 
 function publisherAccount(partition: string, region: string, arch: Architecture): string {
-  const fix = 'build the adapter yourself with `layer: WebAdapterLayer.fromSource()`';
+  const fix = 'build the adapter yourself with `adapterLayer: WebAdapterLayer.fromSource()`';
   if (partition === 'aws') return COMMERCIAL_ACCOUNT;
   if (partition === 'aws-cn') {
     const account = CHINA_ACCOUNTS[region];
@@ -224,7 +224,7 @@ function regionAccounts(stack: Stack, arch: Architecture): Record<string, string
   }
   if (Object.keys(accounts).length === 0) {
     throw new Error(`AWS publishes no ${arch} Lambda Web Adapter layer in the target partitions ${targets.join(', ')} ` +
-      `(context ${PARTITIONS_CONTEXT}); build the adapter yourself with \`layer: WebAdapterLayer.fromSource()\``);
+      `(context ${PARTITIONS_CONTEXT}); build the adapter yourself with \`adapterLayer: WebAdapterLayer.fromSource()\``);
   }
   return accounts;
 }

@@ -14,15 +14,19 @@ import {
   DEFAULT_START_SCRIPT, EXEC_WRAPPER, isImageRuntime, isOsOnlyRuntime, looksLikeScript, OS_ONLY_BOOTSTRAP,
   SNAPSTART_HOOKS_RELEASE, supportsSnapStart,
 } from './runtime';
-import {
-  InvokeMode, PythonBundling, ReadinessCheckProtocol, WebAdapterAttachOptions, WebAdapterFunctionProps, WebAdapterOptions,
-} from './types';
+import { PythonBundling, ReadinessCheckProtocol, WebAdapterAttachOptions, WebAdapterFunctionProps, WebAdapterOptions } from './types';
 import { architectureOf } from '../core/arch';
 import { warn } from '../core/errors';
 import { compareVersions } from '../core/version';
 
 /** The port this library gives web apps unless told otherwise (the adapter's own 8080 clashes with emulators). */
 export const DEFAULT_PORT = 8000;
+
+/** `AWS_LWA_INVOKE_MODE` for each of aws-cdk-lib's invoke modes. */
+const INVOKE_MODES: Record<string, string> = {
+  [lambda.InvokeMode.BUFFERED]: 'buffered',
+  [lambda.InvokeMode.RESPONSE_STREAM]: 'response_stream',
+};
 
 /** The adapter's default pass-through path for non-HTTP events. */
 const DEFAULT_PASS_THROUGH_PATH = '/events';
@@ -34,15 +38,15 @@ export type Warning = (fn: IConstruct) => void;
 export interface AdapterSettings {
   readonly layer: WebAdapterLayer;
   readonly port: number;
-  readonly invokeMode: InvokeMode;
+  readonly invokeMode: lambda.InvokeMode;
   /** `AWS_LWA_*`, `PORT` and, on managed runtimes, `AWS_LAMBDA_EXEC_WRAPPER`. */
   readonly environment: Record<string, string>;
   /** The handler to set: the start script, when the adapter is told one. */
   readonly handler?: string;
   /** Whether the function uses SnapStart. */
   readonly snapStart: boolean;
-  /** Turn SnapStart on (when the function has not) and publish the version it snapshots. */
-  readonly publishSnapStartVersion: boolean;
+  /** SnapStart to turn on (when the function has none yet) and publish the version it snapshots of. */
+  readonly applySnapStart?: lambda.SnapStartConf;
   readonly warnings: Warning[];
 }
 
@@ -80,14 +84,14 @@ export function checkFunctionProps(props: WebAdapterFunctionProps, what: string,
       architecture: architectureOf(architecture),
       startScript,
       startCommand: props.startCommand,
-      exclude: props.exclude ?? [],
-      installDependencies: props.installDependencies ?? true,
-      pythonBundling: props.pythonBundling ?? PythonBundling.AUTO,
-      pythonBytecode: props.pythonBytecode ?? true,
+      exclude: props.bundling?.exclude ?? [],
+      installDependencies: props.bundling?.installDependencies ?? true,
+      pythonBundling: props.bundling?.pythonBundling ?? PythonBundling.AUTO,
+      pythonBytecode: props.bundling?.pythonBytecode ?? true,
       skip,
     },
     // The function passes its handler and SnapStart to lambda.Function; the adapter publishes the version.
-    adapter: { ...adapter, snapStart, publishSnapStartVersion: snapStart },
+    adapter: { ...adapter, snapStart, applySnapStart: props.snapStart },
   };
 }
 
@@ -96,7 +100,7 @@ export function checkFunctionProps(props: WebAdapterFunctionProps, what: string,
  * `what` names the function in messages.
  */
 export function checkAttachOptions(fn: lambda.Function, options: WebAdapterAttachOptions, what: string): AdapterSettings {
-  checkRuntime(fn.runtime, options.snapStart === true, what);
+  checkRuntime(fn.runtime, options.snapStart !== undefined, what);
   const startScript = checkStartScript(fn.runtime, options.startScript, what);
   const cfn = fn.node.defaultChild as lambda.CfnFunction;
   if (!isOsOnlyRuntime(fn.runtime) && startScript === undefined) {
@@ -108,12 +112,12 @@ export function checkAttachOptions(fn: lambda.Function, options: WebAdapterAttac
     }
   }
   const configured = (Stack.of(fn).resolve(cfn.snapStart) as { applyOn?: string } | undefined)?.applyOn === 'PublishedVersions';
-  const snapStart = options.snapStart === true || configured;
+  const snapStart = options.snapStart !== undefined || configured;
   return {
     ...adapterSettings(options, fn.runtime, snapStart, what),
     handler: isOsOnlyRuntime(fn.runtime) ? undefined : startScript,
     snapStart,
-    publishSnapStartVersion: options.snapStart === true,
+    applySnapStart: options.snapStart,
   };
 }
 
@@ -122,7 +126,7 @@ export function checkAttachOptions(fn: lambda.Function, options: WebAdapterAttac
  * were set are written (plus the port), so the adapter's defaults stay in charge of the rest.
  */
 export function adapterSettings(options: WebAdapterOptions, runtime: lambda.Runtime, snapStart: boolean, what: string):
-Omit<AdapterSettings, 'handler' | 'snapStart' | 'publishSnapStartVersion'> {
+Omit<AdapterSettings, 'handler' | 'snapStart' | 'applySnapStart'> {
   const warnings: Warning[] = [];
   const port = options.port ?? DEFAULT_PORT;
   checkPort('port', port, warnings);
@@ -149,12 +153,12 @@ Omit<AdapterSettings, 'handler' | 'snapStart' | 'publishSnapStartVersion'> {
   }
   if (options.asyncInit !== undefined) env.AWS_LWA_ASYNC_INIT = String(options.asyncInit);
 
-  const invokeMode = options.invokeMode ?? InvokeMode.BUFFERED;
-  checkEnum('invokeMode', invokeMode, InvokeMode);
-  if (options.invokeMode !== undefined) env.AWS_LWA_INVOKE_MODE = options.invokeMode;
-  if (options.enableCompression && invokeMode === InvokeMode.RESPONSE_STREAM) {
+  const invokeMode = options.invokeMode ?? lambda.InvokeMode.BUFFERED;
+  checkEnum('invokeMode', invokeMode, lambda.InvokeMode);
+  if (options.invokeMode !== undefined) env.AWS_LWA_INVOKE_MODE = INVOKE_MODES[options.invokeMode];
+  if (options.enableCompression && invokeMode === lambda.InvokeMode.RESPONSE_STREAM) {
     throw new Error('enableCompression cannot be combined with invokeMode RESPONSE_STREAM (the adapter compresses ' +
-      'buffered responses only and would silently turn it off); remove enableCompression or use InvokeMode.BUFFERED');
+      'buffered responses only and would silently turn it off); remove enableCompression or use lambda.InvokeMode.BUFFERED');
   }
   if (options.enableCompression !== undefined) env.AWS_LWA_ENABLE_COMPRESSION = String(options.enableCompression);
 
@@ -184,7 +188,7 @@ Omit<AdapterSettings, 'handler' | 'snapStart' | 'publishSnapStartVersion'> {
     env.AWS_LWA_AUTHORIZATION_SOURCE = Token.isUnresolved(header) ? header : header.toLowerCase();
   }
 
-  const layer = options.layer ?? WebAdapterLayer.fromAwsPublished();
+  const layer = options.adapterLayer ?? WebAdapterLayer.fromAwsPublished();
   const hooks: Array<[keyof WebAdapterOptions, string, string]> = [
     ['snapStartBeforeCheckpointPath', 'AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH', '/snapstart/before'],
     ['snapStartAfterRestorePath', 'AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH', '/snapstart/after'],
@@ -201,7 +205,7 @@ Omit<AdapterSettings, 'handler' | 'snapStart' | 'publishSnapStartVersion'> {
     throw new Error(`${hooksSet.join(' and ')} need Lambda Web Adapter ${SNAPSTART_HOOKS_RELEASE} or later (the release with the ` +
       `SnapStart hooks), but ${what} gets ${release}` + (release === '1.0.0-rc1'
       ? ' (WebAdapterLayer.fromSource() builds 1.0.0-rc1, the newest release on crates.io)' : '') +
-      `; use AWS's layer of ${SNAPSTART_HOOKS_RELEASE}: layer: WebAdapterLayer.fromAwsPublished(WebAdapterVersion.V1_1_0) ` +
+      `; use AWS's layer of ${SNAPSTART_HOOKS_RELEASE}: adapterLayer: WebAdapterLayer.fromAwsPublished(WebAdapterVersion.V1_1_0) ` +
       '(layer 30), or remove the hooks');
   }
   if (snapStart && options.asyncInit) {
@@ -211,8 +215,8 @@ Omit<AdapterSettings, 'handler' | 'snapStart' | 'publishSnapStartVersion'> {
   }
   if (!snapStart && hooksSet.length > 0) {
     warnings.push(fn => warn(fn, 'web-adapter-hooks-without-snapstart', `${hooksSet.join(' and ')} only ` +
-      'run under SnapStart, which this function does not use; set snapStart (on WebAdapterFunction: ' +
-      'snapStart: lambda.SnapStartConf.ON_PUBLISHED_VERSIONS) or remove the hooks'));
+      'run under SnapStart, which this function does not use; set snapStart: ' +
+      'lambda.SnapStartConf.ON_PUBLISHED_VERSIONS or remove the hooks'));
   }
 
   if (!isOsOnlyRuntime(runtime)) env.AWS_LAMBDA_EXEC_WRAPPER = EXEC_WRAPPER;

@@ -2,26 +2,6 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { WebAdapterLayer } from './layer';
 
 /**
- * How the adapter hands the web app's response back to Lambda (`AWS_LWA_INVOKE_MODE`).
- *
- * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-response-streaming.html
- */
-export enum InvokeMode {
-  /**
-   * The adapter reads the whole response, then returns it (up to 6 MB). Works with every trigger.
-   */
-  BUFFERED = 'buffered',
-
-  /**
-   * The adapter streams the response as the app writes it (up to 20 MB, first byte sooner). Only a Function URL
-   * with invoke mode `RESPONSE_STREAM`, or an API Gateway REST API integration with
-   * `responseTransferMode: STREAM`, can read such a response; the construct sets the Function URL's mode for you
-   * and refuses integrations that cannot stream.
-   */
-  RESPONSE_STREAM = 'response_stream',
-}
-
-/**
  * How the adapter decides that the web app is ready (`AWS_LWA_READINESS_CHECK_PROTOCOL`).
  */
 export enum ReadinessCheckProtocol {
@@ -144,11 +124,12 @@ function checkCode(code: number, what: string): void {
  */
 export interface WebAdapterOptions {
   /**
-   * Where the adapter comes from: AWS's public layer (pinned version) or a layer built from source.
+   * Where the adapter comes from: AWS's public layer (pinned version) or a layer built from source. (The function's
+   * other layers go in `layers`, as usual.)
    *
    * @default WebAdapterLayer.fromAwsPublished(WebAdapterVersion.V1_1_0)
    */
-  readonly layer?: WebAdapterLayer;
+  readonly adapterLayer?: WebAdapterLayer;
 
   /**
    * The port the web app listens on (on 127.0.0.1). Written as `AWS_LWA_PORT` for the adapter and as `PORT` for
@@ -206,14 +187,19 @@ export interface WebAdapterOptions {
   readonly asyncInit?: boolean;
 
   /**
-   * Buffered or streamed responses (`AWS_LWA_INVOKE_MODE`). Streaming sets the invoke mode of the Function URL
-   * that `WebAdapterFunction.addFunctionUrl()` creates, cannot be combined with `enableCompression`, and is
-   * refused at synth for triggers that cannot read a stream (HTTP APIs, ALB, REST API integrations without
+   * Buffered or streamed responses: aws-cdk-lib's `lambda.InvokeMode`, written as `AWS_LWA_INVOKE_MODE`
+   * (`buffered` or `response_stream`). `BUFFERED`: the adapter reads the whole response, then returns it (up to
+   * 6 MB); works with every trigger. `RESPONSE_STREAM`: the adapter streams the response as the app writes it (up
+   * to 20 MB, first byte sooner); only a Function URL with invoke mode `RESPONSE_STREAM`, or an API Gateway REST API
+   * integration with `responseTransferMode: STREAM`, can read it. Streaming sets the invoke mode of the Function URL
+   * that `WebAdapterFunction.addFunctionUrl()` creates, cannot be combined with `enableCompression`, and is refused
+   * at synth for triggers that cannot read a stream (HTTP APIs, ALB, REST API integrations without
    * `responseTransferMode: STREAM`).
    *
-   * @default InvokeMode.BUFFERED
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-response-streaming.html
+   * @default lambda.InvokeMode.BUFFERED
    */
-  readonly invokeMode?: InvokeMode;
+  readonly invokeMode?: lambda.InvokeMode;
 
   /**
    * The path that non-HTTP events (SQS, SNS, S3, EventBridge, ...) are POSTed to, as they are
@@ -294,19 +280,21 @@ export interface WebAdapterAttachOptions extends WebAdapterOptions {
   readonly startScript?: string;
 
   /**
-   * Turn on Lambda SnapStart for the function (`SnapStartConf: ApplyOn PublishedVersions`) and publish a version
-   * (`fn.currentVersion`): Lambda runs init (adapter, app start, readiness check) once when it publishes the
-   * version, snapshots the environment, and cold starts of that version restore the snapshot instead of running
-   * init (Lambda reports `Restore Duration` instead of `Init Duration`). Only published versions (and aliases of
-   * them) use SnapStart: invoke those, not `$LATEST`.
+   * Lambda SnapStart for the function, as on `lambda.Function` and `WebAdapterFunction` (the same
+   * `lambda.SnapStartConf`): `SnapStartConf.ON_PUBLISHED_VERSIONS` sets `SnapStart: { ApplyOn: PublishedVersions }`
+   * on the function and publishes a version (`fn.currentVersion`, also `adapter.snapStartVersion`). Lambda runs init
+   * (adapter, app start, readiness check) once when it publishes the version, snapshots the environment, and cold
+   * starts of that version restore the snapshot instead of running init (Lambda reports `Restore Duration` instead
+   * of `Init Duration`). Only published versions (and aliases of them) use SnapStart: invoke those, not `$LATEST`.
    *
    * Lambda supports SnapStart for Java 11+, Python 3.12+ and .NET 8+ (synth fails for other runtimes).
    * `asyncInit` does not apply under SnapStart (the adapter ignores it and waits for readiness before the
-   * snapshot). A function that already has SnapStart (its own `snapStart` prop) is recognised without this option.
+   * snapshot). A function created with its own `snapStart` prop is recognised as using SnapStart without this
+   * option (for the hooks and `asyncInit`); pass it here too to have the adapter publish the version.
    *
-   * @default false
+   * @default - SnapStart as the function has it
    */
-  readonly snapStart?: boolean;
+  readonly snapStart?: lambda.SnapStartConf;
 }
 
 /**
@@ -321,7 +309,7 @@ export interface WebAdapterAttachOptions extends WebAdapterOptions {
 export interface WebAdapterFunctionProps extends lambda.FunctionOptions, WebAdapterOptions {
   /**
    * The folder of the web app. It becomes the function's code, with the dependencies installed into it:
-   * `requirements.txt` for Python runtimes (see `pythonBundling`), `package.json` (with `package-lock.json`:
+   * `requirements.txt` for Python runtimes (see `bundling.pythonBundling`), `package.json` (with `package-lock.json`:
    * `npm ci --omit=dev`) for Node.js runtimes. Other runtimes get the folder as it is: put your jar, binary or
    * built app there.
    */
@@ -352,6 +340,21 @@ export interface WebAdapterFunctionProps extends lambda.FunctionOptions, WebAdap
    */
   readonly startScript?: string;
 
+  /**
+   * How the app folder becomes the function's code: dependencies, Python bundling and bytecode, files left out.
+   *
+   * @default - dependencies installed, Python bundled with Docker when it runs (else the local pip), bytecode
+   * compiled, nothing left out but the usual
+   */
+  readonly bundling?: WebAdapterBundlingOptions;
+}
+
+/**
+ * How a `WebAdapterFunction`'s app folder is bundled into its code (`bundling`), like `LlrtBundlingOptions` and
+ * `NodejsFunction`'s `bundling`. What identifies the app (`appPath`, `runtime`, `startCommand`, `startScript`) and
+ * the adapter's settings are props of the function itself.
+ */
+export interface WebAdapterBundlingOptions {
   /**
    * Install the app's dependencies into the asset (`requirements.txt`, `package.json`).
    *

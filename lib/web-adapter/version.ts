@@ -9,7 +9,7 @@
  *   appPath: 'apps/express',
  *   runtime: lambda.Runtime.NODEJS_22_X,
  *   startCommand: 'node index.js',
- *   layer: WebAdapterLayer.fromAwsPublished(WebAdapterVersion.V1_0_1),
+ *   adapterLayer: WebAdapterLayer.fromAwsPublished(WebAdapterVersion.V1_0_1),
  * });
  */
 export class WebAdapterVersion {
