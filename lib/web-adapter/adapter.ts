@@ -15,6 +15,11 @@ const attached = new WeakSet<lambda.Function>();
  * The Lambda Web Adapter on a function: its layer, its environment and the checks that keep its invoke mode and
  * triggers consistent. Create it with `WebAdapter.addTo(fn)`; `WebAdapterFunction` does it for you.
  *
+ * What it changes on the function: adds the adapter's layer; sets `PORT` and `AWS_LWA_PORT` (8000 unless `port`
+ * says otherwise, not the adapter's 8080) and the `AWS_LWA_*` settings you set; on managed runtimes sets
+ * `AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap` and, with `startScript`, the handler; with `snapStart`, turns SnapStart
+ * on and publishes a version. Architecture, memory and timeout stay the function's.
+ *
  * @example
  * const api = new NodejsFunction(this, 'Api', { entry: 'app/index.ts', bundling: { commandHooks: copyRunSh } });
  * WebAdapter.addTo(api, { startScript: 'run.sh', port: 8080 });

@@ -15,6 +15,18 @@ import { validating, validationError, warn } from '../core/errors';
  * The adapter comes from AWS's public layer of a pinned release (default) or from a layer this library builds
  * from source (`adapterLayer: WebAdapterLayer.fromSource()`), for the function's architecture.
  *
+ * Defaults that differ from `lambda.Function` (the inherited props' docs show aws-cdk-lib's; each one can be set
+ * with the usual prop):
+ * - `architecture`: `Architecture.ARM_64`, not `X86_64` (20% cheaper per GB-second; the adapter runs on both)
+ * - `memorySize`: 512 MB, not 128 (web frameworks on interpreted runtimes need room, and CPU scales with memory)
+ * - `timeout`: 30 s, not 3 s (a web request; the readiness check of a slow app can take longer than 3 s)
+ * - `handler`: owned by the construct: the start script (`run.sh`, or `bootstrap` on OS-only runtimes)
+ * - `environment`: gets `PORT` and `AWS_LWA_PORT` (8000, not the adapter's 8080), the `AWS_LWA_*` settings you
+ *   set, and on managed runtimes `AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap`; setting those yourself fails
+ * - `layers`: gets the adapter's layer (`adapterLayer`) as well
+ *
+ * Bad props fail at synth with aws-cdk-lib's `ValidationError`, whose `constructPath` is this function's path.
+ *
  * @example
  * const api = new WebAdapterFunction(this, 'Flask', {
  *   appPath: 'app',

@@ -60,6 +60,12 @@ export interface WebAdapterSourceProps extends lambda.LayerVersionOptions {
  * Where a function's Lambda Web Adapter comes from: AWS's public layer of a pinned release, or a layer this
  * library builds from the adapter's source.
  *
+ * Defaults: `fromAwsPublished()` pins release 1.1.0 (AWS's layer 30); `fromSource()` builds 1.0.0-rc1 (the newest
+ * release on crates.io) with `OptimizationPreset.SPEED`, and its `lambda.LayerVersion` gets `license` Apache-2.0, a
+ * `description` naming the release and `compatibleArchitectures` of the function's architecture (set your own
+ * `LayerVersionOptions` in `fromSource(props)`). Where AWS publishes no layer, synth fails with a `ValidationError`
+ * of the function.
+ *
  * @example
  * // The adapter built from its source on crates.io: no other account's layer in your stack.
  * new WebAdapterFunction(this, 'Flask', {

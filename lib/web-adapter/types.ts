@@ -298,13 +298,11 @@ export interface WebAdapterAttachOptions extends WebAdapterOptions {
 }
 
 /**
- * Properties of a `WebAdapterFunction`: the usual Lambda function options, the web app, and the adapter's
- * settings.
+ * Properties of a `WebAdapterFunction`: the usual Lambda function options, the web app, how it is bundled
+ * (`bundling`), and the adapter's settings.
  *
- * Defaults that differ from `lambda.Function` (every one can be overridden with the usual prop):
- * - `architecture`: `Architecture.ARM_64` (20% cheaper per GB-second; the adapter runs on both)
- * - `memorySize`: 512 MB (web frameworks on interpreted runtimes need room and CPU, which scales with memory)
- * - `timeout`: 30 s (a web request, not the 3 s default, which the readiness check of a slow app can exceed)
+ * Defaults that differ from `lambda.Function` (listed in `WebAdapterFunction`'s doc; every one can be overridden
+ * with the usual prop): `architecture` ARM_64, `memorySize` 512 MB, `timeout` 30 s.
  */
 export interface WebAdapterFunctionProps extends lambda.FunctionOptions, WebAdapterOptions {
   /**
