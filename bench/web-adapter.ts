@@ -89,14 +89,14 @@ async function stage(): Promise<{ flask: Staged; express: Staged }> {
     appPath: FLASK_APP,
     runtime: new lambda.Runtime(`python${findPython().version}`, lambda.RuntimeFamily.PYTHON),
     architecture,
-    layer,
+    adapterLayer: layer,
     port: await freePort(),
   });
   const express = new WebAdapterFunction(stack, 'Express', {
     appPath: EXPRESS_APP,
     runtime: lambda.Runtime.NODEJS_22_X,
     architecture,
-    layer,
+    adapterLayer: layer,
     port: await freePort(),
   });
   const staged = (fn: WebAdapterFunction): Staged => ({

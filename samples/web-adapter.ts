@@ -29,7 +29,7 @@ export function addWebAdapterSamples(scope: Construct): WebAdapterSamples {
     runtime: lambda.Runtime.PYTHON_3_12,
     architecture: lambda.Architecture.ARM_64,
     // No dependency on another account's layer: the adapter is built from crates.io for arm64.
-    layer: WebAdapterLayer.fromSource(),
+    adapterLayer: WebAdapterLayer.fromSource(),
     description: 'Flask app through the Lambda Web Adapter (arm64, adapter built from source)',
   });
   const flaskUrl = flask.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
@@ -44,7 +44,7 @@ export function addWebAdapterSamples(scope: Construct): WebAdapterSamples {
     appPath: path.join(WEB_ADAPTER_SAMPLES, 'express'),
     runtime: lambda.Runtime.NODEJS_22_X,
     architecture: lambda.Architecture.X86_64,
-    layer: WebAdapterLayer.fromAwsPublished(WebAdapterVersion.V1_1_0),
+    adapterLayer: WebAdapterLayer.fromAwsPublished(WebAdapterVersion.V1_1_0),
     description: 'Express app through the Lambda Web Adapter (x86_64, AWS public layer)',
   });
   const expressUrl = express.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });

@@ -31,7 +31,7 @@ export class WebAdapterIntegStack extends Stack {
       appPath: path.join(WEB_ADAPTER_SAMPLES, 'express'),
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.X86_64,
-      layer: WebAdapterLayer.fromAwsPublished(WebAdapterVersion.V1_1_0),
+      adapterLayer: WebAdapterLayer.fromAwsPublished(WebAdapterVersion.V1_1_0),
       description: 'integ: Express through the Lambda Web Adapter (x86_64)',
     });
     suppressBasicExecutionRole([this.express]);

@@ -170,8 +170,8 @@ export function rowDefinitions(temporary: string[]): RowDefinition[] {
         runtime: localPythonRuntime(),
         architecture: x86,
         memorySize: 128,
-        layer: WebAdapterLayer.fromSource(),
-        pythonBundling: PythonBundling.LOCAL,
+        adapterLayer: WebAdapterLayer.fromSource(),
+        bundling: { pythonBundling: PythonBundling.LOCAL },
       }),
     },
     {

@@ -1,3 +1,5 @@
+import { compareVersions } from '../core/version';
+
 /**
  * Which LLRT binary to deploy. The three release assets differ in which AWS SDK v3 packages are compiled into the
  * runtime: packages the binary contains are left out of your bundle (smaller package, LLRT's tuned clients), every
@@ -92,7 +94,7 @@ export class LlrtVersion {
     if (this.isLatest || other.isLatest) {
       throw new Error("LlrtVersion.LATEST has no version until it is resolved at synth time; compare pinned versions, e.g. LlrtVersion.of('v0.8.1-beta')");
     }
-    return compareTags(this.version, other.version);
+    return compareVersions(this.version, other.version);
   }
 
   /** True when this version is the same as or newer than `other`. */
@@ -108,39 +110,6 @@ export class LlrtVersion {
 
 /** `v1.2.3` with an optional `-pre.release` part and an ignored `+build` part. */
 const VERSION_PATTERN = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z.-]+)?$/;
-
-/** Semver precedence of two tags that match VERSION_PATTERN. */
-function compareTags(a: string, b: string): number {
-  const pa = VERSION_PATTERN.exec(a)!;
-  const pb = VERSION_PATTERN.exec(b)!;
-  for (let i = 1; i <= 3; i++) {
-    const d = Number(pa[i]) - Number(pb[i]);
-    if (d !== 0) return Math.sign(d);
-  }
-  const preA = pa[4];
-  const preB = pb[4];
-  if (preA === undefined || preB === undefined) {
-    // A release is newer than any of its pre-releases.
-    return preA === preB ? 0 : preA === undefined ? 1 : -1;
-  }
-  const idsA = preA.split('.');
-  const idsB = preB.split('.');
-  for (let i = 0; i < Math.max(idsA.length, idsB.length); i++) {
-    if (idsA[i] === undefined) return -1;
-    if (idsB[i] === undefined) return 1;
-    const numA = /^\d+$/.test(idsA[i]);
-    const numB = /^\d+$/.test(idsB[i]);
-    if (numA && numB) {
-      const d = Number(idsA[i]) - Number(idsB[i]);
-      if (d !== 0) return Math.sign(d);
-    } else if (numA !== numB) {
-      return numA ? -1 : 1; // numeric identifiers sort before alphanumeric ones
-    } else if (idsA[i] !== idsB[i]) {
-      return idsA[i] < idsB[i] ? -1 : 1;
-    }
-  }
-  return 0;
-}
 
 /**
  * LLRT's log filter (`LLRT_LOG`): messages of this level and more severe ones are printed.

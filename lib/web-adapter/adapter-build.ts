@@ -4,11 +4,11 @@
  */
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { WRAPPER_SCRIPT, writeExecutable } from './util';
 import { Architecture } from '../core/arch';
 import { CargoLambdaBuild } from '../core/cargo/build';
 import { fetchCrateSource } from '../core/cargo/crate-source';
 import { planBuild, RustBuildPlan, Preset } from '../core/cargo/plan';
+import { writeExecutable } from '../core/files';
 import { sha256Fields } from '../core/hash';
 import { localAsset } from '../core/local-asset';
 
@@ -20,6 +20,18 @@ export const ADAPTER_BINARY = 'lambda-adapter';
  * (Python 3.9-3.11, Java 8-17, ...). Without the pin the linker may pick newer symbol versions (pow@GLIBC_2.29).
  */
 export const ADAPTER_GLIBC = '2.26';
+
+/**
+ * The `/opt/bootstrap` of a layer built from source: Lambda calls it (as `AWS_LAMBDA_EXEC_WRAPPER`) with the
+ * managed runtime's command line, and it starts the function's handler script instead.
+ */
+export const WRAPPER_SCRIPT = [
+  '#!/bin/bash',
+  '# Lambda Web Adapter wrapper (AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap), written by rustacean-lambda-cdk:',
+  '# run the function\'s handler script (the web app\'s start script) instead of the managed runtime.',
+  'exec -- "${LAMBDA_TASK_ROOT}/${_HANDLER}"',
+  '',
+].join('\n');
 
 /** What decides a build of the adapter. */
 export interface AdapterBuildOptions {

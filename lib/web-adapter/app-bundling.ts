@@ -8,10 +8,11 @@ import * as path from 'path';
 import { AssetHashType, FileSystem, IgnoreMode, IgnoreStrategy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { BYTECODE_COST, compileallArgs, compileBytecode } from './bytecode';
+import { isOsOnlyRuntime } from './runtime';
 import { PythonBundling } from './types';
-import { isOsOnlyRuntime, writeExecutable } from './util';
 import { Architecture, ARCHITECTURES } from '../core/arch';
 import { elfMachine, machineName } from '../core/elf';
+import { writeExecutable } from '../core/files';
 import { sha256Fields } from '../core/hash';
 import { localAsset } from '../core/local-asset';
 import { outputTail, run } from '../core/process';
@@ -48,20 +49,18 @@ export interface AppLayout {
   readonly hasPackageLock: boolean;
 }
 
-/** Checks the app directory and start script; throws with the fix when something is off. */
+/**
+ * Checks what the app directory holds (the folder, the start script the function will run, its architecture or `#!`
+ * line); throws with the fix when something is off. The props themselves are checked in settings.ts.
+ */
 export function inspectApp(options: AppBundlingOptions): AppLayout {
   const { appPath, startScript } = options;
   if (!fs.existsSync(appPath) || !fs.statSync(appPath).isDirectory()) {
     throw new Error(`appPath '${appPath}' is not a directory; point it at the folder that holds your web app`);
   }
   const where = path.relative(process.cwd(), appPath) || appPath;
-  const scriptRel = path.normalize(startScript);
-  if (path.isAbsolute(startScript) || scriptRel.startsWith('..') || /\s/.test(startScript)) {
-    throw new Error(`startScript '${startScript}' must be a path inside appPath without spaces (it becomes the function's ` +
-      "handler, which the adapter's wrapper runs as ${LAMBDA_TASK_ROOT}/${_HANDLER}), e.g. 'run.sh'");
-  }
   if (options.startCommand === undefined) {
-    const file = path.join(appPath, scriptRel);
+    const file = path.join(appPath, startScript);
     if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
       const osOnly = isOsOnlyRuntime(options.runtime);
       throw new Error(`${where} has no ${startScript}; ` + (osOnly
@@ -80,9 +79,6 @@ export function inspectApp(options: AppBundlingOptions): AppLayout {
       throw new Error(`${where}/${startScript} has no '#!' line, so Lambda cannot execute it; start it with '#!/bin/bash' ` +
         "(or '#!/bin/sh')");
     }
-  }
-  if (options.startCommand !== undefined && options.startCommand.trim() === '') {
-    throw new Error("startCommand is empty; give the command that starts your web server, e.g. 'exec node index.js'");
   }
   return {
     hasRequirements: fs.existsSync(path.join(appPath, 'requirements.txt')),
@@ -151,7 +147,7 @@ export interface BytecodePlan {
 /**
  * Decides who compiles a Python app's bytecode: the Docker build image when Docker bundles it, else a local
  * interpreter of the runtime's exact version (`python3.X` on PATH, pyenv, uv). Nothing for other runtimes, with
- * `pythonBytecode: false`, or when the stack is not bundled in this synth.
+ * `bundling.pythonBytecode` false, or when the stack is not bundled in this synth.
  */
 export function planBytecode(options: Omit<AppBundlingOptions, 'bytecodeCompiler'>, layout: AppLayout): BytecodePlan {
   if (!isPython(options.runtime) || !options.pythonBytecode || options.skip) return {};
@@ -163,8 +159,8 @@ export function planBytecode(options: Omit<AppBundlingOptions, 'bytecodeCompiler
     missing: `no Python ${version} on this machine (looked for python${version} on PATH, pyenv and uv), so the asset of ` +
       `${options.runtime.name} functions ships no bytecode and every cold start compiles the app and its dependencies ` +
       `from source, which Lambda bills as INIT (${BYTECODE_COST}). Install Python ${version} (e.g. \`pyenv install ${version}\` ` +
-      `or \`uv python install ${version}\`), or bundle with Docker (pythonBundling: PythonBundling.DOCKER); ` +
-      'pythonBytecode: false turns bytecode off and this warning with it',
+      `or \`uv python install ${version}\`), or bundle with Docker (bundling: { pythonBundling: PythonBundling.DOCKER }); ` +
+      'bundling: { pythonBytecode: false } turns bytecode off and this warning with it',
   };
 }
 
@@ -284,12 +280,12 @@ function installRequirements(requirements: string, target: string, runtime: lamb
   // pip's own bytecode is timestamp-based (invalid once the asset is zipped) and of the local Python's version:
   // the asset's bytecode is compiled afterwards, for the runtime (see planBytecode).
   const { args } = pipCommand('python', requirements, target, runtime, architecture, false);
-  findPython({ needPip: true, fix: 'or start a Docker engine and use pythonBundling: PythonBundling.DOCKER' });
+  findPython({ needPip: true, fix: 'or start a Docker engine and use bundling: { pythonBundling: PythonBundling.DOCKER }' });
   process.stderr.write(`rustacean-lambda: pip install -r ${path.basename(requirements)} for ${runtime.name} ${architecture}\n`);
   pipInstall(args.slice(pipArgs([]).length), `pip could not install ${requirements} for ${runtime.name} on ${architecture} ` +
     `(${pipPlatforms(runtime, architecture).join(', ')}, wheels only)`, {
     cwd: path.dirname(requirements),
-    advice: 'a dependency without a wheel for this platform needs Docker bundling (pythonBundling: PythonBundling.DOCKER) ' +
+    advice: 'a dependency without a wheel for this platform needs Docker bundling (bundling: { pythonBundling: PythonBundling.DOCKER }) ' +
       'or a release that ships wheels',
   });
 }
@@ -361,7 +357,7 @@ function pythonDockerCode(options: AppBundlingOptions, excludes: string[], asset
     throw new Error(`Docker bundling of Python apps needs @aws-cdk/aws-lambda-python-alpha (${(e as Error).message}); ` +
       'install the version that matches your aws-cdk-lib (npm install @aws-cdk/aws-lambda-python-alpha; in a Python ' +
       'CDK app pip install aws-cdk.aws-lambda-python-alpha and import aws_cdk.aws_lambda_python_alpha in the app), ' +
-      'or use pythonBundling: PythonBundling.LOCAL');
+      'or use bundling: { pythonBundling: PythonBundling.LOCAL }');
   }
   const script = options.startScript;
   return bundling.Bundling.bundle({

@@ -46,7 +46,7 @@ export function compileBytecode(python: LocalPython, dir: string): CompileResult
   const result = run(python.command, [...python.prefixArgs, ...compileallArgs(dir)], { cwd: dir });
   if (result.error) {
     throw new Error(`cannot run Python ${python.version} (${python.command}) to compile bytecode: ${result.error.message}; ` +
-      'install that Python again, or turn bytecode off with pythonBytecode: false');
+      'install that Python again, or turn bytecode off with bundling: { pythonBytecode: false }');
   }
   const output = `${result.stdout ?? ''}\n${result.stderr ?? ''}`;
   const failed = failedFiles(output);

@@ -1,4 +1,5 @@
 export * from './types';
+export * from './version';
 export * from './layer';
 export * from './adapter';
 export * from './function';

@@ -1,12 +1,13 @@
-import { Annotations, Aws, CfnMapping, Fn, Stack, Token } from 'aws-cdk-lib';
+import { Aws, CfnMapping, Fn, Stack, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { adapterLayerCode } from './adapter-build';
-import { WebAdapterVersion } from './types';
+import { WebAdapterVersion } from './version';
 import { Architecture, architectureOf } from '../core/arch';
 import { cacheRoot } from '../core/cache';
 import { Toolchain } from '../core/cargo/toolchain';
+import { validating, warn } from '../core/errors';
 import { sha256Fields } from '../core/hash';
 import { OptimizationPreset } from '../rust';
 
@@ -59,13 +60,19 @@ export interface WebAdapterSourceProps extends lambda.LayerVersionOptions {
  * Where a function's Lambda Web Adapter comes from: AWS's public layer of a pinned release, or a layer this
  * library builds from the adapter's source.
  *
+ * Defaults: `fromAwsPublished()` pins release 1.1.0 (AWS's layer 30); `fromSource()` builds 1.0.0-rc1 (the newest
+ * release on crates.io) with `OptimizationPreset.SPEED`, and its `lambda.LayerVersion` gets `license` Apache-2.0, a
+ * `description` naming the release and `compatibleArchitectures` of the function's architecture (set your own
+ * `LayerVersionOptions` in `fromSource(props)`). Where AWS publishes no layer, synth fails with a `ValidationError`
+ * of the function.
+ *
  * @example
  * // The adapter built from its source on crates.io: no other account's layer in your stack.
  * new WebAdapterFunction(this, 'Flask', {
  *   appPath: 'apps/flask',
  *   runtime: lambda.Runtime.PYTHON_3_12,
  *   startCommand: 'python3 app.py',
- *   layer: WebAdapterLayer.fromSource(),
+ *   adapterLayer: WebAdapterLayer.fromSource(),
  * });
  */
 export abstract class WebAdapterLayer {
@@ -104,7 +111,8 @@ export abstract class WebAdapterLayer {
 
   /**
    * The layer version to attach to a function of `architecture` in `scope`'s stack. Repeated calls for the same
-   * stack and architecture return the same layer.
+   * stack and architecture return the same layer. Where there is none (a partition or region without AWS's layer),
+   * synth fails with a `ValidationError` of `scope`.
    */
   public abstract bind(scope: Construct, architecture: lambda.Architecture): lambda.ILayerVersion;
 }
@@ -115,6 +123,10 @@ class AwsPublishedLayer extends WebAdapterLayer {
   }
 
   public bind(scope: Construct, architecture: lambda.Architecture): lambda.ILayerVersion {
+    return validating(scope, undefined, () => this.layerFor(scope, architecture));
+  }
+
+  private layerFor(scope: Construct, architecture: lambda.Architecture): lambda.ILayerVersion {
     const stack = Stack.of(scope);
     const arch = architectureOf(architecture);
     const layerVersion = this.version.layerVersion;
@@ -167,10 +179,10 @@ function checkRegion(stack: Stack, region: string): void {
     throw new Error(`stack ${stack.stackName} has region '${region}', which is not an AWS region name; expected one like ` +
       '\'us-east-1\': fix the stack\'s env.region');
   }
-  Annotations.of(stack).addWarningV2('rustacean-lambda:webAdapterUnknownRegion',
+  warn(stack, 'web-adapter-unknown-region',
     `region '${region}' is not known to this aws-cdk-lib: the Web Adapter layer ARN assumes AWS publishes the layer ` +
     `there (account ${region.startsWith('cn-') ? 'of the China partition' : COMMERCIAL_ACCOUNT}); check the region name, ` +
-    'upgrade aws-cdk-lib, or build the adapter yourself with `layer: WebAdapterLayer.fromSource()`');
+    'upgrade aws-cdk-lib, or build the adapter yourself with `adapterLayer: WebAdapterLayer.fromSource()`');
 }
 
 function partitionOf(stack: Stack, region: string): string {
@@ -184,7 +196,7 @@ function partitionOf(stack: Stack, region: string): string {
 }
 
 function publisherAccount(partition: string, region: string, arch: Architecture): string {
-  const fix = 'build the adapter yourself with `layer: WebAdapterLayer.fromSource()`';
+  const fix = 'build the adapter yourself with `adapterLayer: WebAdapterLayer.fromSource()`';
   if (partition === 'aws') return COMMERCIAL_ACCOUNT;
   if (partition === 'aws-cn') {
     const account = CHINA_ACCOUNTS[region];
@@ -218,7 +230,7 @@ function regionAccounts(stack: Stack, arch: Architecture): Record<string, string
   }
   if (Object.keys(accounts).length === 0) {
     throw new Error(`AWS publishes no ${arch} Lambda Web Adapter layer in the target partitions ${targets.join(', ')} ` +
-      `(context ${PARTITIONS_CONTEXT}); build the adapter yourself with \`layer: WebAdapterLayer.fromSource()\``);
+      `(context ${PARTITIONS_CONTEXT}); build the adapter yourself with \`adapterLayer: WebAdapterLayer.fromSource()\``);
   }
   return accounts;
 }
@@ -254,6 +266,10 @@ class SourceLayer extends WebAdapterLayer {
   }
 
   public bind(scope: Construct, architecture: lambda.Architecture): lambda.ILayerVersion {
+    return validating(scope, undefined, () => this.layerFor(scope, architecture));
+  }
+
+  private layerFor(scope: Construct, architecture: lambda.Architecture): lambda.ILayerVersion {
     const stack = Stack.of(scope);
     const arch = architectureOf(architecture);
     const optimization = this.props.optimization ?? OptimizationPreset.SPEED;

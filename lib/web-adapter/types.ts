@@ -1,24 +1,5 @@
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { WebAdapterLayer } from './layer';
-
-/**
- * How the adapter hands the web app's response back to Lambda (`AWS_LWA_INVOKE_MODE`).
- *
- * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-response-streaming.html
- */
-export enum InvokeMode {
-  /**
-   * The adapter reads the whole response, then returns it (up to 6 MB). Works with every trigger.
-   */
-  BUFFERED = 'buffered',
-
-  /**
-   * The adapter streams the response as the app writes it (up to 20 MB, first byte sooner). Only a Function URL
-   * with invoke mode `RESPONSE_STREAM`, or an API Gateway REST API integration with
-   * `responseTransferMode: STREAM`, can read such a response; the construct sets the Function URL's mode for you
-   * and refuses integrations that cannot stream.
-   */
-  RESPONSE_STREAM = 'response_stream',
-}
 
 /**
  * How the adapter decides that the web app is ready (`AWS_LWA_READINESS_CHECK_PROTOCOL`).
@@ -135,74 +116,6 @@ function checkCode(code: number, what: string): void {
 }
 
 /**
- * A release of the Lambda Web Adapter: the crate version on crates.io and, when AWS published it as a public
- * layer, that layer's version number.
- *
- * Versions are pinned on purpose: a new adapter release changes your functions only when you choose it.
- *
- * @example
- * new WebAdapterFunction(this, 'Express', {
- *   appPath: 'apps/express',
- *   runtime: lambda.Runtime.NODEJS_22_X,
- *   startCommand: 'node index.js',
- *   layer: WebAdapterLayer.fromAwsPublished(WebAdapterVersion.V1_0_1),
- * });
- */
-export class WebAdapterVersion {
-  /** Release 1.1.0, AWS layer version 30. */
-  public static readonly V1_1_0 = new WebAdapterVersion('1.1.0', 30);
-
-  /** Release 1.0.1, AWS layer version 28. */
-  public static readonly V1_0_1 = new WebAdapterVersion('1.0.1', 28);
-
-  /** Release 1.0.0, AWS layer version 27. */
-  public static readonly V1_0_0 = new WebAdapterVersion('1.0.0', 27);
-
-  /**
-   * Release candidate 1.0.0-rc1: the newest release published on crates.io (so the one
-   * `WebAdapterLayer.fromSource()` builds by default). AWS published no layer for it.
-   */
-  public static readonly V1_0_0_RC1 = new WebAdapterVersion('1.0.0-rc1');
-
-  /**
-   * Any other release. For a release listed above the known layer version is filled in.
-   *
-   * @param version the release, e.g. `0.9.1`
-   * @param layerVersion the version number of AWS's public layer for this release, if there is one
-   */
-  public static of(version: string, layerVersion?: number): WebAdapterVersion {
-    if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(version)) {
-      throw new Error(`web adapter version '${version}' is not a release number; expected e.g. '1.1.0' or '1.0.0-rc1'`);
-    }
-    if (layerVersion !== undefined && (!Number.isInteger(layerVersion) || layerVersion < 1)) {
-      throw new Error(`layerVersion ${layerVersion} for web adapter ${version} is not a layer version number; expected a whole number from 1`);
-    }
-    const known = [WebAdapterVersion.V1_1_0, WebAdapterVersion.V1_0_1, WebAdapterVersion.V1_0_0, WebAdapterVersion.V1_0_0_RC1]
-      .find(v => v.version === version);
-    return new WebAdapterVersion(version, layerVersion ?? known?.layerVersion);
-  }
-
-  /** The release number, e.g. `1.1.0`. */
-  public readonly version: string;
-
-  /**
-   * The version number of AWS's public layer (`LambdaAdapterLayerX86:<n>`, `LambdaAdapterLayerArm64:<n>`).
-   *
-   * @default - AWS published no layer for this release
-   */
-  public readonly layerVersion?: number;
-
-  private constructor(version: string, layerVersion?: number) {
-    this.version = version;
-    this.layerVersion = layerVersion;
-  }
-
-  public toString(): string {
-    return this.version;
-  }
-}
-
-/**
  * Settings of the Lambda Web Adapter, passed to it as `AWS_LWA_*` environment variables. Only what you set is
  * written to the function's environment (plus the port), so the adapter's own defaults apply otherwise; they are
  * given below.
@@ -211,11 +124,12 @@ export class WebAdapterVersion {
  */
 export interface WebAdapterOptions {
   /**
-   * Where the adapter comes from: AWS's public layer (pinned version) or a layer built from source.
+   * Where the adapter comes from: AWS's public layer (pinned version) or a layer built from source. (The function's
+   * other layers go in `layers`, as usual.)
    *
    * @default WebAdapterLayer.fromAwsPublished(WebAdapterVersion.V1_1_0)
    */
-  readonly layer?: WebAdapterLayer;
+  readonly adapterLayer?: WebAdapterLayer;
 
   /**
    * The port the web app listens on (on 127.0.0.1). Written as `AWS_LWA_PORT` for the adapter and as `PORT` for
@@ -273,14 +187,19 @@ export interface WebAdapterOptions {
   readonly asyncInit?: boolean;
 
   /**
-   * Buffered or streamed responses (`AWS_LWA_INVOKE_MODE`). Streaming sets the invoke mode of the Function URL
-   * that `WebAdapterFunction.addFunctionUrl()` creates, cannot be combined with `enableCompression`, and is
-   * refused at synth for triggers that cannot read a stream (HTTP APIs, ALB, REST API integrations without
+   * Buffered or streamed responses: aws-cdk-lib's `lambda.InvokeMode`, written as `AWS_LWA_INVOKE_MODE`
+   * (`buffered` or `response_stream`). `BUFFERED`: the adapter reads the whole response, then returns it (up to
+   * 6 MB); works with every trigger. `RESPONSE_STREAM`: the adapter streams the response as the app writes it (up
+   * to 20 MB, first byte sooner); only a Function URL with invoke mode `RESPONSE_STREAM`, or an API Gateway REST API
+   * integration with `responseTransferMode: STREAM`, can read it. Streaming sets the invoke mode of the Function URL
+   * that `WebAdapterFunction.addFunctionUrl()` creates, cannot be combined with `enableCompression`, and is refused
+   * at synth for triggers that cannot read a stream (HTTP APIs, ALB, REST API integrations without
    * `responseTransferMode: STREAM`).
    *
-   * @default InvokeMode.BUFFERED
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-response-streaming.html
+   * @default lambda.InvokeMode.BUFFERED
    */
-  readonly invokeMode?: InvokeMode;
+  readonly invokeMode?: lambda.InvokeMode;
 
   /**
    * The path that non-HTTP events (SQS, SNS, S3, EventBridge, ...) are POSTed to, as they are
@@ -344,4 +263,130 @@ export interface WebAdapterOptions {
    * @default - no hook after restore
    */
   readonly snapStartAfterRestorePath?: string;
+}
+
+/**
+ * Options for adding the Lambda Web Adapter to a function you already have.
+ */
+export interface WebAdapterAttachOptions extends WebAdapterOptions {
+  /**
+   * For managed runtimes: the executable script in the function's code that starts the web app (LF line endings,
+   * mode 0755). The function's handler is set to it, since the adapter's wrapper runs
+   * `${LAMBDA_TASK_ROOT}/${_HANDLER}` instead of the runtime. Not used on OS-only runtimes (`provided.*`), where
+   * Lambda runs the function's `bootstrap`, which must be the web server.
+   *
+   * @default - the function's handler, which must then already name a script (e.g. `run.sh`)
+   */
+  readonly startScript?: string;
+
+  /**
+   * Lambda SnapStart for the function, as on `lambda.Function` and `WebAdapterFunction` (the same
+   * `lambda.SnapStartConf`): `SnapStartConf.ON_PUBLISHED_VERSIONS` sets `SnapStart: { ApplyOn: PublishedVersions }`
+   * on the function and publishes a version (`fn.currentVersion`, also `adapter.snapStartVersion`). Lambda runs init
+   * (adapter, app start, readiness check) once when it publishes the version, snapshots the environment, and cold
+   * starts of that version restore the snapshot instead of running init (Lambda reports `Restore Duration` instead
+   * of `Init Duration`). Only published versions (and aliases of them) use SnapStart: invoke those, not `$LATEST`.
+   *
+   * Lambda supports SnapStart for Java 11+, Python 3.12+ and .NET 8+ (synth fails for other runtimes).
+   * `asyncInit` does not apply under SnapStart (the adapter ignores it and waits for readiness before the
+   * snapshot). A function created with its own `snapStart` prop is recognised as using SnapStart without this
+   * option (for the hooks and `asyncInit`); pass it here too to have the adapter publish the version.
+   *
+   * @default - SnapStart as the function has it
+   */
+  readonly snapStart?: lambda.SnapStartConf;
+}
+
+/**
+ * Properties of a `WebAdapterFunction`: the usual Lambda function options, the web app, how it is bundled
+ * (`bundling`), and the adapter's settings.
+ *
+ * Defaults that differ from `lambda.Function` (listed in `WebAdapterFunction`'s doc; every one can be overridden
+ * with the usual prop): `architecture` ARM_64, `memorySize` 512 MB, `timeout` 30 s.
+ */
+export interface WebAdapterFunctionProps extends lambda.FunctionOptions, WebAdapterOptions {
+  /**
+   * The folder of the web app. It becomes the function's code, with the dependencies installed into it:
+   * `requirements.txt` for Python runtimes (see `bundling.pythonBundling`), `package.json` (with `package-lock.json`:
+   * `npm ci --omit=dev`) for Node.js runtimes. Other runtimes get the folder as it is: put your jar, binary or
+   * built app there.
+   */
+  readonly appPath: string;
+
+  /**
+   * The runtime. A managed runtime (Python, Node.js, Java, .NET, Ruby) starts the app through the adapter's
+   * wrapper (`AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap`) and the start script; on an OS-only runtime
+   * (`Runtime.PROVIDED_AL2023`) Lambda runs the app's `bootstrap` itself, e.g. a Rust axum server.
+   */
+  readonly runtime: lambda.Runtime;
+
+  /**
+   * The command that starts the web server on `$PORT` (127.0.0.1), written into the start script (`run.sh`, or
+   * `bootstrap` on OS-only runtimes) with `#!/bin/sh` and run from the app folder, e.g.
+   * `python3 -m gunicorn -b 127.0.0.1:$PORT app:app` or `node index.js`. A single command is run with `exec`,
+   * so the server itself receives SIGTERM at shutdown.
+   *
+   * @default - the app's own start script (`startScript`), which must exist
+   */
+  readonly startCommand?: string;
+
+  /**
+   * The start script in the app folder (the function's handler) on managed runtimes. Whatever OS synthesizes the
+   * app, the staged script gets LF line endings, no byte order mark and mode 0755.
+   *
+   * @default 'run.sh'
+   */
+  readonly startScript?: string;
+
+  /**
+   * How the app folder becomes the function's code: dependencies, Python bundling and bytecode, files left out.
+   *
+   * @default - dependencies installed, Python bundled with Docker when it runs (else the local pip), bytecode
+   * compiled, nothing left out but the usual
+   */
+  readonly bundling?: WebAdapterBundlingOptions;
+}
+
+/**
+ * How a `WebAdapterFunction`'s app folder is bundled into its code (`bundling`), like `LlrtBundlingOptions` and
+ * `NodejsFunction`'s `bundling`. What identifies the app (`appPath`, `runtime`, `startCommand`, `startScript`) and
+ * the adapter's settings are props of the function itself.
+ */
+export interface WebAdapterBundlingOptions {
+  /**
+   * Install the app's dependencies into the asset (`requirements.txt`, `package.json`).
+   *
+   * @default true
+   */
+  readonly installDependencies?: boolean;
+
+  /**
+   * How Python dependencies are installed: in Docker with `@aws-cdk/aws-lambda-python-alpha` when a Docker engine
+   * runs, otherwise with the local pip for the Lambda platform (`--platform manylinux2014_<arch>
+   * --only-binary=:all:`), so synth works on machines without Docker.
+   *
+   * @default PythonBundling.AUTO
+   */
+  readonly pythonBundling?: PythonBundling;
+
+  /**
+   * Ship Python bytecode for the runtime's Python in the asset: every `.py` file (the app and its dependencies) is
+   * compiled with `compileall --invalidation-mode unchecked-hash`, so neither the zip's file times nor the
+   * read-only `/var/task` make Python compile from source at every cold start (which Lambda bills as INIT).
+   *
+   * The compiler must be the runtime's exact `major.minor` version: the Docker build image when Docker bundles the
+   * app, else a local interpreter (`python3.X` on PATH, pyenv, uv). When there is none, synth warns (once per
+   * version) and the asset ships without bytecode.
+   *
+   * @default true
+   */
+  readonly pythonBytecode?: boolean;
+
+  /**
+   * Glob patterns of files in `appPath` to leave out of the asset. `.git`, `.venv`, `venv`, `__pycache__`,
+   * `*.pyc`, `cdk.out` and (when dependencies are installed) `node_modules` are always left out.
+   *
+   * @default - nothing else
+   */
+  readonly exclude?: string[];
 }

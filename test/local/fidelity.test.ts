@@ -124,8 +124,8 @@ describe('Lambda Web Adapter', () => {
       appPath: path.join(__dirname, '..', '..', 'samples', 'web-adapter', 'flask'),
       runtime: lambda.Runtime.PYTHON_3_12,
       architecture: lambda.Architecture.X86_64,
-      layer: WebAdapterLayer.fromSource(),
-      pythonBundling: PythonBundling.LOCAL,
+      adapterLayer: WebAdapterLayer.fromSource(),
+      bundling: { pythonBundling: PythonBundling.LOCAL },
     });
     app.synth();
     const [fn] = readAssembly(outdir).functions;

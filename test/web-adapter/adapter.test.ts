@@ -8,7 +8,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as targets from 'aws-cdk-lib/aws-elasticloadbalancingv2-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { InvokeMode, RustFunction, WebAdapter, WebAdapterLayer, WebAdapterVersion } from '../../lib';
+import { RustFunction, WebAdapter, WebAdapterLayer, WebAdapterVersion } from '../../lib';
 import { CargoLambdaBuild } from '../../lib/core/cargo/build';
 import { copyFixture, stubBuild } from '../support/rust';
 import { fakeApp, functionEnvironment } from '../support/web-adapter';
@@ -37,7 +37,7 @@ describe('WebAdapter.addTo an existing function', () => {
   test('managed runtime: layer for its architecture, exec wrapper, handler set to the start script', () => {
     const s = stack();
     const fn = nodeFunction(s);
-    const adapter = WebAdapter.addTo(fn, { startScript: 'run.sh', port: 8080, layer: WebAdapterLayer.fromAwsPublished(WebAdapterVersion.V1_0_1) });
+    const adapter = WebAdapter.addTo(fn, { startScript: 'run.sh', port: 8080, adapterLayer: WebAdapterLayer.fromAwsPublished(WebAdapterVersion.V1_0_1) });
 
     Template.fromStack(s).hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'run.sh',
@@ -98,7 +98,7 @@ describe('WebAdapter.addTo an existing function', () => {
 describe('triggers must agree with the invoke mode (checked at synth)', () => {
   function streamingFunction(s: Stack): lambda.Function {
     const fn = nodeFunction(s, 'run.sh');
-    WebAdapter.addTo(fn, { invokeMode: InvokeMode.RESPONSE_STREAM });
+    WebAdapter.addTo(fn, { invokeMode: lambda.InvokeMode.RESPONSE_STREAM });
     return fn;
   }
 

@@ -31,9 +31,7 @@ function synthFlask(runtime: lambda.Runtime, props: { installDependencies?: bool
     appPath: FLASK_APP,
     runtime,
     architecture: lambda.Architecture.X86_64,
-    pythonBundling: PythonBundling.LOCAL,
-    installDependencies: props.installDependencies,
-    pythonBytecode: props.pythonBytecode,
+    bundling: { pythonBundling: PythonBundling.LOCAL, installDependencies: props.installDependencies, pythonBytecode: props.pythonBytecode },
   }));
   app.synth();
   return { stack, dirs: functions.map(fn => assetDir(app, fn.node.defaultChild as lambda.CfnFunction)) };
@@ -106,7 +104,7 @@ describe('bytecode for the runtime\'s Python', () => {
     }
   });
 
-  test('pythonBytecode: false ships no bytecode and does not warn', () => {
+  test('bundling.pythonBytecode false ships no bytecode and does not warn', () => {
     const { runtime } = hostRuntime();
     const { stack, dirs: [dir] } = synthFlask(runtime, { installDependencies: false, pythonBytecode: false });
     expect(noBytecodeWarning(stack)).toHaveLength(0);

@@ -47,14 +47,14 @@ beforeAll(async () => {
     appPath: FLASK_APP,
     runtime: new lambda.Runtime(`python${python}`, lambda.RuntimeFamily.PYTHON),
     architecture: lambda.Architecture.X86_64,
-    layer,
+    adapterLayer: layer,
     port: await freePort(),
   });
   express = new WebAdapterFunction(stack, 'Express', {
     appPath: EXPRESS_APP,
     runtime: lambda.Runtime.NODEJS_22_X,
     architecture: lambda.Architecture.X86_64,
-    layer,
+    adapterLayer: layer,
     port: await freePort(),
   });
   x86Layer = flask.adapter.layer as lambda.LayerVersion;
@@ -111,8 +111,8 @@ describe('the layer built from source', () => {
     expect(() => new WebAdapterFunction(stack, 'Fn', {
       appPath: FLASK_APP,
       runtime: lambda.Runtime.PYTHON_3_12,
-      installDependencies: false,
-      layer: WebAdapterLayer.fromSource({ version: WebAdapterVersion.of('0.0.0'), cacheDirectory: cache }),
+      bundling: { installDependencies: false },
+      adapterLayer: WebAdapterLayer.fromSource({ version: WebAdapterVersion.of('0.0.0'), cacheDirectory: cache }),
     })).toThrow(/crates\.io has no lambda_web_adapter 0\.0\.0; published versions include .*1\.0\.0-rc1.*; choose one of them, e\.g\. WebAdapterLayer\.fromSource\(\{ version: WebAdapterVersion\.V1_0_0_RC1 \}\) \(the default\)$/);
     expect(fs.readdirSync(cache)).toEqual([]);
   });

@@ -5,7 +5,7 @@ import { App, DockerImage, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import {
-  InvokeMode, PythonBundling, ReadinessCheckProtocol, StatusCodes, WebAdapterFunction, WebAdapterFunctionProps,
+  PythonBundling, ReadinessCheckProtocol, StatusCodes, WebAdapterFunction, WebAdapterFunctionProps,
   WebAdapterLayer,
 } from '../../lib';
 import { appCode, DockerEngine, inspectApp, pipCommand, pipPlatforms, stageApp, startScriptFor } from '../../lib/web-adapter/app-bundling';
@@ -44,7 +44,7 @@ describe('WebAdapterFunction on a managed runtime', () => {
     });
     expect(functionEnvironment(fn)).toEqual({ AWS_LAMBDA_EXEC_WRAPPER: '/opt/bootstrap', AWS_LWA_PORT: '8000', PORT: '8000' });
     expect(fn.port).toBe(8000);
-    expect(fn.invokeMode).toBe(InvokeMode.BUFFERED);
+    expect(fn.invokeMode).toBe(lambda.InvokeMode.BUFFERED);
     expect(fn.adapter.version).toBe('1.1.0');
   });
 
@@ -60,7 +60,7 @@ describe('WebAdapterFunction on a managed runtime', () => {
       readinessCheckProtocol: ReadinessCheckProtocol.HTTP,
       readinessCheckHealthyStatus: StatusCodes.between(200, 299).plus(StatusCodes.of(301, 302)),
       asyncInit: true,
-      invokeMode: InvokeMode.BUFFERED,
+      invokeMode: lambda.InvokeMode.BUFFERED,
       passThroughPath: '/internal/events',
       removeBasePath: '/orders',
       enableCompression: true,
@@ -148,7 +148,7 @@ describe('WebAdapterFunction on an OS-only runtime', () => {
       appPath: fakeApp(owned, { bootstrapFor: 'arm64' }),
       runtime: lambda.Runtime.PROVIDED_AL2023,
       startScript: 'run.sh',
-    })).toThrow(/startScript 'run.sh' does not apply to provided.al2023/);
+    })).toThrow(/startScript 'run.sh' does not apply to WebAdapterFunction Axum: on provided.al2023 Lambda runs the function's bootstrap/);
   });
 });
 
@@ -194,7 +194,7 @@ describe('start scripts in the staged asset', () => {
     fs.mkdirSync(path.join(app, '__pycache__'));
     fs.writeFileSync(path.join(app, '__pycache__', 'app.cpython-312.pyc'), '');
     fs.writeFileSync(path.join(app, 'notes.md'), '');
-    const { dir } = stage({ appPath: app, exclude: ['*.md'] });
+    const { dir } = stage({ appPath: app, bundling: { exclude: ['*.md'] } });
     expect(fs.readdirSync(dir).sort()).toEqual(['app.py', 'run.sh']);
   });
 
@@ -215,7 +215,7 @@ describe('start scripts in the staged asset', () => {
     expect(() => stage({ appPath: app })).toThrow(new RegExp(`${path.join(app, 'key')} is a symbolic link to ` +
       `${fs.realpathSync(path.join(outside, 'id_rsa'))}, outside the app folder .*: copy the file into the app folder, or exclude the link`));
     // An excluded link is never looked at.
-    expect(() => stage({ appPath: app, exclude: ['key'] })).not.toThrow();
+    expect(() => stage({ appPath: app, bundling: { exclude: ['key'] } })).not.toThrow();
   });
 });
 
@@ -231,11 +231,11 @@ describe('validation at synth', () => {
     ['pass-through path without /', { passThroughPath: 'events' }, /passThroughPath 'events' does not start with '\/'/],
     ['base path without /', { removeBasePath: 'orders' }, /removeBasePath 'orders' does not start with '\/'/],
     ['base path with trailing /', { removeBasePath: '/orders/' }, /removeBasePath '\/orders\/' ends with '\/'.*write it as '\/orders'/],
-    ['streaming with compression', { invokeMode: InvokeMode.RESPONSE_STREAM, enableCompression: true },
+    ['streaming with compression', { invokeMode: lambda.InvokeMode.RESPONSE_STREAM, enableCompression: true },
       /enableCompression cannot be combined with invokeMode RESPONSE_STREAM/],
     ['healthy status with TCP', { readinessCheckProtocol: ReadinessCheckProtocol.TCP, readinessCheckHealthyStatus: StatusCodes.of(200) },
       /readinessCheckHealthyStatus '200' has no effect with readinessCheckProtocol TCP/],
-    ['unknown invoke mode', { invokeMode: 'stream' as InvokeMode }, /invokeMode 'stream' is unknown; expected one of buffered, response_stream/],
+    ['unknown invoke mode', { invokeMode: 'stream' as lambda.InvokeMode }, /invokeMode 'stream' is unknown; expected one of BUFFERED, RESPONSE_STREAM/],
     ['authorization source not a header', { authorizationSource: 'X Auth' }, /authorizationSource 'X Auth' is not an HTTP header name/],
     ['authorization source onto itself', { authorizationSource: 'authorization' }, /would move the header onto itself/],
     ['environment owned by the construct', { environment: { AWS_LWA_PORT: '9000' } },
@@ -243,7 +243,7 @@ describe('validation at synth', () => {
     ['exec wrapper set by hand', { environment: { AWS_LAMBDA_EXEC_WRAPPER: '/opt/other' } },
       /environment AWS_LAMBDA_EXEC_WRAPPER is set by the construct; remove it \(set by the construct for managed runtimes\)/],
     ['empty start command', { startCommand: '  ' }, /startCommand is empty/],
-    ['start script outside the app', { startScript: '../run.sh' }, /startScript '..\/run.sh' must be a path inside appPath/],
+    ['start script outside the app', { startScript: '../run.sh' }, /startScript '..\/run.sh' must be a relative path without spaces inside the function's code/],
     ['container image runtime', { runtime: lambda.Runtime.FROM_IMAGE }, /is a container image function, and layers cannot be added/],
     ['app folder missing', { appPath: '/nonexistent/app' }, /appPath '\/nonexistent\/app' is not a directory/],
   ];
@@ -280,7 +280,7 @@ describe('validation at synth', () => {
 describe('Function URL and invoke mode', () => {
   test('streaming sets the Function URL invoke mode and AWS_LWA_INVOKE_MODE', () => {
     const stack = templateStack();
-    const fn = pythonApp(stack, { invokeMode: InvokeMode.RESPONSE_STREAM });
+    const fn = pythonApp(stack, { invokeMode: lambda.InvokeMode.RESPONSE_STREAM });
     fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM', InvokeMode: 'RESPONSE_STREAM' });
@@ -294,18 +294,18 @@ describe('Function URL and invoke mode', () => {
   });
 
   test('asking addFunctionUrl for the other mode fails', () => {
-    const fn = pythonApp(templateStack(), { invokeMode: InvokeMode.RESPONSE_STREAM });
+    const fn = pythonApp(templateStack(), { invokeMode: lambda.InvokeMode.RESPONSE_STREAM });
     expect(() => fn.addFunctionUrl({ invokeMode: lambda.InvokeMode.BUFFERED }))
-      .toThrow(/addFunctionUrl invokeMode BUFFERED does not match the adapter's invokeMode response_stream/);
+      .toThrow(/addFunctionUrl invokeMode BUFFERED does not match the adapter's invokeMode RESPONSE_STREAM/);
     const buffered = pythonApp(templateStack());
     expect(() => buffered.addFunctionUrl({ invokeMode: lambda.InvokeMode.RESPONSE_STREAM })).toThrow(/does not match/);
   });
 
   test('a Function URL created elsewhere with the wrong mode fails at synth', () => {
     const stack = templateStack();
-    const fn = pythonApp(stack, { invokeMode: InvokeMode.RESPONSE_STREAM });
+    const fn = pythonApp(stack, { invokeMode: lambda.InvokeMode.RESPONSE_STREAM });
     new lambda.FunctionUrl(stack, 'Url', { function: fn });
-    expect(() => Template.fromStack(stack)).toThrow(/Function URL Test\/Url\/Resource has invoke mode BUFFERED but the Lambda Web Adapter of Test\/Web uses response_stream/);
+    expect(() => Template.fromStack(stack)).toThrow(/Function URL Test\/Url\/Resource has invoke mode BUFFERED but the Lambda Web Adapter of Test\/Web uses RESPONSE_STREAM/);
   });
 });
 
@@ -382,7 +382,7 @@ describe('with a layer built from source', () => {
   test('the function uses the stack\'s own layer for its architecture', () => {
     stubAdapterBuild();
     const stack = templateStack();
-    pythonApp(stack, { layer: WebAdapterLayer.fromSource({ cacheDirectory: fakeAdapterCache(owned) }) });
+    pythonApp(stack, { adapterLayer: WebAdapterLayer.fromSource({ cacheDirectory: fakeAdapterCache(owned) }) });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Lambda::LayerVersion', { CompatibleArchitectures: ['arm64'], LicenseInfo: 'Apache-2.0' });
     template.hasResourceProperties('AWS::Lambda::Function', {

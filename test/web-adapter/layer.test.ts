@@ -22,8 +22,8 @@ function layerOf(stack: Stack, architecture: lambda.Architecture, layer?: WebAda
     appPath: fakeApp(owned),
     runtime: lambda.Runtime.PYTHON_3_12,
     architecture,
-    layer,
-    installDependencies: false,
+    adapterLayer: layer,
+    bundling: { installDependencies: false },
   });
   return stack.resolve((fn.node.defaultChild as lambda.CfnFunction).layers)[0];
 }
@@ -61,7 +61,7 @@ describe('AWS-published layer ARNs', () => {
     expect(warnings).toHaveLength(1);
     expect(JSON.stringify(warnings[0].entry.data)).toContain("region 'xx-future-1' is not known to this aws-cdk-lib: the Web Adapter " +
       'layer ARN assumes AWS publishes the layer there (account 753240598075); check the region name, upgrade aws-cdk-lib, ' +
-      'or build the adapter yourself with `layer: WebAdapterLayer.fromSource()`');
+      'or build the adapter yourself with `adapterLayer: WebAdapterLayer.fromSource()`');
 
     expect(() => layerOf(stackIn({ env: { region: 'useast1' } }), X86))
       .toThrow("has region 'useast1', which is not an AWS region name; expected one like 'us-east-1': fix the stack's env.region");
@@ -69,12 +69,12 @@ describe('AWS-published layer ARNs', () => {
 
   test('GovCloud fails at synth and points to fromSource()', () => {
     expect(() => layerOf(stackIn({ env: { region: 'us-gov-west-1' } }), X86))
-      .toThrow(/AWS publishes no Lambda Web Adapter layer in the aws-us-gov partition \(region us-gov-west-1\); build the adapter yourself with `layer: WebAdapterLayer.fromSource\(\)`/);
+      .toThrow(/AWS publishes no Lambda Web Adapter layer in the aws-us-gov partition \(region us-gov-west-1\); build the adapter yourself with `adapterLayer: WebAdapterLayer.fromSource\(\)`/);
   });
 
   test('arm64 in China fails at synth and points to fromSource() or x86_64', () => {
     expect(() => layerOf(stackIn({ env: { region: 'cn-north-1' } }), ARM))
-      .toThrow(/AWS publishes no arm64 Lambda Web Adapter layer in cn-north-1 \(China regions have x86_64 only\); build the adapter yourself with `layer: WebAdapterLayer.fromSource\(\)`, or use architecture X86_64/);
+      .toThrow(/AWS publishes no arm64 Lambda Web Adapter layer in cn-north-1 \(China regions have x86_64 only\); build the adapter yourself with `adapterLayer: WebAdapterLayer.fromSource\(\)`, or use architecture X86_64/);
   });
 
   test('a release without an AWS layer fails at synth', () => {
@@ -139,7 +139,7 @@ describe('layer built from source', () => {
     const app = new App({ outdir });
     const stack = new Stack(app, 'Src', { env: { region: 'us-gov-west-1' } });
     const fns = architectures.map((architecture, i) => new WebAdapterFunction(stack, `Fn${i}`, {
-      appPath: fakeApp(owned), runtime: lambda.Runtime.NODEJS_22_X, architecture, layer, installDependencies: false,
+      appPath: fakeApp(owned), runtime: lambda.Runtime.NODEJS_22_X, architecture, adapterLayer: layer, bundling: { installDependencies: false },
     }));
     return { app, stack, fns };
   }

@@ -82,7 +82,7 @@ describe('SnapStart on a WebAdapterFunction', () => {
       handler: 'run.sh',
       code: lambda.Code.fromAsset(FLASK_APP),
     });
-    expect(WebAdapter.addTo(fn, { snapStart: true }).snapStart).toBe(true);
+    expect(WebAdapter.addTo(fn, { snapStart: lambda.SnapStartConf.ON_PUBLISHED_VERSIONS }).snapStart).toBe(true);
   });
 });
 
@@ -94,7 +94,7 @@ describe('SnapStart through WebAdapter.addTo', () => {
       handler: 'run.sh',
       code: lambda.Code.fromAsset(FLASK_APP),
     });
-    const adapter = WebAdapter.addTo(fn, { snapStart: true, snapStartBeforeCheckpointPath: '/internal/before-checkpoint' });
+    const adapter = WebAdapter.addTo(fn, { snapStart: lambda.SnapStartConf.ON_PUBLISHED_VERSIONS, snapStartBeforeCheckpointPath: '/internal/before-checkpoint' });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Lambda::Function', {
       SnapStart: { ApplyOn: 'PublishedVersions' },
@@ -121,21 +121,22 @@ describe('SnapStart through WebAdapter.addTo', () => {
   test('snapStart on a Node.js function fails', () => {
     const stack = templateStack();
     const fn = new lambda.Function(stack, 'Fn', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'run.sh', code: lambda.Code.fromInline('x') });
-    expect(() => WebAdapter.addTo(fn, { snapStart: true })).toThrow(/function Test\/Fn: SnapStart is not available for nodejs24\.x/);
+    expect(() => WebAdapter.addTo(fn, { snapStart: lambda.SnapStartConf.ON_PUBLISHED_VERSIONS })).toThrow(/function Test\/Fn: SnapStart is not available for nodejs24\.x/);
   });
 });
 
 describe('the hooks need the adapter release that has them, and paths it accepts', () => {
   test('fromSource() builds 1.0.0-rc1: synth fails naming 1.1.0 and AWS\'s layer 30', () => {
-    expect(() => flask(templateStack(), { ...HOOKS, snapStart: lambda.SnapStartConf.ON_PUBLISHED_VERSIONS, layer: WebAdapterLayer.fromSource() }))
-      .toThrow(/snapStartBeforeCheckpointPath and snapStartAfterRestorePath need Lambda Web Adapter 1\.1\.0 or later .* gets 1\.0\.0-rc1 \(WebAdapterLayer\.fromSource\(\) builds 1\.0\.0-rc1, the newest release on crates\.io\); use AWS's layer of 1\.1\.0: layer: WebAdapterLayer\.fromAwsPublished\(WebAdapterVersion\.V1_1_0\) \(layer 30\)/);
+    const props = { ...HOOKS, snapStart: lambda.SnapStartConf.ON_PUBLISHED_VERSIONS, adapterLayer: WebAdapterLayer.fromSource() };
+    expect(() => flask(templateStack(), props))
+      .toThrow(/snapStartBeforeCheckpointPath and snapStartAfterRestorePath need Lambda Web Adapter 1\.1\.0 or later .* gets 1\.0\.0-rc1 \(WebAdapterLayer\.fromSource\(\) builds 1\.0\.0-rc1, the newest release on crates\.io\); use AWS's layer of 1\.1\.0: adapterLayer: WebAdapterLayer\.fromAwsPublished\(WebAdapterVersion\.V1_1_0\) \(layer 30\)/);
   });
 
   test('an older published release fails; 1.1.0 and later pass', () => {
-    expect(() => flask(templateStack(), { snapStartAfterRestorePath: '/after', layer: WebAdapterLayer.fromAwsPublished(WebAdapterVersion.V1_0_1) }))
+    expect(() => flask(templateStack(), { snapStartAfterRestorePath: '/after', adapterLayer: WebAdapterLayer.fromAwsPublished(WebAdapterVersion.V1_0_1) }))
       .toThrow(/snapStartAfterRestorePath need Lambda Web Adapter 1\.1\.0 or later .* gets 1\.0\.1;/);
     const stack = templateStack();
-    flask(stack, { snapStartAfterRestorePath: '/after', layer: WebAdapterLayer.fromAwsPublished(WebAdapterVersion.of('1.2.0', 31)) });
+    flask(stack, { snapStartAfterRestorePath: '/after', adapterLayer: WebAdapterLayer.fromAwsPublished(WebAdapterVersion.of('1.2.0', 31)) });
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
       Layers: ['arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerArm64:31'],
     });
