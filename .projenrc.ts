@@ -79,7 +79,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
   eslintOptions: {
     dirs: ['lib'],
-    devdirs: ['test', 'samples', 'bench', 'build-tools', 'projenrc', '.projenrc.ts'],
+    devdirs: ['test', 'samples', 'bench', 'projenrc', '.projenrc.ts'],
   },
   // Pull requests are built by our own workflow (below), which runs exactly what CI runs: .ci/run.
   buildWorkflow: false,
