@@ -128,9 +128,10 @@ project.eslint?.addRules({
   }],
 });
 
-// Rust handlers ship with the package so users can read them; build output, local tools and caches, benchmark
-// results, samples and tooling do not.
-for (const pattern of ['/.rustacean-lambda/', '/bench-results/', '/rust-handlers/target/', '/rust-handlers/coldstart/target/', '/samples/', '/bench/', '/scripts/', '/.ci/', 'cdk.out/']) {
+// The cold-start benchmark's driver (benchmark-driver/, a Cargo workspace) ships: ColdStartBenchmark builds it on the
+// user's machine. The sample handlers ship too, so users can read them. Build output, local tools and caches,
+// benchmark results, samples and tooling do not (CONTRIBUTING.md, "The repository").
+for (const pattern of ['/.rustacean-lambda/', '/bench-results/', '/rust-handlers/target/', '/benchmark-driver/target/', '/samples/', '/bench/', '/scripts/', '/.ci/', 'cdk.out/']) {
   project.addPackageIgnore(pattern);
 }
 // The compiled library (libdir) and the language packages (jsii's outdir) share dist/: keep the packages of one
@@ -154,8 +155,8 @@ const setup = project.addTask('setup', {
 // The tests build real Rust for both architectures: make sure the tools are there first (quick when they are).
 // Then, with cargo, the sample handlers' own unit tests and the whole cold-start workspace: the REPORT parser and
 // the driver ColdStartBenchmark deploys (its tests run against a fake Lambda API; the first build compiles the AWS
-// SDK, into rust-handlers/coldstart/target, which jest's real arm64 build of the driver then shares).
-project.testTask.prependExec('cargo test --quiet --manifest-path rust-handlers/coldstart/Cargo.toml --workspace');
+// SDK, into benchmark-driver/target, which jest's real arm64 build of the driver then shares).
+project.testTask.prependExec('cargo test --quiet --manifest-path benchmark-driver/Cargo.toml --workspace');
 project.testTask.prependExec('cargo test --quiet --manifest-path rust-handlers/Cargo.toml');
 project.testTask.prependSpawn(setup);
 
@@ -234,7 +235,7 @@ project.testTask.spawn(integSnapshot);
 
 project.addTask('test:driver', {
   description: 'Only the unit tests of the cold-start driver against a fake Lambda API (also part of `npm test`)',
-  exec: 'cargo test --quiet --manifest-path rust-handlers/coldstart/Cargo.toml -p coldstart-driver',
+  exec: 'cargo test --quiet --manifest-path benchmark-driver/Cargo.toml -p coldstart-driver',
 });
 
 project.addTask('bench:web-adapter', {
