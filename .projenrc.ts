@@ -105,9 +105,10 @@ project.gitignore.addPatterns('.jsii.tabl.json');
 project.addPackageIgnore('.jsii.tabl.json');
 project.addPackageIgnore('/rosetta/');
 
-// The shape of lib/ (CONTRIBUTING.md, "How the code is laid out"): one room per construct family, plus lib/core.
+// The shape of lib/ (CONTRIBUTING.md, "What may import what"): one room per construct family, plus lib/core.
 // A family imports the core and other families' public constructs through their index.ts, never their inner
-// files; the core imports no family.
+// files; the core imports no family. The benchmarks (bench/) use the package as its users do: its public API
+// (lib/index.ts, and the local host's lib/local/index.ts), plus the repository's shared test/support.
 const FAMILIES = ['rust', 'llrt', 'web-adapter', 'benchmark', 'local'];
 project.eslint?.addRules({
   'import/no-restricted-paths': ['error', {
@@ -123,6 +124,12 @@ project.eslint?.addRules({
         from: './lib',
         except: ['./core'],
         message: 'lib/core imports no construct family (see CONTRIBUTING.md)',
+      },
+      {
+        target: './bench',
+        from: './lib',
+        except: ['./index.ts', './local/index.ts'],
+        message: 'bench/ uses the package\'s public API (lib/index.ts, lib/local/index.ts) and test/support, not lib internals (see CONTRIBUTING.md)',
       },
     ],
   }],
