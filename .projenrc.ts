@@ -79,7 +79,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
   eslintOptions: {
     dirs: ['lib'],
-    devdirs: ['test', 'samples', 'bench', 'build-tools', 'projenrc', '.projenrc.ts'],
+    devdirs: ['test', 'samples', 'bench', 'projenrc', '.projenrc.ts'],
   },
   // Pull requests are built by our own workflow (below), which runs exactly what CI runs: .ci/run.
   buildWorkflow: false,
@@ -105,9 +105,10 @@ project.gitignore.addPatterns('.jsii.tabl.json');
 project.addPackageIgnore('.jsii.tabl.json');
 project.addPackageIgnore('/rosetta/');
 
-// The shape of lib/ (CONTRIBUTING.md, "How the code is laid out"): one room per construct family, plus lib/core.
+// The shape of lib/ (CONTRIBUTING.md, "What may import what"): one room per construct family, plus lib/core.
 // A family imports the core and other families' public constructs through their index.ts, never their inner
-// files; the core imports no family.
+// files; the core imports no family. The benchmarks (bench/) use the package as its users do: its public API
+// (lib/index.ts, and the local host's lib/local/index.ts), plus the repository's shared test/support.
 const FAMILIES = ['rust', 'llrt', 'web-adapter', 'benchmark', 'local'];
 project.eslint?.addRules({
   'import/no-restricted-paths': ['error', {
@@ -124,13 +125,20 @@ project.eslint?.addRules({
         except: ['./core'],
         message: 'lib/core imports no construct family (see CONTRIBUTING.md)',
       },
+      {
+        target: './bench',
+        from: './lib',
+        except: ['./index.ts', './local/index.ts'],
+        message: 'bench/ uses the package\'s public API (lib/index.ts, lib/local/index.ts) and test/support, not lib internals (see CONTRIBUTING.md)',
+      },
     ],
   }],
 });
 
-// Rust handlers ship with the package so users can read them; build output, local tools and caches, benchmark
-// results, samples and tooling do not.
-for (const pattern of ['/.rustacean-lambda/', '/bench-results/', '/rust-handlers/target/', '/rust-handlers/coldstart/target/', '/samples/', '/bench/', '/scripts/', '/.ci/', 'cdk.out/']) {
+// The cold-start benchmark's driver (benchmark-driver/, a Cargo workspace) ships: ColdStartBenchmark builds it on the
+// user's machine. The sample handlers ship too, so users can read them. Build output, local tools and caches,
+// benchmark results, samples and tooling do not (CONTRIBUTING.md, "The repository").
+for (const pattern of ['/.rustacean-lambda/', '/bench-results/', '/rust-handlers/target/', '/benchmark-driver/target/', '/samples/', '/bench/', '/scripts/', '/.ci/', 'cdk.out/']) {
   project.addPackageIgnore(pattern);
 }
 // The compiled library (libdir) and the language packages (jsii's outdir) share dist/: keep the packages of one
@@ -154,8 +162,8 @@ const setup = project.addTask('setup', {
 // The tests build real Rust for both architectures: make sure the tools are there first (quick when they are).
 // Then, with cargo, the sample handlers' own unit tests and the whole cold-start workspace: the REPORT parser and
 // the driver ColdStartBenchmark deploys (its tests run against a fake Lambda API; the first build compiles the AWS
-// SDK, into rust-handlers/coldstart/target, which jest's real arm64 build of the driver then shares).
-project.testTask.prependExec('cargo test --quiet --manifest-path rust-handlers/coldstart/Cargo.toml --workspace');
+// SDK, into benchmark-driver/target, which jest's real arm64 build of the driver then shares).
+project.testTask.prependExec('cargo test --quiet --manifest-path benchmark-driver/Cargo.toml --workspace');
 project.testTask.prependExec('cargo test --quiet --manifest-path rust-handlers/Cargo.toml');
 project.testTask.prependSpawn(setup);
 
@@ -234,7 +242,7 @@ project.testTask.spawn(integSnapshot);
 
 project.addTask('test:driver', {
   description: 'Only the unit tests of the cold-start driver against a fake Lambda API (also part of `npm test`)',
-  exec: 'cargo test --quiet --manifest-path rust-handlers/coldstart/Cargo.toml -p coldstart-driver',
+  exec: 'cargo test --quiet --manifest-path benchmark-driver/Cargo.toml -p coldstart-driver',
 });
 
 project.addTask('bench:web-adapter', {

@@ -13,10 +13,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { LAMBDA_PERF_SOURCE, LAMBDA_PERF_X86_64, ROW_IDS, STACK, synthesizeComparisonApp } from './coldstart/app';
-import { AssemblyFunction, readAssembly } from '../lib/local/assembly';
-import { benchAssembly, BenchResults, BenchRow, describeMachine, FORMULAS, round2, round3, writeResults } from '../lib/local/bench';
-import { LocalLambda } from '../lib/local/host';
-import { percentile } from '../lib/local/measure';
+import {
+  AssemblyFunction, benchAssembly, BenchResults, BenchRow, describeMachine, FORMULAS, LocalLambda, percentile, readAssembly,
+  round2, round3, writeResults,
+} from '../lib/local';
 
 const DOCS = path.resolve(__dirname, '..', 'docs');
 

@@ -29,12 +29,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LlrtBinary, LlrtBinaryType, LlrtFunction, LlrtVersion, OptimizationPreset } from '../lib';
 import { coldStartTable } from './coldstart';
 import { LLRT_CACHE } from './coldstart/app';
-import { CargoLambdaBuild } from '../lib/core/cargo/build';
-import { COMPLETE_MARKER } from '../lib/core/cargo/plan';
-import { bundle, Esbuild } from '../lib/llrt/bundling';
-import { buildLlrt, LlrtSourceBuild } from '../lib/llrt/source';
-import { BinaryStore } from '../lib/llrt/store';
-import { startReleaseServer, writeReleases } from '../test/support/llrt';
+import { bundleHandler, forgetLlrtState, llrtDownloads, startReleaseServer, writeReleases } from '../test/support/llrt';
+import { buildLlrtFromCrates } from '../test/support/llrt-source';
+import { cargoLambdaRuns, forgetCargoBuilds, recordedBuildSeconds } from '../test/support/rust';
 
 const HANDLERS = path.join(__dirname, '..', 'llrt-handlers');
 const SAMPLES = ['hello', 'http', 'dynamodb'];
@@ -80,7 +77,7 @@ async function main() {
     for (const sample of SAMPLES) {
       for (const type of TYPES) {
         const out = fs.mkdtempSync(path.join(scratch, `${sample}-${type}-`));
-        const r = bundle({ entry: path.join(HANDLERS, `${sample}.ts`), exportName: 'handler', binaryType: type, options: {} }, out, TAG, []);
+        const r = bundleHandler(path.join(HANDLERS, `${sample}.ts`), type, out, TAG);
         const gzip = zlib.gzipSync(fs.readFileSync(r.outputFile), { level: 9 }).length;
         sizes.push({ sample, type, bytes: r.bytes, gzip, external: r.externalImports });
       }
@@ -95,8 +92,7 @@ async function main() {
     let outCounter = 0;
     const synth = (cacheDir: string, lockFile: string, useLayer: boolean) => {
       process.env.RUSTACEAN_LAMBDA_CACHE = cacheDir;
-      BinaryStore.reset();
-      Esbuild.reset();
+      forgetLlrtState();
       AssetStaging.clearAssetHashCache();
       const started = process.hrtime.bigint();
       const app = new App({ outdir: path.join(scratch, `out${outCounter++}`) });
@@ -110,7 +106,7 @@ async function main() {
       }
       app.synth();
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      return { ms, fetches: BinaryStore.fetches };
+      return { ms, fetches: llrtDownloads() };
     };
     const times: Record<string, number[]> = { cold: [], warm: [], warmLayer: [] };
     try {
@@ -177,13 +173,6 @@ async function main() {
   }
 }
 
-/** The build's own record of how long it took (written by CargoLambdaBuild into its completion marker). */
-function recordedBuildSeconds(bootstrap: string): number | undefined {
-  const marker = path.join(path.dirname(path.dirname(bootstrap)), COMPLETE_MARKER);
-  const match = /build seconds: ([\d.]+)/.exec(fs.existsSync(marker) ? fs.readFileSync(marker, 'utf-8') : '');
-  return match ? Number(match[1]) : undefined;
-}
-
 function timed<T>(f: () => T): { value: T; seconds: number } {
   const started = process.hrtime.bigint();
   const value = f();
@@ -194,17 +183,16 @@ const zipped = (file: string) => zlib.deflateRawSync(fs.readFileSync(file), { le
 const minutes = (seconds: number | undefined) => seconds === undefined ? 'not recorded' : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 
 async function fromSourceSection(scratch: string): Promise<{ results: Record<string, unknown>; markdown: string }> {
-  const build = (optimization: OptimizationPreset, cacheRoot = LLRT_CACHE): LlrtSourceBuild =>
-    ({ crateVersion: CRATE_VERSION, optimization, cacheRoot });
+  const build = (optimization: OptimizationPreset, cacheRoot = LLRT_CACHE): string => buildLlrtFromCrates(optimization, 'x86_64', cacheRoot);
   log('== LLRT from crates.io: default preset and cargo\'s release profile, x86_64 (first builds take minutes) ==');
-  const preset = timed(() => buildLlrt(build(OptimizationPreset.BALANCED), 'x86_64'));
-  const plain = timed(() => buildLlrt(build(OptimizationPreset.NONE), 'x86_64'));
+  const preset = timed(() => build(OptimizationPreset.BALANCED));
+  const plain = timed(() => build(OptimizationPreset.NONE));
   let rebuildSeconds: number | undefined;
   if (REBUILD) {
     // A fresh cache: the crate is downloaded again and every dependency compiled, as on a clean machine.
     const fresh = path.join(scratch, 'fresh-cache');
-    CargoLambdaBuild.reset();
-    rebuildSeconds = timed(() => buildLlrt(build(OptimizationPreset.BALANCED, fresh), 'x86_64')).seconds;
+    forgetCargoBuilds();
+    rebuildSeconds = timed(() => build(OptimizationPreset.BALANCED, fresh)).seconds;
   }
   const rows = [
     { name: 'default preset (BALANCED: opt-level s, fat LTO, 1 codegen unit, panic abort, stripped)', file: preset.value, seconds: recordedBuildSeconds(preset.value) },
@@ -215,9 +203,8 @@ async function fromSourceSection(scratch: string): Promise<{ results: Record<str
   // Warm synth: a stack of the three samples on the default-preset build, every in-process memo cleared.
   const synthMs: number[] = [];
   for (let r = 0; r < RUNS; r++) {
-    CargoLambdaBuild.reset();
-    BinaryStore.reset();
-    Esbuild.reset();
+    forgetCargoBuilds();
+    forgetLlrtState();
     AssetStaging.clearAssetHashCache();
     const started = process.hrtime.bigint();
     const app = new App({ outdir: path.join(scratch, `source-out${r}`) });
@@ -231,7 +218,7 @@ async function fromSourceSection(scratch: string): Promise<{ results: Record<str
     }
     app.synth();
     synthMs.push(Number(process.hrtime.bigint() - started) / 1e6);
-    if (CargoLambdaBuild.invocations !== 0) throw new Error(`warm synth ran cargo-lambda ${CargoLambdaBuild.invocations} times, expected 0`);
+    if (cargoLambdaRuns() !== 0) throw new Error(`warm synth ran cargo-lambda ${cargoLambdaRuns()} times, expected 0`);
   }
 
   // Local Init: LLRT hello (default preset, the bench's llrt-hello row) and Node.js hello in the same run.

@@ -15,8 +15,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as anchor from 'cargo-lambda-cdk';
 import { OptimizationPreset, RustFunction } from '../lib';
-import { CargoLambdaBuild } from '../lib/core/cargo/build';
-import { Toolchain } from '../lib/core/cargo/toolchain';
+import { forgetCargoBuilds, toolchainFor } from '../test/support/rust';
 
 const HANDLERS = path.join(__dirname, '..', 'rust-handlers');
 const BINS = ['hello', 'http-api'];
@@ -41,7 +40,7 @@ const newApp = () => new App({ outdir: path.join(scratch, `out${outdirCounter++}
  * binaries.
  */
 function anchorBundling(architecture: lambda.Architecture): anchor.BundlingOptions {
-  const toolchain = Toolchain.forTarget(architecture.name === 'arm64' ? 'arm64' : 'x86_64', undefined);
+  const toolchain = toolchainFor(architecture.name === 'arm64' ? 'arm64' : 'x86_64');
   return {
     architecture,
     cargoLambdaFlags: toolchain ? ['--skip-target-check'] : [],
@@ -90,7 +89,7 @@ function bootstrapOf(app: App, fn: lambda.Function): string {
 
 /** Synthesizes a stack of `count` functions; returns wall time in ms. */
 function synth(kind: Kind, count: number, architecture: lambda.Architecture): { ms: number; app: App; fns: lambda.Function[] } {
-  CargoLambdaBuild.reset(); // like a new process: only on-disk caches remain
+  forgetCargoBuilds(); // like a new process: only on-disk caches remain
   const started = process.hrtime.bigint();
   const app = newApp();
   const stack = new Stack(app, `Bench${count}`);

@@ -40,12 +40,10 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { WebAdapterFunction, WebAdapterLayer } from '../lib';
-import { findPython } from '../lib/core/python';
-import { LocalFunction, startFunction } from '../lib/local/process';
-import type { RuntimeApiServer } from '../lib/local/runtime-api';
-import { DockerEngine } from '../lib/web-adapter/app-bundling';
+import { LocalFunction, RuntimeApiServer, startFunction } from '../lib/local';
+import { findPython } from '../test/support/python';
 import {
-  assetDir, EXPRESS_APP, FLASK_APP, freePort, functionEnvironment, httpApiEvent, pythonBinDir, startWebApp,
+  assetDir, EXPRESS_APP, FLASK_APP, freePort, functionEnvironment, httpApiEvent, pythonBinDir, startWebApp, withoutDocker,
 } from '../test/support/web-adapter';
 
 const AWSLAMBDARIC = 'awslambdaric==4.2.2';
@@ -80,7 +78,7 @@ interface Staged { readonly appDir: string; readonly layerDir: string; readonly 
  * exactly as a synth would.
  */
 async function stage(): Promise<{ flask: Staged; express: Staged }> {
-  DockerEngine.reset(false);
+  withoutDocker();
   const app = new App({ outdir: path.join(scratch, 'cdk.out') });
   const stack = new Stack(app, 'Bench', { env: { account: '123456789012', region: 'us-east-1' } });
   const architecture = process.arch === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64;

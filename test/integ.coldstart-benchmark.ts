@@ -13,12 +13,13 @@
  * destroys the stack again. The stack alone, as an example:
  * `npx cdk deploy --app 'npx ts-node --project test/tsconfig.json test/integ.coldstart-benchmark.ts' ColdStartBenchmarkInteg`.
  */
-import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ColdStartBenchmark, RustFunction } from '../lib';
 import { suppressBasicExecutionRole, suppressColdStartBenchmark } from '../samples/nag';
 import { RUST_HANDLERS } from '../samples/stack';
+import { expectInvocation } from './support/integ-assertions';
 
 /** Cold starts per run: enough to show the statistics, few enough for the assertion's time limit. */
 export const INTEG_COLD_STARTS = 3;
@@ -54,16 +55,11 @@ export function coldStartBenchmarkInteg(app: App): IntegTest {
     // Deploy from scratch only: the snapshot keeps no assets (the built driver and function are not committed).
     stackUpdateWorkflow: false,
   });
-  integ.assertions
-    .invokeFunction({ functionName: stack.benchmark.driver.functionName, payload: '{}' })
-    .expect(ExpectedResult.objectLike({
-      StatusCode: 200,
-      Payload: Match.serializedJson(Match.objectLike({
-        complete: true,
-        coldStartsPerFunction: INTEG_COLD_STARTS,
-        functions: Match.arrayWith([Match.objectLike({ runtime: 'provided.al2023', coldStarts: INTEG_COLD_STARTS })]),
-      })),
-    }));
+  expectInvocation(integ, stack.benchmark.driver, {}, {
+    complete: true,
+    coldStartsPerFunction: INTEG_COLD_STARTS,
+    functions: Match.arrayWith([Match.objectLike({ runtime: 'provided.al2023', coldStarts: INTEG_COLD_STARTS })]),
+  });
   return integ;
 }
 

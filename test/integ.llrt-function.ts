@@ -14,12 +14,13 @@
  * `npx cdk deploy --app 'npx ts-node --project test/tsconfig.json test/integ.llrt-function.ts' LlrtFunctionInteg`.
  */
 import * as path from 'path';
-import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { LlrtFunction } from '../lib';
 import { LLRT_HANDLERS, sampleLlrtBinary } from '../samples/llrt';
 import { suppressBasicExecutionRole } from '../samples/nag';
+import { expectInvocation } from './support/integ-assertions';
 
 /** The stack under test: the LLRT hello handler. */
 export class LlrtFunctionIntegStack extends Stack {
@@ -44,12 +45,7 @@ export function llrtFunctionInteg(app: App): IntegTest {
     // Deploy from scratch only: the snapshot keeps no assets (the LLRT bootstrap is not committed).
     stackUpdateWorkflow: false,
   });
-  integ.assertions
-    .invokeFunction({ functionName: stack.hello.functionName, payload: JSON.stringify({ name: 'Ferris' }) })
-    .expect(ExpectedResult.objectLike({
-      StatusCode: 200,
-      Payload: Match.serializedJson(Match.objectLike({ message: 'Hello, Ferris!' })),
-    }));
+  expectInvocation(integ, stack.hello, { name: 'Ferris' }, { message: 'Hello, Ferris!' });
   return integ;
 }
 

@@ -13,13 +13,14 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { RustFunction } from '../lib';
 import { suppressBasicExecutionRole } from '../samples/nag';
 import { RUST_HANDLERS } from '../samples/stack';
+import { expectInvocation } from './support/integ-assertions';
 
 /** The stack under test: one function per architecture. */
 export class RustFunctionIntegStack extends Stack {
@@ -53,21 +54,11 @@ export function rustFunctionInteg(app: App): IntegTest {
     stackUpdateWorkflow: false,
   });
 
-  integ.assertions
-    .invokeFunction({ functionName: stack.hello.functionName, payload: JSON.stringify({ name: 'Ferris' }) })
-    .expect(ExpectedResult.objectLike({
-      StatusCode: 200,
-      Payload: Match.serializedJson(Match.objectLike({ message: 'Hello, Ferris!' })),
-    }));
+  expectInvocation(integ, stack.hello, { name: 'Ferris' }, { message: 'Hello, Ferris!' });
 
   // The handler's own sample event: a Function URL request for GET /health.
   const healthEvent = JSON.parse(fs.readFileSync(path.join(RUST_HANDLERS, 'http-api', 'events', 'function-url-health.json'), 'utf-8'));
-  integ.assertions
-    .invokeFunction({ functionName: stack.httpApi.functionName, payload: JSON.stringify(healthEvent) })
-    .expect(ExpectedResult.objectLike({
-      StatusCode: 200,
-      Payload: Match.serializedJson(Match.objectLike({ statusCode: 200, body: '{"status":"ok"}' })),
-    }));
+  expectInvocation(integ, stack.httpApi, healthEvent, { statusCode: 200, body: '{"status":"ok"}' });
   return integ;
 }
 

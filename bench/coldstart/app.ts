@@ -9,18 +9,13 @@
  * preset (cached in .rustacean-lambda/cache).
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LlrtBinary, LlrtFunction, PythonBundling, RustFunction, WebAdapterFunction, WebAdapterLayer } from '../../lib';
-import { findPython, LocalPython, pipInstallInto as pipInstall } from '../../lib/core/python';
-import { buildLlrt } from '../../lib/llrt/source';
-import { LlrtVersion } from '../../lib/llrt/types';
-import { ensureInstalled, localHome } from '../../lib/local/clients';
-import { sampleEvent } from '../../lib/local/events';
-import { OptimizationPreset } from '../../lib/rust/types';
-import { compileBytecode } from '../../lib/web-adapter/bytecode';
+import { LlrtBinary, LlrtFunction, OptimizationPreset, PythonBundling, RustFunction, WebAdapterFunction, WebAdapterLayer } from '../../lib';
+import { sampleEvent } from '../../lib/local';
+import { buildLlrtFromCrates } from '../../test/support/llrt-source';
+import { compiledPythonCopy, localPython, pipInstalledOnce } from '../../test/support/python';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const RUST_HANDLERS = path.join(REPO, 'rust-handlers');
@@ -71,11 +66,6 @@ function flaskEvent(): unknown {
  * `python<its version>` and its asset holds bytecode compiled by it (unchecked-hash, as WebAdapterFunction ships
  * it), so the rows compare like with like: no row compiles its imports from source at each cold start.
  */
-function localPython(): LocalPython {
-  const python = findPython();
-  return { command: python.executable, prefixArgs: [], version: python.version, source: 'the local host\'s Python' };
-}
-
 function localPythonRuntime(): lambda.Runtime {
   const name = `python${localPython().version}`;
   return lambda.Runtime.ALL.find(r => r.name === name) ?? new lambda.Runtime(name, lambda.RuntimeFamily.PYTHON);
@@ -85,25 +75,15 @@ function localPythonRuntime(): lambda.Runtime {
 export function rowDefinitions(temporary: string[]): RowDefinition[] {
   const x86 = lambda.Architecture.X86_64;
   /** A copy of `dir` (plus extra files) with bytecode for the local Python, in a temporary folder. */
-  const compiledCopy = (dir: string, prefix: string, extra: Record<string, string> = {}): string => {
-    const asset = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    temporary.push(asset);
-    fs.cpSync(dir, asset, { recursive: true, filter: src => !['__pycache__', '.complete'].includes(path.basename(src)) && !src.endsWith('.pyc') });
-    for (const [name, from] of Object.entries(extra)) fs.copyFileSync(from, path.join(asset, name));
-    const { failed } = compileBytecode(localPython(), asset);
-    if (failed.length > 0) process.stderr.write(`${failed.length} files of ${dir} did not compile to bytecode\n`);
-    return asset;
-  };
+  const compiledCopy = (dir: string, prefix: string, extra: Record<string, string> = {}): string =>
+    compiledPythonCopy(dir, prefix, temporary, extra);
   /**
    * The Flask sample plus apig-wsgi, installed for the local Python (cached under .rustacean-lambda/bench), with
    * bytecode compiled for it (pip's own, timestamp-based, would not match the copied files' times).
    */
   const wsgiAsset = (): string => {
-    const python = findPython();
     const requirements = fs.readFileSync(path.join(WSGI_ADAPTER, 'requirements.txt'), 'utf8').split('\n').map(l => l.trim()).filter(Boolean);
-    const key = requirements.join(',').replace(/[^A-Za-z0-9.,=-]/g, '');
-    const deps = ensureInstalled(path.join(localHome(), 'bench', `flask-wsgi-python${python.version}-${key}`), 'Flask + apig-wsgi',
-      line => process.stderr.write(`${line}\n`), staging => pipInstall(staging, requirements));
+    const deps = pipInstalledOnce('flask-wsgi', 'Flask + apig-wsgi', requirements);
     return compiledCopy(deps, 'rustacean-lambda-wsgi-', {
       'app.py': path.join(FLASK_APP, 'app.py'),
       'wsgi_handler.py': path.join(WSGI_ADAPTER, 'wsgi_handler.py'),
@@ -153,7 +133,7 @@ export function rowDefinitions(temporary: string[]): RowDefinition[] {
         const file = process.env.LLRT_BINARY_PATH;
         if (!file) {
           // Built here, before the synth, so a failed build fails this row alone.
-          buildLlrt({ crateVersion: LlrtVersion.DEFAULT.version.replace(/^v/, ''), optimization: OptimizationPreset.BALANCED, cacheRoot: LLRT_CACHE }, 'x86_64');
+          buildLlrtFromCrates(OptimizationPreset.BALANCED, 'x86_64', LLRT_CACHE);
         }
         const llrtBinary = file ? LlrtBinary.fromFile(file) : LlrtBinary.fromSource({ cacheDirectory: LLRT_CACHE });
         return new LlrtFunction(stack, id, { entry: LLRT_HELLO, architecture: x86, memorySize: 128, llrtBinary });

@@ -14,7 +14,7 @@ import { OptimizationPreset, RustFunction } from '../rust';
  * The driver's Cargo workspace, shipped with the package. Compiled code lives in `dist/benchmark/`, sources in
  * `lib/benchmark/`: both are two levels below the package root.
  */
-const DRIVER_WORKSPACE = path.join(__dirname, '..', '..', 'rust-handlers', 'coldstart');
+const DRIVER_WORKSPACE = path.join(__dirname, '..', '..', 'benchmark-driver');
 const DRIVER_BINARY = 'coldstart-driver';
 
 const MAX_FUNCTIONS = 30;

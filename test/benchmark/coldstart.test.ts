@@ -13,7 +13,7 @@ import { cfnLintAssembly } from '../support/cfn-lint';
 import { RecordedBuild, stubBuild } from '../support/rust';
 
 // Props-to-template tests of the cold-start benchmark; cargo-lambda is replaced by a stub that writes a fake
-// bootstrap. The driver's workspace is the real, shipped rust-handlers/coldstart: the stub's output goes to a
+// bootstrap. The driver's workspace is the real, shipped benchmark-driver/: the stub's output goes to a
 // scratch CARGO_TARGET_DIR so it never lands in that workspace's build cache (a later real synth would reuse it).
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-benchmark-'));
@@ -92,10 +92,10 @@ describe('ColdStartBenchmark driver', () => {
     expect(calls[0].args.join(' ')).toContain('--profile driver');
     expect(calls[0].args).not.toContain('--release');
     expect(Object.keys(calls[0].env).filter(k => k.startsWith('CARGO_PROFILE_'))).toEqual([]);
-    const workspace = fs.readFileSync(path.join(__dirname, '..', '..', 'rust-handlers', 'coldstart', 'Cargo.toml'), 'utf-8');
+    const workspace = fs.readFileSync(path.join(__dirname, '..', '..', 'benchmark-driver', 'Cargo.toml'), 'utf-8');
     expect(workspace).toMatch(/^\[profile\.driver\]$/m);
     const manifest = calls[0].args[calls[0].args.indexOf('--manifest-path') + 1];
-    expect(manifest).toBe(path.join(__dirname, '..', '..', 'rust-handlers', 'coldstart', 'Cargo.toml'));
+    expect(manifest).toBe(path.join(__dirname, '..', '..', 'benchmark-driver', 'Cargo.toml'));
   });
 
   test('gets the functions, cold starts, bucket and prefix through its environment', () => {

@@ -9,7 +9,7 @@ import { elfMachine } from '../../lib/core/elf';
 import { compareVersions, newestGlibc } from '../support/elf';
 import { functionAssetDir } from '../support/rust';
 
-// The code ColdStartBenchmark deploys, built for real: `cargo lambda build` of rust-handlers/coldstart's driver for
+// The code ColdStartBenchmark deploys, built for real: `cargo lambda build` of benchmark-driver/'s driver for
 // arm64 (the construct's default), in the workspace's own target folder, which `cargo test` of the same workspace
 // (the README's test command runs it first) shares. Running it needs AWS; its logic is covered by its own unit
 // tests against a fake Lambda API (cargo test -p coldstart-driver).

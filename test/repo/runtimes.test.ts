@@ -19,7 +19,7 @@ function lifecycleData(): Record<string, Lifecycle> {
   return JSON.parse(fs.readFileSync(file, 'utf-8'));
 }
 
-const SCANNED = ['lib', 'samples', 'bench', 'test', 'llrt-handlers', 'rust-handlers', 'docs', 'scripts', 'README.md', 'CONTRIBUTING.md', 'API.md', '.projenrc.ts'];
+const SCANNED = ['lib', 'samples', 'bench', 'test', 'llrt-handlers', 'rust-handlers', 'benchmark-driver', 'docs', 'scripts', 'README.md', 'CONTRIBUTING.md', 'API.md', '.projenrc.ts'];
 const SKIPPED_DIRS = new Set(['node_modules', 'cdk.out', 'target', '.rustacean-lambda']);
 const EXTENSIONS = /\.(ts|js|mjs|cjs|json|snap|md|py|rs|toml|txt|sh|env|go|java)$/;
 

@@ -38,10 +38,18 @@ export function testLlrt(): LlrtBinary {
  */
 export function ensureLlrt(arch: Architecture = 'x86_64', optimization = OptimizationPreset.BALANCED): string {
   const started = Date.now();
-  const file = buildLlrt({ crateVersion: LLRT_CRATE_VERSION, optimization, cacheRoot: LLRT_TEST_CACHE }, arch);
+  const file = buildLlrtFromCrates(optimization, arch);
   const seconds = (Date.now() - started) / 1000;
   if (seconds > 5) process.stderr.write(`LLRT ${LLRT_CRATE_VERSION} (${arch}, ${optimization}) built for the tests in ${seconds.toFixed(0)} s\n`);
   return file;
+}
+
+/**
+ * Builds (or finds in `cacheRoot`) LLRT of the default version from crates.io with `optimization`, as
+ * `LlrtBinary.fromSource()` does, and returns the bootstrap's path.
+ */
+export function buildLlrtFromCrates(optimization: OptimizationPreset, arch: Architecture, cacheRoot = LLRT_TEST_CACHE): string {
+  return buildLlrt({ crateVersion: LLRT_CRATE_VERSION, optimization, cacheRoot }, arch);
 }
 
 /** Synthesizes one LLRT function (x86_64, the test LLRT unless props say otherwise) and returns it from the assembly. */

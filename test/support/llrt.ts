@@ -5,8 +5,9 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { AssetStaging } from 'aws-cdk-lib';
+import { LlrtBinaryType } from '../../lib';
 import { crc32 } from '../../lib/core/zip';
-import { Esbuild } from '../../lib/llrt/bundling';
+import { bundle, BundleResult, Esbuild } from '../../lib/llrt/bundling';
 import { BinaryStore } from '../../lib/llrt/store';
 
 export const REPO = path.join(__dirname, '..', '..');
@@ -207,4 +208,20 @@ export function listFiles(dir: string): string[] {
     e.isDirectory() ? walk(path.join(d, e.name)) : files.push(path.relative(dir, path.join(d, e.name)).split(path.sep).join('/')));
   walk(dir);
   return files.sort();
+}
+
+/** Forgets this process's LLRT downloads and esbuild probe, like a new process: only on-disk caches remain. */
+export function forgetLlrtState(): void {
+  BinaryStore.reset();
+  Esbuild.reset();
+}
+
+/** How many LLRT release files were downloaded since the last `forgetLlrtState()`. */
+export function llrtDownloads(): number {
+  return BinaryStore.fetches;
+}
+
+/** Bundles a handler's `handler` export as LlrtFunction does for `binaryType` and LLRT `tag`, into `outputDir`. */
+export function bundleHandler(entry: string, binaryType: LlrtBinaryType, outputDir: string, tag: string): BundleResult {
+  return bundle({ entry, exportName: 'handler', binaryType, options: {} }, outputDir, tag, []);
 }

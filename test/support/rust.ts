@@ -4,6 +4,8 @@ import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { CargoLambdaBuild } from '../../lib/core/cargo/build';
+import { COMPLETE_MARKER } from '../../lib/core/cargo/plan';
+import { Toolchain } from '../../lib/core/cargo/toolchain';
 
 export const FIXTURES = path.join(__dirname, '..', 'fixtures');
 export const RUST_HANDLERS = path.join(__dirname, '..', '..', 'rust-handlers');
@@ -59,4 +61,29 @@ export function functionAssetDir(outdir: string, fn: lambda.Function): string {
   const cfn = fn.node.defaultChild as lambda.CfnFunction;
   const code = Stack.of(fn).resolve(cfn.code) as { s3Key: string };
   return path.join(outdir, `asset.${code.s3Key.replace('.zip', '')}`);
+}
+
+/** Forgets this process's cargo-lambda builds (and any stub), like a new process: only on-disk caches remain. */
+export function forgetCargoBuilds(): void {
+  CargoLambdaBuild.reset();
+}
+
+/** How many times cargo-lambda really ran since the last `forgetCargoBuilds()`. */
+export function cargoLambdaRuns(): number {
+  return CargoLambdaBuild.invocations;
+}
+
+/** A build's own record of how long it took (written by the cargo-lambda build into its completion marker). */
+export function recordedBuildSeconds(bootstrap: string): number | undefined {
+  const marker = path.join(path.dirname(path.dirname(bootstrap)), COMPLETE_MARKER);
+  const match = /build seconds: ([\d.]+)/.exec(fs.existsSync(marker) ? fs.readFileSync(marker, 'utf-8') : '');
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * The rustup toolchain RustFunction would build an architecture with when the default one lacks its target (as on
+ * our build machines), else undefined.
+ */
+export function toolchainFor(architecture: 'arm64' | 'x86_64'): string | undefined {
+  return Toolchain.forTarget(architecture, undefined);
 }

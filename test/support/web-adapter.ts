@@ -99,6 +99,11 @@ export function modeOf(file: string): string {
   return fs.statSync(file).mode.toString(8).slice(-3);
 }
 
+/** Docker reported absent, as on the machines the benchmarks run on: every app is bundled on this machine. */
+export function withoutDocker(): void {
+  DockerEngine.reset(false);
+}
+
 /** A free TCP port on 127.0.0.1 (freed again before it is returned). */
 export { freePort } from '../../lib/core/process';
 
