@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { BinarySpec, bootstrapFromZip, LlrtBootstrap, ObtainedBinary, releaseAssetName } from './bootstrap';
+import { bootstrapFromZip, FileBinarySpec, LlrtBootstrap, ObtainedBinary, ReleaseBinarySpec, releaseAssetName, SourceBinarySpec } from './bootstrap';
 import { LlrtSourceBuild, obtainFromSource } from './source';
 import { BinaryStore, checkBaseUrl, DEFAULT_LOCK_FILE } from './store';
 import { LlrtBinaryType, LlrtVersion } from './types';
@@ -210,7 +210,9 @@ class ReleaseBinary extends LlrtBinary {
   }
 
   public _bootstrap(arch: Architecture, type: LlrtBinaryType): LlrtBootstrap {
-    const spec: BinarySpec = { version: this.version, type, arch, sha256: this.sha256, baseUrl: this.baseUrl, lockFile: this.lockFile };
+    const spec: ReleaseBinarySpec = {
+      kind: 'release', version: this.version, type, arch, sha256: this.sha256, baseUrl: this.baseUrl, lockFile: this.lockFile,
+    };
     // A bundle without the bootstrap still needs LATEST resolved to a tag.
     return new LlrtBootstrap(spec, { obtain: warnings => BinaryStore.obtain(spec, warnings), neededForBundle: this.version.isLatest });
   }
@@ -238,9 +240,7 @@ class FileBinary extends LlrtBinary {
   }
 
   public _bootstrap(arch: Architecture, type: LlrtBinaryType): LlrtBootstrap {
-    const spec: BinarySpec = {
-      version: this.version, type, arch, binaryPath: this.file, sha256: this.sha256, lockFile: path.resolve(DEFAULT_LOCK_FILE),
-    };
+    const spec: FileBinarySpec = { kind: 'file', version: this.version, type, arch, binaryPath: this.file, sha256: this.sha256 };
     return new LlrtBootstrap(spec, { obtain: () => obtainFile(spec), neededForBundle: false });
   }
 
@@ -282,7 +282,7 @@ class SourceBinary extends LlrtBinary {
       toolchain: this.toolchain,
       cacheRoot: this.cacheDirectory ?? cacheRoot(),
     };
-    const spec: BinarySpec = { version: this.version, type, arch, lockFile: path.resolve(DEFAULT_LOCK_FILE), source: build };
+    const spec: SourceBinarySpec = { kind: 'source', version: this.version, type, arch, build };
     // A bundle without the bootstrap still reads the modules of the build.
     return new LlrtBootstrap(spec, { obtain: () => obtainFromSource(build, arch, spec.version.version), neededForBundle: true });
   }
@@ -294,8 +294,8 @@ class SourceBinary extends LlrtBinary {
 }
 
 /** `LlrtBinary.fromFile()`: a `bootstrap` or a release zip holding one; checked against `sha256` when given. */
-function obtainFile(spec: BinarySpec): ObtainedBinary {
-  const file = spec.binaryPath!;
+function obtainFile(spec: FileBinarySpec): ObtainedBinary {
+  const file = spec.binaryPath;
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
     throw new Error(`LlrtBinary.fromFile('${file}'): the file does not exist or is not a file; point it at an LLRT bootstrap or at a ` +
       `release zip such as ${releaseAssetName(spec.arch, spec.type)}`);

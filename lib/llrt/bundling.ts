@@ -4,6 +4,7 @@ import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LlrtBootstrap, RuntimeImports } from './bootstrap';
 import { LlrtBinaryType, LlrtBundlingOptions, LlrtVersion } from './types';
+import { LlrtWarnings } from './warnings';
 import { sha256 } from '../core/hash';
 import { localAsset } from '../core/local-asset';
 
@@ -135,7 +136,7 @@ export interface BundleResult {
  * one minified ES module for the browser platform (LLRT's resolver prefers browser builds), with built-ins and the
  * binary's SDK packages left external.
  */
-export function bundle(request: BundleRequest, outputDir: string, llrtTag: string | undefined, warnings: string[],
+export function bundle(request: BundleRequest, outputDir: string, llrtTag: string | undefined, warnings: LlrtWarnings,
   runtime?: RuntimeImports): BundleResult {
   const esbuild = Esbuild.load([path.dirname(request.entry), process.cwd()]);
   const target = esTarget(llrtTag, esbuild.version);
@@ -165,7 +166,7 @@ export function bundle(request: BundleRequest, outputDir: string, llrtTag: strin
     const details = errors && errors.length > 0 ? errors.slice(0, 10).map(formatMessage).join('\n') : `  ${(e as Error).message}`;
     throw new Error(`esbuild could not bundle '${relative(request.entry)}' for LLRT:\n${details}`);
   }
-  for (const w of result.warnings.slice(0, 5)) warnings.push(`esbuild: ${formatMessage(w).trim()}`);
+  for (const w of result.warnings.slice(0, 5)) warnings.push({ id: 'llrt-esbuild', message: `esbuild: ${formatMessage(w).trim()}` });
 
   const output = Object.entries(result.metafile?.outputs ?? {}).find(([file]) => path.resolve(file) === path.resolve(outputFile))?.[1];
   const exported = output?.exports ?? [];
@@ -274,7 +275,7 @@ function relative(file: string): string {
 }
 
 /** The function's asset: `index.mjs`, plus LLRT's `bootstrap` at the root unless a layer provides it. */
-export function functionCode(request: BundleRequest, bootstrap: LlrtBootstrap, includeBootstrap: boolean, warnings: string[]): lambda.AssetCode {
+export function functionCode(request: BundleRequest, bootstrap: LlrtBootstrap, includeBootstrap: boolean, warnings: LlrtWarnings): lambda.AssetCode {
   const binary = bootstrap.spec;
   const key = sha256(JSON.stringify({ v: 1, request, binary: { ...binary, version: binary.version.version }, includeBootstrap }));
   // The output is hashed: unchanged sources and binary give an unchanged asset.
