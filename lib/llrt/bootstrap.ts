@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { CompilerBinary, versionInBinary, versionInBuffer } from './compiler';
 import { RELEASE_MODULES } from './release-modules';
 import { LlrtSourceBuild } from './source';
 import { LlrtBinaryType, LlrtVersion } from './types';
@@ -33,6 +34,10 @@ export interface FileBinarySpec extends BinarySpecBase {
   readonly binaryPath: string;
   /** Expected SHA-256 (lower-case hex) of the file. */
   readonly sha256?: string;
+  /** Whether `version` was given (else it is the default, and the file's own banner tells). */
+  readonly versionDeclared: boolean;
+  /** Absolute path of a non-lambda `llrt` to compile bytecode with, when named. */
+  readonly compiler?: string;
 }
 
 /** LLRT built from its crates.io source (`LlrtBinary.fromSource()`). */
@@ -92,13 +97,38 @@ export interface BootstrapSource {
   obtain(warnings: LlrtWarnings): ObtainedBinary;
 }
 
+/** Where a binary's bytecode compiler comes from, and whether bytecode is the default for it. */
+export interface BytecodeSource {
+  /** Whether the bundle is bytecode when `bundling.bytecode` is not set. */
+  readonly byDefault: boolean;
+  /** What decides the compiler (for the asset's cache key): its kind and version. */
+  readonly key: string;
+  /**
+   * The compiler for a runtime of `runtimeVersion` (undefined: unknown); undefined, with a warning, when bytecode
+   * cannot be made and the bundle falls back to JavaScript.
+   */
+  obtain(runtimeVersion: string | undefined, warnings: LlrtWarnings): CompilerBinary | undefined;
+}
+
 /**
  * The LLRT `bootstrap` of one function or layer: what decides it (`spec`), and its source (release, file or build
  * from crates.io), asked for it at bundling time only (never for a stack that is not bundled). The one place that
  * writes a bootstrap into an asset.
  */
 export class LlrtBootstrap {
-  constructor(public readonly spec: BinarySpec, private readonly source: BootstrapSource) {}
+  constructor(public readonly spec: BinarySpec, private readonly source: BootstrapSource, public readonly bytecode?: BytecodeSource) {}
+
+  /**
+   * The release the runtime is, for the bytecode check: the resolved tag; for a file, the version in its banner
+   * (else the declared one; undefined when neither is known).
+   */
+  public runtimeVersion(prepared: PreparedBinary, warnings: LlrtWarnings): string | undefined {
+    const spec = this.spec;
+    if (spec.kind !== 'file') return prepared.tag;
+    const obtained = this.source.obtain(warnings);
+    const found = obtained.data ? versionInBuffer(obtained.data) : obtained.file ? versionInBinary(obtained.file) : undefined;
+    return found ?? (spec.versionDeclared ? spec.version.version : undefined);
+  }
 
   /**
    * Writes the bootstrap into an asset folder as an executable `bootstrap` and checks it is built for the

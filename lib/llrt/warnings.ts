@@ -12,7 +12,8 @@ export type LlrtWarningId =
   | 'llrt-cache-replaced'
   | 'llrt-lock-not-written'
   | 'llrt-latest-stale'
-  | 'llrt-latest-resolved';
+  | 'llrt-latest-resolved'
+  | 'llrt-bytecode-unknown-version';
 
 /** A warning found while the asset is built (inside the construct's `super()`), added to the construct afterwards. */
 export interface LlrtWarning {
@@ -38,6 +39,7 @@ export function addLlrtWarnings(scope: IConstruct, warnings: LlrtWarnings): void
       case 'llrt-lock-not-written': warn(scope, 'llrt-lock-not-written', message); break;
       case 'llrt-latest-stale': warn(scope, 'llrt-latest-stale', message); break;
       case 'llrt-latest-resolved': warn(scope, 'llrt-latest-resolved', message); break;
+      case 'llrt-bytecode-unknown-version': warn(scope, 'llrt-bytecode-unknown-version', message); break;
     }
   }
 }
