@@ -54,6 +54,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-cdk/aws-lambda-python-alpha@2.233.0-alpha.0', // used by the Web Adapter family (Python apps)
     'esbuild@^0.28.2', // LlrtFunction bundles with the user's esbuild, like aws-lambda-nodejs
     '@aws-sdk/client-dynamodb@^3', // bundled into the NO_SDK variant of the LLRT DynamoDB sample
+    'zod@^4.1.0', // a large pure-JS library for the LLRT bytecode benchmark (bench/llrt.ts)
     // Integration tests (test/integ.*.ts): the registry has no 2.233.0 build of the alpha module; 2.214.0-alpha.0 is
     // the newest whose peer range (aws-cdk-lib ^2.214.0) takes our 2.233.0. integ-runner is versioned on its own.
     '@aws-cdk/integ-tests-alpha@2.214.0-alpha.0',

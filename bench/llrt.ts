@@ -7,6 +7,12 @@
  *    the synth time of a stack of the three samples with a warm cache; and the local Init p50, Max Memory Used and
  *    cost per million cold starts of LLRT hello against Node.js hello, measured in this run through the local host.
  *    Needs Rust, cargo-lambda and zig (npm run setup); the builds are kept in .rustacean-lambda/cache.
+ * 0b. Realistic bundles, JS vs bytecode vs Node.js 24 (same run, LLRT from crates.io, x86_64, 128 MB, through the
+ *    local host): llrt-handlers/sdk-client.ts (the DynamoDB client of the AWS SDK v3, bundled) and
+ *    llrt-handlers/validate.ts (zod), each as an LlrtFunction deploying JavaScript (bundling.bytecode false), as one
+ *    deploying bytecode (the default), and as a Node.js 24 function running the same code bundled by esbuild for
+ *    Node (SDK bundled too): Init p50/p90, package size, and the ratios (goals: bytecode Init <= 0.6x of JS on the
+ *    SDK bundle; LLRT >= 5x below Node.js 24 on it). `--bytecode-only` runs this section alone.
  * 1. Bundle size of each sample handler in llrt-handlers/ per LLRT binary type (index.mjs, and gzip -9 as an
  *    estimate of its share of the deployment zip). The AWS SDK packages a binary contains stay out of the bundle.
  * 2. Synth time of a stack with the three samples (arm64, standard binary): cold cache (empty cache folder, no lock
@@ -18,7 +24,7 @@
  * header and --bootstrap-mb megabytes of content that compresses about 2:1, like an executable.
  *
  * Usage: npx ts-node --project test/tsconfig.json bench/llrt.ts [--runs 5 --cold-runs 3 --bootstrap-mb 8 --json out.json]
- *        [--cold-starts 10] [--rebuild] [--skip-source]
+ *        [--cold-starts 10] [--rebuild] [--skip-source] [--bytecode-only]
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -26,7 +32,9 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { App, AssetStaging, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as esbuild from 'esbuild';
 import { LlrtBinary, LlrtBinaryType, LlrtFunction, LlrtVersion, OptimizationPreset } from '../lib';
+import { benchAssembly, BenchRow } from '../lib/local';
 import { coldStartTable } from './coldstart';
 import { LLRT_CACHE } from './coldstart/app';
 import { bundleHandler, forgetLlrtState, llrtDownloads, startReleaseServer, writeReleases } from '../test/support/llrt';
@@ -50,6 +58,7 @@ const JSON_OUT = arg('json', '');
 const COLD_STARTS = Number(arg('cold-starts', '10'));
 const REBUILD = argv.includes('--rebuild');
 const SKIP_SOURCE = argv.includes('--skip-source');
+const BYTECODE_ONLY = argv.includes('--bytecode-only');
 const CRATE_VERSION = LlrtVersion.DEFAULT.version.replace(/^v/, '');
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -64,11 +73,21 @@ async function main() {
   delete process.env.RUSTACEAN_LAMBDA_LLRT_BASE_URL;
   const results: Record<string, unknown> = { machine: `${os.cpus().length} cores, ${os.arch()}`, runs: RUNS, coldRuns: COLD_RUNS };
   try {
-    if (!SKIP_SOURCE) {
+    if (!SKIP_SOURCE && !BYTECODE_ONLY) {
       const source = await fromSourceSection(scratch);
       results.fromSource = source.results;
       console.log(source.markdown);
       console.log('');
+    }
+    if (!SKIP_SOURCE) {
+      const realistic = await realisticBundlesSection(scratch);
+      results.realistic = realistic.results;
+      console.log(realistic.markdown);
+      console.log('');
+      if (BYTECODE_ONLY) {
+        if (JSON_OUT) fs.writeFileSync(JSON_OUT, JSON.stringify(results, null, 2));
+        return;
+      }
     }
 
     // 1. Bundle sizes
@@ -266,6 +285,103 @@ async function fromSourceSection(scratch: string): Promise<{ results: Record<str
       warmSynthMs: synthMs,
       local: { llrt, node, initRatio, costRatio, machine: local.machine },
     },
+    markdown: lines.join('\n'),
+  };
+}
+
+/** The realistic bundles of section 0b: JS vs bytecode on LLRT, and Node.js 24 running the same code. */
+async function realisticBundlesSection(scratch: string): Promise<{ results: Record<string, unknown>; markdown: string }> {
+  const bundles = [
+    { id: 'sdk', label: 'DynamoDB client (AWS SDK v3)', entry: path.join(HANDLERS, 'sdk-client.ts'), event: { id: 'home' } },
+    {
+      id: 'zod',
+      label: 'zod schema',
+      entry: path.join(HANDLERS, 'validate.ts'),
+      event: { id: 'o-1', email: 'ferris@example.com', items: [{ sku: 'crab', quantity: 2 }] },
+    },
+  ];
+  const variants = ['js', 'bytecode', 'node'] as const;
+  const outdir = path.join(scratch, 'realistic-out');
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'BenchLlrtBytecode');
+  const describe = new Map<string, { id: string; label: string; event: unknown }>();
+  const synthStarted = process.hrtime.bigint();
+  for (const b of bundles) {
+    for (const bytecode of [false, true]) {
+      const id = `${b.id}-${bytecode ? 'bytecode' : 'js'}`;
+      new LlrtFunction(stack, id, {
+        entry: b.entry,
+        architecture: lambda.Architecture.X86_64,
+        llrtBinary: LlrtBinary.fromSource({ cacheDirectory: LLRT_CACHE }),
+        bundling: { bytecode },
+      });
+      describe.set(`BenchLlrtBytecode/${id}`, { id, label: `LLRT ${bytecode ? 'bytecode' : 'JS'}, ${b.label}`, event: b.event });
+    }
+    // Node.js 24 runs the same code, bundled by esbuild for Node (the SDK bundled too, as on LLRT).
+    const nodeDir = fs.mkdtempSync(path.join(scratch, `node-${b.id}-`));
+    esbuild.buildSync({
+      entryPoints: [b.entry],
+      outfile: path.join(nodeDir, 'index.js'),
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node24',
+      minify: true,
+      logLevel: 'silent',
+    });
+    new lambda.Function(stack, `${b.id}-node`, {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.X86_64,
+      memorySize: 128,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(nodeDir),
+    });
+    describe.set(`BenchLlrtBytecode/${b.id}-node`, { id: `${b.id}-node`, label: `Node.js 24, ${b.label}`, event: b.event });
+  }
+  app.synth();
+  const synthSeconds = Number(process.hrtime.bigint() - synthStarted) / 1e9;
+  log(`== realistic bundles: JS vs bytecode vs Node.js 24, ${COLD_STARTS} cold starts each (synth ${synthSeconds.toFixed(1)} s) ==`);
+  const measured = await benchAssembly({
+    assembly: outdir,
+    functions: [...describe.keys()],
+    cold: COLD_STARTS,
+    warm: 5,
+    log,
+    describe: fn => describe.get(fn.constructPath),
+  });
+  const row = (id: string): BenchRow => {
+    const r = measured.rows.find(x => x.id === id);
+    if (!r?.init) throw new Error(`the ${id} row did not run: ${r?.error ?? r?.skipped ?? 'no figures'}`);
+    return r;
+  };
+  const lines: string[] = [];
+  lines.push(`### Realistic bundles: JavaScript vs bytecode on LLRT ${CRATE_VERSION} (from crates.io) vs Node.js 24`);
+  lines.push('');
+  lines.push(`Same run, ${COLD_STARTS} cold starts each, x86_64, 128 MB, through the local host (${measured.machine.cpus} cores).`);
+  lines.push('');
+  lines.push('| bundle | runtime | Init p50 | Init p90 | package (zip) | unzipped | vs LLRT JS Init p50 |');
+  lines.push('|---|---|---|---|---|---|---|');
+  const ratios: Record<string, { bytecodeVsJs: number; nodeVsBytecode: number; nodeVsJs: number }> = {};
+  for (const b of bundles) {
+    const [js, bc, node] = variants.map(v => row(`${b.id}-${v}`));
+    for (const [name, r] of [['LLRT, JavaScript (index.mjs)', js], ['LLRT, bytecode (index.lrt)', bc], ['Node.js 24', node]] as const) {
+      lines.push(`| ${b.label} | ${name} | ${r.init!.p50.toFixed(1)} ms | ${r.init!.p90.toFixed(1)} ms | ` +
+        `${mib(r.packageBytes!.zip)} | ${mib(r.packageBytes!.unzipped)} | ${(r.init!.p50 / js.init!.p50).toFixed(2)}x |`);
+    }
+    ratios[b.id] = {
+      bytecodeVsJs: bc.init!.p50 / js.init!.p50,
+      nodeVsBytecode: node.init!.p50 / bc.init!.p50,
+      nodeVsJs: node.init!.p50 / js.init!.p50,
+    };
+  }
+  const sdk = ratios.sdk;
+  lines.push('');
+  lines.push(`SDK bundle: bytecode / JS Init p50 = ${sdk.bytecodeVsJs.toFixed(2)}x (goal <= 0.6x: ${sdk.bytecodeVsJs <= 0.6 ? 'met' : 'NOT met'}); ` +
+    `Node.js 24 / LLRT bytecode = ${sdk.nodeVsBytecode.toFixed(1)}x, Node.js 24 / LLRT JS = ${sdk.nodeVsJs.toFixed(1)}x ` +
+    `(goal >= 5x: ${sdk.nodeVsBytecode >= 5 ? 'met' : 'NOT met'}). zod bundle: bytecode / JS = ${ratios.zod.bytecodeVsJs.toFixed(2)}x, ` +
+    `Node.js 24 / LLRT bytecode = ${ratios.zod.nodeVsBytecode.toFixed(1)}x.`);
+  return {
+    results: { rows: variants.flatMap(v => bundles.map(b => row(`${b.id}-${v}`))), ratios, synthSeconds, machine: measured.machine },
     markdown: lines.join('\n'),
   };
 }

@@ -1,7 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { BinarySpec, bootstrapFromZip, LlrtBootstrap, ObtainedBinary, releaseAssetName } from './bootstrap';
-import { LlrtSourceBuild, obtainFromSource } from './source';
+import {
+  bootstrapFromZip, BytecodeSource, FileBinarySpec, LlrtBootstrap, ObtainedBinary, ReleaseBinarySpec, releaseAssetName, SourceBinarySpec,
+} from './bootstrap';
+import { CompilerBinary, compilerVersion } from './compiler';
+import { LlrtSourceBuild, obtainFromSource, obtainSourceCompiler } from './source';
 import { BinaryStore, checkBaseUrl, DEFAULT_LOCK_FILE } from './store';
 import { LlrtBinaryType, LlrtVersion } from './types';
 import { Architecture } from '../core/arch';
@@ -58,9 +61,10 @@ export interface LlrtReleaseOptions {
 export interface LlrtFileOptions {
   /**
    * The LLRT release the file is, which picks the JavaScript target of the bundle (releases before v0.2.0-beta
-   * only understand ES2020) and names the layer.
+   * only understand ES2020) and names the layer. For bytecode, the version in the binary's own `--version` banner
+   * wins; this one is used when the binary has none.
    *
-   * @default LlrtVersion.DEFAULT (v0.8.1-beta)
+   * @default LlrtVersion.DEFAULT (v0.8.1-beta) for the bundle and the layer; for bytecode, the binary's banner
    */
   readonly version?: LlrtVersion;
 
@@ -70,6 +74,19 @@ export interface LlrtFileOptions {
    * @default - the file is not checked
    */
   readonly sha256?: string;
+
+  /**
+   * A non-lambda `llrt` binary for this machine (LLRT's own CLI build, `llrt compile` works with it) that compiles
+   * the bundle to bytecode. Naming it makes bytecode the default for this binary. It must be the same release as
+   * the runtime (checked at synth with `llrt --version`); its output must be loadable by the runtime (checked:
+   * compressed bytecode needs the runtime's zstd dictionary, which another build of LLRT does not have, so prefer
+   * `bundling.bytecode` without a compiler when the runtime's version is known: the compiler is then built from
+   * crates.io and its bytecode rewritten uncompressed). Relative paths start at the current working directory.
+   *
+   * @default - none: bytecode only when `bundling.bytecode` is true, with a compiler built from crates.io
+   * for the binary's version
+   */
+  readonly compiler?: string;
 }
 
 /**
@@ -210,9 +227,12 @@ class ReleaseBinary extends LlrtBinary {
   }
 
   public _bootstrap(arch: Architecture, type: LlrtBinaryType): LlrtBootstrap {
-    const spec: BinarySpec = { version: this.version, type, arch, sha256: this.sha256, baseUrl: this.baseUrl, lockFile: this.lockFile };
+    const spec: ReleaseBinarySpec = {
+      kind: 'release', version: this.version, type, arch, sha256: this.sha256, baseUrl: this.baseUrl, lockFile: this.lockFile,
+    };
     // A bundle without the bootstrap still needs LATEST resolved to a tag.
-    return new LlrtBootstrap(spec, { obtain: warnings => BinaryStore.obtain(spec, warnings), neededForBundle: this.version.isLatest });
+    return new LlrtBootstrap(spec, { obtain: warnings => BinaryStore.obtain(spec, warnings), neededForBundle: this.version.isLatest },
+      cratesIoCompiler(false));
   }
 
   public _layerSuffix(): string {
@@ -226,6 +246,8 @@ class FileBinary extends LlrtBinary {
   public readonly defaultBinaryType = LlrtBinaryType.STANDARD;
   private readonly file: string;
   private readonly sha256?: string;
+  private readonly versionDeclared: boolean;
+  private readonly compiler?: string;
 
   constructor(file: string, options: LlrtFileOptions) {
     super();
@@ -234,14 +256,27 @@ class FileBinary extends LlrtBinary {
     }
     this.file = path.resolve(file);
     this.version = options.version ?? LlrtVersion.DEFAULT;
+    this.versionDeclared = options.version !== undefined;
     this.sha256 = options.sha256 !== undefined ? checkSha256(options.sha256, 'sha256 of LlrtBinary.fromFile()') : undefined;
+    if (options.compiler !== undefined && !options.compiler.trim()) {
+      throw new Error("compiler of LlrtBinary.fromFile() is empty; name a non-lambda llrt binary for this machine, e.g. 'tools/llrt'");
+    }
+    this.compiler = options.compiler !== undefined ? path.resolve(options.compiler) : undefined;
   }
 
   public _bootstrap(arch: Architecture, type: LlrtBinaryType): LlrtBootstrap {
-    const spec: BinarySpec = {
-      version: this.version, type, arch, binaryPath: this.file, sha256: this.sha256, lockFile: path.resolve(DEFAULT_LOCK_FILE),
+    const spec: FileBinarySpec = {
+      kind: 'file',
+      version: this.version,
+      type,
+      arch,
+      binaryPath: this.file,
+      sha256: this.sha256,
+      versionDeclared: this.versionDeclared,
+      compiler: this.compiler,
     };
-    return new LlrtBootstrap(spec, { obtain: () => obtainFile(spec), neededForBundle: false });
+    return new LlrtBootstrap(spec, { obtain: () => obtainFile(spec), neededForBundle: false },
+      this.compiler ? namedCompiler(this.compiler) : cratesIoCompiler(true));
   }
 
   public _layerSuffix(): string {
@@ -282,9 +317,13 @@ class SourceBinary extends LlrtBinary {
       toolchain: this.toolchain,
       cacheRoot: this.cacheDirectory ?? cacheRoot(),
     };
-    const spec: BinarySpec = { version: this.version, type, arch, lockFile: path.resolve(DEFAULT_LOCK_FILE), source: build };
+    const spec: SourceBinarySpec = { kind: 'source', version: this.version, type, arch, build };
     // A bundle without the bootstrap still reads the modules of the build.
-    return new LlrtBootstrap(spec, { obtain: () => obtainFromSource(build, arch, spec.version.version), neededForBundle: true });
+    return new LlrtBootstrap(spec, { obtain: () => obtainFromSource(build, arch, spec.version.version), neededForBundle: true }, {
+      byDefault: true,
+      key: JSON.stringify(['crates.io', build]),
+      obtain: () => obtainSourceCompiler(build),
+    });
   }
 
   public _layerSuffix(): string {
@@ -293,9 +332,59 @@ class SourceBinary extends LlrtBinary {
   }
 }
 
+/**
+ * Bytecode for a release or a file of known version: compiled by LLRT's compiler built from crates.io for the
+ * runtime's version (default preset, the default cache), only when `bundling.bytecode` asks for it (the build needs
+ * Rust, cargo-lambda and zig, and minutes the first time). A file of unknown version falls back to JavaScript.
+ */
+function cratesIoCompiler(fromFile: boolean): BytecodeSource {
+  return {
+    byDefault: false,
+    key: 'crates.io',
+    obtain: (runtimeVersion, warnings) => {
+      if (!runtimeVersion) {
+        if (fromFile) {
+          warnings.push({
+            id: 'llrt-bytecode-unknown-version',
+            message: 'bundling.bytecode is set but the LLRT release of LlrtBinary.fromFile() is unknown (no version given, ' +
+              'none in the binary\'s banner), so no compiler of the same release can be chosen: the function is deployed ' +
+              "as JavaScript; give the file's version, or name its compiler (LlrtBinary.fromFile(file, { version, compiler }))",
+          });
+        }
+        return undefined;
+      }
+      return obtainSourceCompiler({
+        crateVersion: runtimeVersion.replace(/^v/, ''), optimization: OptimizationPreset.BALANCED, cacheRoot: cacheRoot(),
+      });
+    },
+  };
+}
+
+const namedCompilers = new Map<string, CompilerBinary>();
+
+/** A compiler the user named (`LlrtBinary.fromFile(file, { compiler })`): its version read with `--version`. */
+function namedCompiler(file: string): BytecodeSource {
+  return {
+    byDefault: true,
+    key: JSON.stringify(['file', file]),
+    obtain: () => {
+      let compiler = namedCompilers.get(file);
+      if (!compiler) {
+        if (!fs.existsSync(file)) {
+          throw new Error(`the LLRT bytecode compiler ${file} (compiler of LlrtBinary.fromFile()) does not exist; name a ` +
+            'non-lambda llrt binary for this machine, or set bundling.bytecode to false');
+        }
+        compiler = { file, version: compilerVersion(file), dictionaries: [], origin: `the compiler ${file}` };
+        namedCompilers.set(file, compiler);
+      }
+      return compiler;
+    },
+  };
+}
+
 /** `LlrtBinary.fromFile()`: a `bootstrap` or a release zip holding one; checked against `sha256` when given. */
-function obtainFile(spec: BinarySpec): ObtainedBinary {
-  const file = spec.binaryPath!;
+function obtainFile(spec: FileBinarySpec): ObtainedBinary {
+  const file = spec.binaryPath;
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
     throw new Error(`LlrtBinary.fromFile('${file}'): the file does not exist or is not a file; point it at an LLRT bootstrap or at a ` +
       `release zip such as ${releaseAssetName(spec.arch, spec.type)}`);

@@ -1,27 +1,61 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { CompilerBinary, versionInBinary, versionInBuffer } from './compiler';
 import { RELEASE_MODULES } from './release-modules';
 import { LlrtSourceBuild } from './source';
 import { LlrtBinaryType, LlrtVersion } from './types';
+import { LlrtWarnings } from './warnings';
 import { Architecture, ARCHITECTURES } from '../core/arch';
 import { describeElf, elfMachine } from '../core/elf';
 import { readZipEntries, readZipEntry } from '../core/zip';
 
-/** Everything that decides which LLRT `bootstrap` a function gets. */
-export interface BinarySpec {
+/** What every LLRT binary is, whatever its source. */
+interface BinarySpecBase {
   readonly version: LlrtVersion;
   readonly type: LlrtBinaryType;
   readonly arch: Architecture;
-  /** Absolute path of a local `bootstrap` or release zip (`LlrtBinary.fromFile()`). */
-  readonly binaryPath?: string;
-  /** Expected SHA-256 (lower-case hex) of the release zip, or of the file at `binaryPath`. */
+}
+
+/** A release asset (`LlrtBinary.fromRelease()`), downloaded or cached and checked against the lock file. */
+export interface ReleaseBinarySpec extends BinarySpecBase {
+  readonly kind: 'release';
+  /** Expected SHA-256 (lower-case hex) of the release zip. */
   readonly sha256?: string;
   /** The base URL as given (the environment variable and the default are applied later). */
   readonly baseUrl?: string;
-  /** Absolute path of the lock file (used for releases only). */
+  /** Absolute path of the lock file. */
   readonly lockFile: string;
-  /** Build LLRT from its crates.io source instead (`LlrtBinary.fromSource()`). */
-  readonly source?: LlrtSourceBuild;
+}
+
+/** A local `bootstrap` or release zip (`LlrtBinary.fromFile()`). */
+export interface FileBinarySpec extends BinarySpecBase {
+  readonly kind: 'file';
+  /** Absolute path of the file. */
+  readonly binaryPath: string;
+  /** Expected SHA-256 (lower-case hex) of the file. */
+  readonly sha256?: string;
+  /** Whether `version` was given (else it is the default, and the file's own banner tells). */
+  readonly versionDeclared: boolean;
+  /** Absolute path of a non-lambda `llrt` to compile bytecode with, when named. */
+  readonly compiler?: string;
+}
+
+/** LLRT built from its crates.io source (`LlrtBinary.fromSource()`). */
+export interface SourceBinarySpec extends BinarySpecBase {
+  readonly kind: 'source';
+  readonly build: LlrtSourceBuild;
+}
+
+/** Everything that decides which LLRT `bootstrap` a function gets: one shape per source, told apart by `kind`. */
+export type BinarySpec = ReleaseBinarySpec | FileBinarySpec | SourceBinarySpec;
+
+/** How a binary's source reads in a layer's description. */
+export function describeSource(spec: BinarySpec): string {
+  switch (spec.kind) {
+    case 'release': return '';
+    case 'file': return ' from a local binary';
+    case 'source': return ' built from crates.io';
+  }
 }
 
 /** The modules an LLRT release provides, which a bundle may leave to the runtime. */
@@ -60,7 +94,20 @@ export interface BootstrapSource {
    */
   readonly neededForBundle: boolean;
   /** Finds, verifies (downloads, builds) the bootstrap; each source keeps its own per-process memo. */
-  obtain(warnings: string[]): ObtainedBinary;
+  obtain(warnings: LlrtWarnings): ObtainedBinary;
+}
+
+/** Where a binary's bytecode compiler comes from, and whether bytecode is the default for it. */
+export interface BytecodeSource {
+  /** Whether the bundle is bytecode when `bundling.bytecode` is not set. */
+  readonly byDefault: boolean;
+  /** What decides the compiler (for the asset's cache key): its kind and version. */
+  readonly key: string;
+  /**
+   * The compiler for a runtime of `runtimeVersion` (undefined: unknown); undefined, with a warning, when bytecode
+   * cannot be made and the bundle falls back to JavaScript.
+   */
+  obtain(runtimeVersion: string | undefined, warnings: LlrtWarnings): CompilerBinary | undefined;
 }
 
 /**
@@ -69,13 +116,25 @@ export interface BootstrapSource {
  * writes a bootstrap into an asset.
  */
 export class LlrtBootstrap {
-  constructor(public readonly spec: BinarySpec, private readonly source: BootstrapSource) {}
+  constructor(public readonly spec: BinarySpec, private readonly source: BootstrapSource, public readonly bytecode?: BytecodeSource) {}
+
+  /**
+   * The release the runtime is, for the bytecode check: the resolved tag; for a file, the version in its banner
+   * (else the declared one; undefined when neither is known).
+   */
+  public runtimeVersion(prepared: PreparedBinary, warnings: LlrtWarnings): string | undefined {
+    const spec = this.spec;
+    if (spec.kind !== 'file') return prepared.tag;
+    const obtained = this.source.obtain(warnings);
+    const found = obtained.data ? versionInBuffer(obtained.data) : obtained.file ? versionInBinary(obtained.file) : undefined;
+    return found ?? (spec.versionDeclared ? spec.version.version : undefined);
+  }
 
   /**
    * Writes the bootstrap into an asset folder as an executable `bootstrap` and checks it is built for the
    * architecture.
    */
-  public stage(outputDir: string, warnings: string[]): ObtainedBinary {
+  public stage(outputDir: string, warnings: LlrtWarnings): ObtainedBinary {
     const obtained = this.source.obtain(warnings);
     const destination = path.join(outputDir, 'bootstrap');
     if (obtained.data) fs.writeFileSync(destination, obtained.data);
@@ -91,7 +150,7 @@ export class LlrtBootstrap {
    * the modules it provides (read from the sources of a from-source build, or the list generated for a pinned
    * release; undefined, with a warning, for a release no list was generated for).
    */
-  public prepare(outputDir: string | undefined, warnings: string[]): PreparedBinary {
+  public prepare(outputDir: string | undefined, warnings: LlrtWarnings): PreparedBinary {
     const spec = this.spec;
     let obtained: ObtainedBinary | undefined;
     if (outputDir) obtained = this.stage(outputDir, warnings);
@@ -100,8 +159,11 @@ export class LlrtBootstrap {
     if (obtained?.modules) return { tag, runtime: { release: spec.version.version, modules: obtained.modules } };
     const known = tag ? RELEASE_MODULES[tag] : undefined;
     if (!known) {
-      warnings.push(`no module list for LLRT ${tag ?? spec.version.version}: the bundle's imports are not checked against ` +
-        `the runtime; pin a release this library knows (${Object.keys(RELEASE_MODULES).join(', ')}) or build it with LlrtBinary.fromSource()`);
+      warnings.push({
+        id: 'llrt-imports-unchecked',
+        message: `no module list for LLRT ${tag ?? spec.version.version}: the bundle's imports are not checked against the ` +
+          `runtime; pin a release this library knows (${Object.keys(RELEASE_MODULES).join(', ')}) or build it with LlrtBinary.fromSource()`,
+      });
       return { tag };
     }
     return { tag, runtime: { release: tag!, modules: Object.keys(known) } };
@@ -126,11 +188,14 @@ export function bootstrapFromZip(zip: Buffer): Buffer {
 }
 
 /** Fails when the bootstrap is built for another architecture; warns when it is not ELF at all. */
-export function checkMachine(machine: number | undefined, spec: BinarySpec, origin: string, warnings: string[]): void {
+export function checkMachine(machine: number | undefined, spec: BinarySpec, origin: string, warnings: LlrtWarnings): void {
   if (machine === ARCHITECTURES[spec.arch].elfMachine) return;
   if (machine === undefined) {
-    warnings.push(`the LLRT bootstrap from ${origin} is not an ELF executable; Lambda runs it as is, so only a script ` +
-      'with a shebang line can work');
+    warnings.push({
+      id: 'llrt-bootstrap-not-elf',
+      message: `the LLRT bootstrap from ${origin} is not an ELF executable; Lambda runs it as is, so only a script ` +
+        'with a shebang line can work',
+    });
     return;
   }
   throw new Error(`the LLRT bootstrap from ${origin} is ${describeElf(machine)} but the function's architecture is ` +

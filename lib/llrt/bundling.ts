@@ -1,9 +1,12 @@
 import * as fs from 'fs';
 import { builtinModules } from 'module';
+import * as os from 'os';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LlrtBootstrap, RuntimeImports } from './bootstrap';
+import { checkLoadable, checkSameVersion, compileBundle, sourcePosition } from './compiler';
 import { LlrtBinaryType, LlrtBundlingOptions, LlrtVersion } from './types';
+import { LlrtWarnings } from './warnings';
 import { sha256 } from '../core/hash';
 import { localAsset } from '../core/local-asset';
 
@@ -135,8 +138,8 @@ export interface BundleResult {
  * one minified ES module for the browser platform (LLRT's resolver prefers browser builds), with built-ins and the
  * binary's SDK packages left external.
  */
-export function bundle(request: BundleRequest, outputDir: string, llrtTag: string | undefined, warnings: string[],
-  runtime?: RuntimeImports): BundleResult {
+export function bundle(request: BundleRequest, outputDir: string, llrtTag: string | undefined, warnings: LlrtWarnings,
+  runtime?: RuntimeImports, sourcemap = false): BundleResult {
   const esbuild = Esbuild.load([path.dirname(request.entry), process.cwd()]);
   const target = esTarget(llrtTag, esbuild.version);
   const outputFile = path.join(outputDir, 'index.mjs');
@@ -151,7 +154,9 @@ export function bundle(request: BundleRequest, outputDir: string, llrtTag: strin
       platform: 'browser',
       target,
       minify: options.minify ?? true,
-      sourcemap: false, // LLRT does not read source maps
+      // LLRT does not read source maps; a bytecode build keeps one beside the bundle (never shipped) to name the
+      // source line of a compile error.
+      sourcemap: sourcemap ? 'external' : false,
       external: [...RUNTIME_MODULES, ...sdkExternals(request.binaryType), ...(options.externalModules ?? [])],
       define: options.define,
       banner: options.banner ? { js: options.banner } : undefined,
@@ -165,7 +170,7 @@ export function bundle(request: BundleRequest, outputDir: string, llrtTag: strin
     const details = errors && errors.length > 0 ? errors.slice(0, 10).map(formatMessage).join('\n') : `  ${(e as Error).message}`;
     throw new Error(`esbuild could not bundle '${relative(request.entry)}' for LLRT:\n${details}`);
   }
-  for (const w of result.warnings.slice(0, 5)) warnings.push(`esbuild: ${formatMessage(w).trim()}`);
+  for (const w of result.warnings.slice(0, 5)) warnings.push({ id: 'llrt-esbuild', message: `esbuild: ${formatMessage(w).trim()}` });
 
   const output = Object.entries(result.metafile?.outputs ?? {}).find(([file]) => path.resolve(file) === path.resolve(outputFile))?.[1];
   const exported = output?.exports ?? [];
@@ -273,13 +278,39 @@ function relative(file: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
-/** The function's asset: `index.mjs`, plus LLRT's `bootstrap` at the root unless a layer provides it. */
-export function functionCode(request: BundleRequest, bootstrap: LlrtBootstrap, includeBootstrap: boolean, warnings: string[]): lambda.AssetCode {
+/**
+ * The function's asset: `index.mjs`, or `index.lrt` when it is bytecode (LLRT tries `index.js`, `.mjs`, `.cjs`
+ * before `.lrt`, so never both), plus LLRT's `bootstrap` at the root unless a layer provides it.
+ */
+export function functionCode(request: BundleRequest, bootstrap: LlrtBootstrap, includeBootstrap: boolean, warnings: LlrtWarnings): lambda.AssetCode {
   const binary = bootstrap.spec;
-  const key = sha256(JSON.stringify({ v: 1, request, binary: { ...binary, version: binary.version.version }, includeBootstrap }));
-  // The output is hashed: unchanged sources and binary give an unchanged asset.
+  const bytecode = request.options.bytecode ?? bootstrap.bytecode?.byDefault ?? false;
+  const compilerKey = bytecode ? bootstrap.bytecode?.key ?? null : null;
+  const key = sha256(JSON.stringify({ v: 1, request, binary: { ...binary, version: binary.version.version }, includeBootstrap, compilerKey }));
+  // The output is hashed: unchanged sources, binary and compiler give an unchanged asset.
   return localAsset(path.dirname(request.entry), { cacheKey: key }, outputDir => {
-    const { tag, runtime } = bootstrap.prepare(includeBootstrap ? outputDir : undefined, warnings);
-    bundle(request, outputDir, tag, warnings, runtime);
+    const prepared = bootstrap.prepare(includeBootstrap ? outputDir : undefined, warnings);
+    if (!bytecode || !bootstrap.bytecode) {
+      bundle(request, outputDir, prepared.tag, warnings, prepared.runtime);
+      return;
+    }
+    const runtimeVersion = bootstrap.runtimeVersion(prepared, warnings);
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-llrt-bytecode-'));
+    try {
+      // Imports are checked (and refused) before anything is compiled.
+      bundle(request, work, prepared.tag, warnings, prepared.runtime, true);
+      const compiler = bootstrap.bytecode.obtain(runtimeVersion, warnings);
+      if (!compiler) {
+        fs.copyFileSync(path.join(work, 'index.mjs'), path.join(outputDir, 'index.mjs'));
+        return;
+      }
+      if (runtimeVersion) checkSameVersion(compiler, runtimeVersion);
+      const lrt = compileBundle(compiler, work, at => sourcePosition(path.join(work, 'index.mjs.map'), at));
+      const runtimeBinary = includeBootstrap ? fs.readFileSync(path.join(outputDir, 'bootstrap')) : undefined;
+      checkLoadable(lrt, runtimeBinary, compiler, `LLRT ${runtimeVersion ?? binary.version.version}`);
+      fs.writeFileSync(path.join(outputDir, 'index.lrt'), lrt);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
   });
 }

@@ -1,23 +1,20 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, Token, Tokenization } from 'aws-cdk-lib';
+import { Token, Tokenization } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { LlrtBinary } from './binary';
 import { BundleRequest, functionCode } from './bundling';
 import { LlrtRuntimeLayer } from './layer';
 import { LlrtBinaryType, LlrtBundlingOptions, LlrtLogLevel, LlrtTlsVersion, LlrtVersion } from './types';
+import { addLlrtWarnings, LlrtWarnings } from './warnings';
 import { architectureOf } from '../core/arch';
+import { validating } from '../core/errors';
 
 /**
  * Properties of an `LlrtFunction`: the usual Lambda function options, the handler to bundle, which LLRT binary to
- * run it on, and LLRT's runtime settings.
- *
- * Defaults that differ from `lambda.Function` (every one can be overridden with the usual prop):
- * - `architecture`: `Architecture.ARM_64` (Graviton costs 20% less per GB-second; LLRT publishes both builds)
- * - `memorySize`: 128 MB (LLRT typically uses about 30 MB; CPU scales with memory, so raise it for CPU-bound work)
- *
- * The runtime is always `provided.al2023` and the handler always `index.<handler>`: the construct owns both.
+ * run it on, and LLRT's runtime settings. The defaults that differ from `lambda.Function` are listed on
+ * `LlrtFunction`.
  */
 export interface LlrtFunctionProps extends lambda.FunctionOptions {
   /**
@@ -122,6 +119,20 @@ export interface LlrtFunctionProps extends lambda.FunctionOptions {
  * download (from the per-user cache, or downloaded in Node, no curl, no shell, no Docker, and checked against the
  * SHA-256 recorded in `llrt.lock.json`), a local file, or built from LLRT's source on crates.io.
  *
+ * Defaults that differ from `lambda.Function` (the inherited props' docs show aws-cdk-lib's; each can be
+ * overridden with the usual prop):
+ * - `architecture`: `Architecture.ARM_64`, not X86_64 (Graviton costs 20% less per GB-second; LLRT publishes both
+ *   builds)
+ * - `memorySize`: 128 MB, as aws-cdk-lib's (LLRT typically uses about 30 MB; CPU scales with memory, so raise it
+ *   for CPU-bound work)
+ * - `timeout`: 3 seconds, as aws-cdk-lib's
+ * - `runtime` and `handler`: always `provided.al2023` and `index.<handler>`; the construct owns both (`code` too:
+ *   the bundle, and LLRT's `bootstrap` unless `useLlrtLayer` puts it in a layer)
+ *
+ * Bad props fail the synth with aws-cdk-lib's `ValidationError` naming this construct's path; a failure while
+ * bundling names the path of its asset (`<path>/Code/Stage`). Warnings carry one id each
+ * (`rustacean-lambda:llrt-*`, listed in the README), so each can be acknowledged alone.
+ *
  * @example
  * new LlrtFunction(this, 'Hello', {
  *   entry: 'llrt-handlers/hello.ts',
@@ -144,46 +155,53 @@ export class LlrtFunction extends lambda.Function {
   public readonly llrtLayer?: lambda.ILayerVersion;
 
   constructor(scope: Construct, id: string, props: LlrtFunctionProps) {
-    // 1. props -> validated options
-    const architecture = props.architecture ?? lambda.Architecture.ARM_64;
-    const environment = llrtEnvironment(props);
-    const exportName = props.handler ?? 'handler';
-    if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(exportName)) {
-      throw new Error(`handler '${exportName}' is not the name of an exported function; expected a JavaScript ` +
-        "identifier such as 'handler' (the Lambda handler becomes index.<handler>)");
-    }
-    const entry = resolveEntry(props.entry);
-    const source = props.llrtBinary ?? LlrtBinary.fromRelease();
-    const binaryType = props.llrtBinaryType ?? source.defaultBinaryType;
-    if (!Object.values(LlrtBinaryType).includes(binaryType)) {
-      throw new Error(`llrtBinaryType '${binaryType}' is unknown; expected one of ${Object.values(LlrtBinaryType).join(', ')}`);
-    }
-    const request: BundleRequest = { entry, exportName, binaryType, options: props.bundling ?? {} };
-    const useLayer = props.useLlrtLayer ?? false;
-    const warnings: string[] = [];
+    // Bad props are aws-cdk-lib ValidationErrors naming this construct's path; a failure of the bundling, which
+    // CDK runs inside super(), is one naming the asset's (`<path>/Code/Stage`), with our message after CDK's.
+    const warnings: LlrtWarnings = [];
 
-    // 2. the binary, from its source (asked for it at bundling time), 3. the asset built with it, 4. the function
-    const bootstrap = source._bootstrap(architectureOf(architecture, 'LLRT'), binaryType);
-
-    super(scope, id, {
-      ...props,
-      architecture,
-      memorySize: props.memorySize ?? 128,
-      environment,
-      runtime: lambda.Runtime.PROVIDED_AL2023,
-      handler: `index.${exportName}`,
-      code: functionCode(request, bootstrap, !useLayer, warnings),
+    // 1. props -> validated options, 2. the binary, from its source (asked for it at bundling time)
+    const checked = validating(scope, id, () => {
+      const architecture = props.architecture ?? lambda.Architecture.ARM_64;
+      const environment = llrtEnvironment(props);
+      const exportName = props.handler ?? 'handler';
+      if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(exportName)) {
+        throw new Error(`handler '${exportName}' is not the name of an exported function; expected a JavaScript ` +
+          "identifier such as 'handler' (the Lambda handler becomes index.<handler>)");
+      }
+      const entry = resolveEntry(props.entry);
+      const source = props.llrtBinary ?? LlrtBinary.fromRelease();
+      const binaryType = props.llrtBinaryType ?? source.defaultBinaryType;
+      if (!Object.values(LlrtBinaryType).includes(binaryType)) {
+        throw new Error(`llrtBinaryType '${binaryType}' is unknown; expected one of ${Object.values(LlrtBinaryType).join(', ')}`);
+      }
+      const request: BundleRequest = { entry, exportName, binaryType, options: props.bundling ?? {} };
+      const useLayer = props.useLlrtLayer ?? false;
+      const bootstrap = source._bootstrap(architectureOf(architecture, 'LLRT'), binaryType);
+      // 3. the asset built with it (at bundling time, inside super())
+      const code = functionCode(request, bootstrap, !useLayer, warnings);
+      return { architecture, environment, exportName, entry, source, binaryType, useLayer, bootstrap, code };
     });
 
-    this.entry = entry;
-    this.llrtVersion = source.version;
-    this.llrtBinaryType = binaryType;
-    this.llrtBinary = source;
-    if (useLayer) {
-      this.llrtLayer = LlrtRuntimeLayer.forStack(this, bootstrap, source._layerSuffix());
+    // 4. the function
+    super(scope, id, {
+      ...props,
+      architecture: checked.architecture,
+      memorySize: props.memorySize ?? 128,
+      environment: checked.environment,
+      runtime: lambda.Runtime.PROVIDED_AL2023,
+      handler: `index.${checked.exportName}`,
+      code: checked.code,
+    });
+
+    this.entry = checked.entry;
+    this.llrtVersion = checked.source.version;
+    this.llrtBinaryType = checked.binaryType;
+    this.llrtBinary = checked.source;
+    if (checked.useLayer) {
+      this.llrtLayer = validating(this, undefined, () => LlrtRuntimeLayer.forStack(this, checked.bootstrap, checked.source._layerSuffix()));
       this.addLayers(this.llrtLayer);
     }
-    for (const w of new Set(warnings)) Annotations.of(this).addWarningV2('rustacean-lambda:llrt', w);
+    addLlrtWarnings(this, warnings);
   }
 }
 

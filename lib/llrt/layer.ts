@@ -1,7 +1,8 @@
-import { Annotations, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { LlrtBootstrap } from './bootstrap';
+import { describeSource, LlrtBootstrap } from './bootstrap';
+import { addLlrtWarnings, LlrtWarnings } from './warnings';
 import { ARCHITECTURES } from '../core/arch';
 import { sha256 } from '../core/hash';
 import { localAsset } from '../core/local-asset';
@@ -26,7 +27,7 @@ export class LlrtRuntimeLayer extends lambda.LayerVersion {
 
   private constructor(scope: Construct, id: string, bootstrap: LlrtBootstrap) {
     const binary = bootstrap.spec;
-    const warnings: string[] = [];
+    const warnings: LlrtWarnings = [];
     const arch = ARCHITECTURES[binary.arch];
     super(scope, id, {
       // LLRT's `bootstrap` at the root: Lambda runs `/opt/bootstrap` when the function has none.
@@ -35,9 +36,9 @@ export class LlrtRuntimeLayer extends lambda.LayerVersion {
       compatibleArchitectures: [arch.lambda],
       compatibleRuntimes: [lambda.Runtime.PROVIDED_AL2023],
       description: `LLRT ${binary.version.version} runtime (${arch.llrt}, ${binary.type})` +
-        (binary.binaryPath ? ' from a local binary' : binary.source ? ' built from crates.io' : ''),
+        describeSource(binary),
       license: 'Apache-2.0',
     });
-    for (const w of new Set(warnings)) Annotations.of(this).addWarningV2('rustacean-lambda:llrt', w);
+    addLlrtWarnings(this, warnings);
   }
 }

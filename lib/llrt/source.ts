@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ObtainedBinary } from './bootstrap';
+import { CompilerBinary, compilerVersion } from './compiler';
 import { modulesFromSources } from './modules';
-import { Architecture, ARCHITECTURES } from '../core/arch';
+import { Architecture, ARCHITECTURES, hostArchitecture } from '../core/arch';
 import { CargoLambdaBuild } from '../core/cargo/build';
 import { fetchCrateSource } from '../core/cargo/crate-source';
 import { planBuild, RustBuildPlan, Preset } from '../core/cargo/plan';
@@ -17,6 +18,12 @@ export const LLRT_BINARY = 'llrt';
  * the link then fails.
  */
 export const LLRT_FEATURES = ['lambda', 'snmalloc-rs/build_cc'];
+/**
+ * Features of LLRT's bytecode compiler: the same build without `lambda`, whose `llrt compile` the Lambda build
+ * refuses ("Not supported in \"lambda\" version."). `lambda` only switches code in `llrt` and `llrt_core`, so
+ * with the same target, preset and target folder every other crate of the Lambda build is reused.
+ */
+export const LLRT_COMPILER_FEATURES = LLRT_FEATURES.filter(f => f !== 'lambda');
 /** glibc of `provided.al2023`; without the pin the binary takes the build machine's newer symbol versions. */
 export const LLRT_GLIBC = '2.34';
 
@@ -50,7 +57,7 @@ export function llrtSource(crateVersion: string, cacheRoot: string): string {
  * The foundation's build plan for LLRT: `cargo lambda build --release --locked --package llrt --features
  * lambda,snmalloc-rs/build_cc --target <triple>.2.34` with the optimisation preset.
  */
-export function llrtPlan(build: LlrtSourceBuild, arch: Architecture): RustBuildPlan {
+export function llrtPlan(build: LlrtSourceBuild, arch: Architecture, features: string[] = LLRT_FEATURES): RustBuildPlan {
   const crateDir = llrtSource(build.crateVersion, build.cacheRoot);
   return planBuild({
     manifestPath: crateDir,
@@ -58,7 +65,7 @@ export function llrtPlan(build: LlrtSourceBuild, arch: Architecture): RustBuildP
     bundling: {
       optimization: build.optimization,
       toolchain: build.toolchain,
-      features: LLRT_FEATURES,
+      features,
       // NONE means the crate's own release profile as cargo defines it (LLRT's crate sets none), without the
       // release settings cargo-lambda would add.
       cargoLambdaFlags: build.optimization === 'none' ? ['--locked', '--disable-optimizations'] : ['--locked'],
@@ -72,8 +79,8 @@ export function llrtPlan(build: LlrtSourceBuild, arch: Architecture): RustBuildP
  * Builds (or finds in the cache) LLRT's bootstrap for an architecture and returns its path. Failures keep the
  * cargo output and say what to do; a missing C compiler (QuickJS, zlib-ng, zstd and ring are C) is named as such.
  */
-export function buildLlrt(build: LlrtSourceBuild, arch: Architecture): string {
-  const plan = llrtPlan(build, arch);
+export function buildLlrt(build: LlrtSourceBuild, arch: Architecture, features: string[] = LLRT_FEATURES): string {
+  const plan = llrtPlan(build, arch, features);
   let built;
   try {
     built = CargoLambdaBuild.build(plan.request);
@@ -140,4 +147,38 @@ export function obtainFromSource(build: LlrtSourceBuild, arch: Architecture, ver
     source: 'build',
     origin: `LLRT ${build.crateVersion} built from crates.io (${file})`,
   };
+}
+
+const compilers = new Map<string, CompilerBinary>();
+
+/**
+ * LLRT's bytecode compiler for a source build: the same crate, version, preset and toolchain, features without
+ * `lambda`, built by cargo-lambda for this machine (Linux x86_64 or arm64) into the same target folder as the
+ * Lambda builds, so an x86_64 machine that built the x86_64 runtime reuses every crate but `llrt_core` and `llrt`.
+ * Kept by the build-once cache like the runtime; never shipped. Its zstd dictionaries (trained by `llrt_core`'s
+ * build script, one per build) are found in the target folder, to rewrite its output uncompressed.
+ */
+export function obtainSourceCompiler(build: LlrtSourceBuild): CompilerBinary {
+  const host = hostArchitecture();
+  if (process.platform !== 'linux' || !host) {
+    throw new Error(`LLRT's bytecode compiler is built for Linux and runs at synth, but this machine is ${process.platform} ` +
+      `${process.arch}; synthesize on Linux (x86_64 or arm64), or set bundling.bytecode to false`);
+  }
+  const key = JSON.stringify([build, host]);
+  const known = compilers.get(key);
+  if (known) return known;
+  const plan = llrtPlan(build, host, LLRT_COMPILER_FEATURES);
+  const file = buildLlrt(build, host, LLRT_COMPILER_FEATURES);
+  const buildDir = path.join(plan.request.workspace.targetDirectory, ARCHITECTURES[host].rustTarget, plan.request.profile, 'build');
+  const dictionaries = fs.existsSync(buildDir)
+    ? fs.readdirSync(buildDir).filter(d => d.startsWith('llrt_core-')).map(d => path.join(buildDir, d, 'out', 'compression.dict')).filter(f => fs.existsSync(f))
+    : [];
+  const compiler: CompilerBinary = {
+    file,
+    version: compilerVersion(file),
+    dictionaries,
+    origin: `LLRT ${build.crateVersion}'s compiler built from crates.io (${file})`,
+  };
+  compilers.set(key, compiler);
+  return compiler;
 }

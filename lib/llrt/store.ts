@@ -1,8 +1,9 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { BinarySpec, bootstrapFromZip, checkMachine, ObtainedBinary, releaseAssetName } from './bootstrap';
+import { bootstrapFromZip, checkMachine, ObtainedBinary, ReleaseBinarySpec, releaseAssetName } from './bootstrap';
 import { LlrtBinaryType } from './types';
+import { LlrtWarnings } from './warnings';
 import { Architecture, ARCHITECTURES } from '../core/arch';
 import { CACHE_ENV, cacheRoot, offline, removeStale, stageDirectory, updateFileAtomic, writeFileAtomic } from '../core/cache';
 import { elfMachineOf } from '../core/elf';
@@ -42,7 +43,7 @@ export class BinaryStore {
   }
 
   /** The base URL in force: `baseUrl`, else `$RUSTACEAN_LAMBDA_LLRT_BASE_URL`, else GitHub releases. */
-  public static baseUrl(spec: Pick<BinarySpec, 'baseUrl'>): string {
+  public static baseUrl(spec: Pick<ReleaseBinarySpec, 'baseUrl'>): string {
     const fromEnv = process.env[ENV.baseUrl];
     const chosen = spec.baseUrl ?? (fromEnv ? fromEnv : undefined);
     if (chosen === undefined) return DEFAULT_BASE_URL;
@@ -55,7 +56,7 @@ export class BinaryStore {
   }
 
   /** Finds, verifies (and if needed downloads) the bootstrap of the release a spec names. */
-  public static obtain(spec: BinarySpec, warnings: string[]): ObtainedBinary {
+  public static obtain(spec: ReleaseBinarySpec, warnings: LlrtWarnings): ObtainedBinary {
     const tag = spec.version.isLatest ? BinaryStore.resolveLatest(spec, warnings) : spec.version.version;
     const key = JSON.stringify([tag, spec.arch, spec.type, BinaryStore.baseUrl(spec), spec.lockFile, spec.sha256 ?? '']);
     const known = BinaryStore.memo.get(key);
@@ -74,7 +75,7 @@ export class BinaryStore {
   private static readonly memo = new Map<string, ObtainedBinary>();
   private static readonly latestMemo = new Map<string, string>();
 
-  private static fromCacheOrDownload(spec: BinarySpec, tag: string, warnings: string[]): ObtainedBinary {
+  private static fromCacheOrDownload(spec: ReleaseBinarySpec, tag: string, warnings: LlrtWarnings): ObtainedBinary {
     const asset = releaseAssetName(spec.arch, spec.type);
     const lockKey = `${tag}/${asset}`;
     const lockEntry = readLock(spec.lockFile)[lockKey] as LockEntry | undefined;
@@ -98,9 +99,12 @@ export class BinaryStore {
         if (!lockEntry) BinaryStore.record(spec.lockFile, lockKey, cached, warnings);
         return { file: path.join(dir, 'bootstrap'), version: tag, source: 'cache', origin: `the cache (${dir})` };
       }
-      warnings.push(intact
-        ? `cached LLRT ${tag} ${asset} (sha256 ${cached.sha256}) does not match ${expectedFrom} (${expected}); it was removed and the asset is downloaded again`
-        : `cached LLRT ${tag} ${asset} in ${dir} was corrupt; it was removed and the asset is downloaded again`);
+      warnings.push({
+        id: 'llrt-cache-replaced',
+        message: intact
+          ? `cached LLRT ${tag} ${asset} (sha256 ${cached.sha256}) does not match ${expectedFrom} (${expected}); it was removed and the asset is downloaded again`
+          : `cached LLRT ${tag} ${asset} in ${dir} was corrupt; it was removed and the asset is downloaded again`,
+      });
       fs.rmSync(dir, { recursive: true, force: true });
     }
 
@@ -158,12 +162,15 @@ export class BinaryStore {
   }
 
   /** Trust on first use: record the checksums; a lock that cannot be written is a warning, not a failure. */
-  private static record(lockFile: string, key: string, entry: LockEntry, warnings: string[]): void {
+  private static record(lockFile: string, key: string, entry: LockEntry, warnings: LlrtWarnings): void {
     try {
       recordLock(lockFile, key, entry);
     } catch (e) {
-      warnings.push(`could not record ${key} in ${lockFile} (${(e as Error).message}); later downloads cannot be ` +
-        `verified against it: make the file writable, or pass sha256: '${entry.sha256}' to LlrtBinary.fromRelease()`);
+      warnings.push({
+        id: 'llrt-lock-not-written',
+        message: `could not record ${key} in ${lockFile} (${(e as Error).message}); later downloads cannot be ` +
+          `verified against it: make the file writable, or pass sha256: '${entry.sha256}' to LlrtBinary.fromRelease()`,
+      });
     }
   }
 
@@ -173,7 +180,7 @@ export class BinaryStore {
    * to a URL ending in the tag, or as a text body holding the tag). A stale look-up is used when the server cannot
    * be reached.
    */
-  private static resolveLatest(spec: BinarySpec, warnings: string[]): string {
+  private static resolveLatest(spec: ReleaseBinarySpec, warnings: LlrtWarnings): string {
     const base = BinaryStore.baseUrl(spec);
     const latestUrl = base === DEFAULT_BASE_URL ? GITHUB_LATEST_URL : `${base}/latest`;
     const memo = BinaryStore.latestMemo.get(latestUrl);
@@ -208,14 +215,19 @@ export class BinaryStore {
         }
       } else if (previous) {
         tag = previous.tag;
-        warnings.push(`could not look up the latest LLRT release (${result.message ?? result.kind}); using ${tag}, ` +
-          `found on ${previous.resolvedAt}`);
+        warnings.push({
+          id: 'llrt-latest-stale',
+          message: `could not look up the latest LLRT release (${result.message ?? result.kind}); using ${tag}, found on ${previous.resolvedAt}`,
+        });
       } else {
         throw new Error(downloadError('look up the latest LLRT release', latestUrl, result, undefined, undefined) +
           "; or pin a version, e.g. LlrtVersion.of('v0.8.1-beta'), and supply it offline");
       }
     }
-    warnings.push(`LlrtVersion.LATEST resolved to ${tag}; pin it with LlrtVersion.of('${tag}') so every synth deploys the same runtime`);
+    warnings.push({
+      id: 'llrt-latest-resolved',
+      message: `LlrtVersion.LATEST resolved to ${tag}; pin it with LlrtVersion.of('${tag}') so every synth deploys the same runtime`,
+    });
     BinaryStore.latestMemo.set(latestUrl, tag);
     return tag;
   }

@@ -189,4 +189,19 @@ export interface LlrtBundlingOptions {
    * @default - the nearest tsconfig.json above the entry file
    */
   readonly tsconfig?: string;
+
+  /**
+   * Deploy the bundle as LLRT bytecode (`index.lrt`, compiled at synth by `llrt compile` of the runtime's own
+   * release) instead of JavaScript (`index.mjs`): LLRT then skips parsing the bundle at every cold start, which
+   * pays off for large bundles (an AWS SDK client, a big library; see the README for measurements). The compiler
+   * is a non-lambda build of LLRT for this machine (Linux), never shipped: with `LlrtBinary.fromSource()` it is
+   * built from the same crate next to the runtime; with `fromRelease()` or a `fromFile()` of known version, setting
+   * this to true builds it from crates.io for that version (Rust, cargo-lambda and zig needed, minutes the first
+   * time, then cached); `fromFile(file, { compiler })` names one. Imports are checked before compiling, and a
+   * compile error names the source file and line. A `fromFile()` binary of unknown version with no compiler
+   * named is deployed as JavaScript, with the warning `rustacean-lambda:llrt-bytecode-unknown-version`.
+   *
+   * @default - true for `LlrtBinary.fromSource()` and for `fromFile()` with a `compiler`; false otherwise
+   */
+  readonly bytecode?: boolean;
 }

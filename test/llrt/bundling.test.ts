@@ -4,6 +4,7 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { LlrtBinary, LlrtBinaryType, LlrtFunction } from '../../lib';
 import { bundle, BundleRequest, Esbuild, RUNTIME_MODULES, sdkExternals } from '../../lib/llrt/bundling';
+import { LlrtWarnings } from '../../lib/llrt/warnings';
 import { fakeReleaseZip, LLRT_FIXTURES, LLRT_HANDLERS, llrtSandbox, LlrtSandbox } from '../support/llrt';
 import { functionAssetDir } from '../support/rust';
 
@@ -17,7 +18,7 @@ afterEach(() => sandbox.restore());
 
 function bundleOf(entry: string, binaryType = LlrtBinaryType.STANDARD, tag: string | undefined = 'v0.8.1-beta', options: BundleRequest['options'] = {}) {
   const out = fs.mkdtempSync(path.join(sandbox.dir, 'bundle-'));
-  const warnings: string[] = [];
+  const warnings: LlrtWarnings = [];
   const result = bundle({ entry, exportName: 'handler', binaryType, options }, out, tag, warnings);
   return { ...result, code: fs.readFileSync(result.outputFile, 'utf-8'), warnings };
 }

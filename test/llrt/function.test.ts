@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, App, Errors, Stack } from 'aws-cdk-lib';
+import { Annotations as AssertAnnotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LlrtBinary, LlrtBinaryType, LlrtFunction, LlrtLogLevel, LlrtTlsVersion, LlrtVersion } from '../../lib';
 import { sha256 as sha256Hex } from '../../lib/core/hash';
@@ -277,11 +277,55 @@ describe('errors at synth', () => {
 });
 
 describe('warnings', () => {
-  test('a bootstrap that is not ELF (a script) is a warning, not an error', () => {
+  test('a bootstrap that is not ELF (a script) is a warning with its own id, not an error', () => {
     const script = path.join(sandbox.dir, 'bootstrap');
     fs.writeFileSync(script, '#!/bin/sh\necho placeholder\n');
     const { stack } = newStack();
     new LlrtFunction(stack, 'Fn', { entry: HELLO, llrtBinary: LlrtBinary.fromFile(script) });
-    Annotations.fromStack(stack).hasWarning('/Test/Fn', Match.stringLikeRegexp('is not an ELF executable; Lambda runs it as is'));
+    AssertAnnotations.fromStack(stack).hasWarning('/Test/Fn', Match.stringLikeRegexp('is not an ELF executable; Lambda runs it as is'));
+    AssertAnnotations.fromStack(stack).hasWarning('/Test/Fn', Match.stringLikeRegexp('ack: rustacean-lambda:llrt-bootstrap-not-elf'));
+  });
+
+  test('one warning can be acknowledged without the others', () => {
+    const script = path.join(sandbox.dir, 'bootstrap');
+    fs.writeFileSync(script, '#!/bin/sh\necho placeholder\n');
+    const { stack } = newStack();
+    const fn = new LlrtFunction(stack, 'Fn', { entry: HELLO, llrtBinary: LlrtBinary.fromFile(script) });
+    Annotations.of(fn).acknowledgeWarning('rustacean-lambda:llrt-bootstrap-not-elf');
+    AssertAnnotations.fromStack(stack).hasNoWarning('/Test/Fn', Match.anyValue());
+  });
+});
+
+describe('errors name the construct', () => {
+  /** The error a construct raises, with its path. */
+  function failure(build: () => void): { validation: boolean; path?: string; message: string } {
+    try {
+      build();
+    } catch (e) {
+      return { validation: Errors.isValidationError(e), path: (e as { constructPath?: string }).constructPath, message: (e as Error).message };
+    }
+    throw new Error('no error');
+  }
+
+  test('a bad prop checked before the function exists: the function\'s own path', () => {
+    const { stack } = newStack();
+    const error = failure(() => new LlrtFunction(stack, 'Fn', { entry: HELLO, handler: 'not-an-identifier', llrtBinary: LlrtBinary.fromFile(armZip) }));
+    expect(error).toMatchObject({ validation: true, path: 'Test/Fn' });
+    expect(error.message).toContain("handler 'not-an-identifier' is not the name of an exported function");
+  });
+
+  test('a failure while bundling (CDK runs it inside super()): the path of the function\'s asset, the message kept', () => {
+    const { stack } = newStack();
+    const error = failure(() => new LlrtFunction(stack, 'Fn', { entry: path.join(LLRT_FIXTURES, 'no-handler.ts'), llrtBinary: LlrtBinary.fromFile(armZip) }));
+    expect(error).toMatchObject({ validation: true, path: 'Test/Fn/Code/Stage' });
+    expect(error.message).toMatch(/has no export named 'handler'/);
+  });
+
+  test('a binary of the other architecture in a shared layer: the layer\'s path', () => {
+    const { stack } = newStack();
+    const error = failure(() => new LlrtFunction(stack, 'Fn', { entry: HELLO, useLlrtLayer: true, llrtBinary: LlrtBinary.fromFile(x64Zip) }));
+    expect(error.validation).toBe(true);
+    expect(error.path).toMatch(/^Test\/LlrtRuntime-v0\.8\.1-beta-arm64-standard-file[0-9a-f]{8}\/Code\/Stage$/);
+    expect(error.message).toMatch(/is an x86_64 executable but the function's architecture is arm64/);
   });
 });

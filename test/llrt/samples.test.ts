@@ -10,7 +10,7 @@ import { OptimizationPreset } from '../../lib/rust/types';
 import { LlrtSamples, SAMPLE_ENV } from '../../samples/llrt';
 import { cfnLintAssembly } from '../support/cfn-lint';
 import { compareVersions, newestGlibc } from '../support/elf';
-import { fakeReleaseZip, llrtSandbox, LlrtSandbox } from '../support/llrt';
+import { fakeReleaseZip, listFiles, llrtSandbox, LlrtSandbox } from '../support/llrt';
 import { ensureLlrt, FIRST_BUILD_TIMEOUT_MS, LLRT_TEST_CACHE } from '../support/llrt-source';
 import { functionAssetDir } from '../support/rust';
 
@@ -79,8 +79,10 @@ test('by default: LLRT built from crates.io for arm64 (aarch64 ELF, glibc <= 2.3
     expect(elfMachineOf(content.subarray(0, 20))).toBe(ARCHITECTURES.arm64.elfMachine);
     expect(compareVersions(newestGlibc(bootstrap)!, LLRT_GLIBC)).toBeLessThanOrEqual(0);
   }
-  const counter = fs.readFileSync(path.join(functionAssetDir(app.outdir, samples.counter), 'index.mjs'), 'utf-8');
-  expect(counter).not.toMatch(/from\s*"@aws-sdk\//);
+  // Bytecode, written by LLRT's compiler for this (x86_64) machine: QuickJS bytecode names no CPU, both are 64-bit
+  // little-endian (not run here: qemu-user cannot run LLRT's threads on our machines).
+  expect(listFiles(functionAssetDir(app.outdir, samples.counter))).toEqual(['bootstrap', 'index.lrt']);
+  const counter = fs.readFileSync(path.join(functionAssetDir(app.outdir, samples.counter), 'index.lrt')).toString('latin1');
   expect(counter).toContain('DynamoDB_20120810'); // the client is in the bundle
 
   const lint = cfnLintAssembly(app.outdir);
