@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  bootstrapFromZip, BytecodeSource, FileBinarySpec, LlrtBootstrap, ObtainedBinary, ReleaseBinarySpec, releaseAssetName, SourceBinarySpec,
+  bootstrapFromZip, BytecodeSource, FileBinarySpec, LlrtBootstrap, LlrtSourceBuild, ObtainedBinary, ReleaseBinarySpec,
+  releaseAssetName, SourceBinarySpec,
 } from './bootstrap';
 import { CompilerBinary, compilerVersion } from './compiler';
-import { LlrtSourceBuild, obtainFromSource, obtainSourceCompiler } from './source';
+import { obtainFromSource, obtainSourceCompiler } from './source';
 import { BinaryStore, checkBaseUrl, DEFAULT_LOCK_FILE } from './store';
 import { LlrtBinaryType, LlrtVersion } from './types';
 import { Architecture } from '../core/arch';

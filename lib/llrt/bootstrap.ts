@@ -2,10 +2,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CompilerBinary, versionInBinary, versionInBuffer } from './compiler';
 import { RELEASE_MODULES } from './release-modules';
-import { LlrtSourceBuild } from './source';
 import { LlrtBinaryType, LlrtVersion } from './types';
 import { LlrtWarnings } from './warnings';
 import { Architecture, ARCHITECTURES } from '../core/arch';
+import { Preset } from '../core/cargo/plan';
 import { describeElf, elfMachine } from '../core/elf';
 import { readZipEntries, readZipEntry } from '../core/zip';
 
@@ -38,6 +38,16 @@ export interface FileBinarySpec extends BinarySpecBase {
   readonly versionDeclared: boolean;
   /** Absolute path of a non-lambda `llrt` to compile bytecode with, when named. */
   readonly compiler?: string;
+}
+
+/** What decides a build of LLRT from source (`source.ts` builds it). */
+export interface LlrtSourceBuild {
+  /** The crate version (`0.8.1-beta`: the release tag without its `v`). */
+  readonly crateVersion: string;
+  readonly optimization: Preset;
+  readonly toolchain?: string;
+  /** Root of the cache: the crate and its target directory live in `<cacheRoot>/llrt-source/<version>/llrt`. */
+  readonly cacheRoot: string;
 }
 
 /** LLRT built from its crates.io source (`LlrtBinary.fromSource()`). */

@@ -1,12 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ObtainedBinary } from './bootstrap';
+import { LlrtSourceBuild, ObtainedBinary } from './bootstrap';
 import { CompilerBinary, compilerVersion } from './compiler';
 import { modulesFromSources } from './modules';
 import { Architecture, ARCHITECTURES, hostArchitecture } from '../core/arch';
 import { CargoLambdaBuild } from '../core/cargo/build';
 import { fetchCrateSource } from '../core/cargo/crate-source';
-import { planBuild, RustBuildPlan, Preset } from '../core/cargo/plan';
+import { planBuild, RustBuildPlan } from '../core/cargo/plan';
 import { run } from '../core/process';
 
 /** The crate on crates.io and the binary it ships (the Lambda `bootstrap` as is). */
@@ -26,16 +26,6 @@ export const LLRT_FEATURES = ['lambda', 'snmalloc-rs/build_cc'];
 export const LLRT_COMPILER_FEATURES = LLRT_FEATURES.filter(f => f !== 'lambda');
 /** glibc of `provided.al2023`; without the pin the binary takes the build machine's newer symbol versions. */
 export const LLRT_GLIBC = '2.34';
-
-/** What decides a build of LLRT from source. */
-export interface LlrtSourceBuild {
-  /** The crate version (`0.8.1-beta`: the release tag without its `v`). */
-  readonly crateVersion: string;
-  readonly optimization: Preset;
-  readonly toolchain?: string;
-  /** Root of the cache: the crate and its target directory live in `<cacheRoot>/llrt-source/<version>/llrt`. */
-  readonly cacheRoot: string;
-}
 
 /**
  * The source of `llrt <version>` as a standalone Cargo package in the cache, with the lock file the crate ships
