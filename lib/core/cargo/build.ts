@@ -8,7 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { prepareBuildCache, sccacheStats } from './build-cache';
 import { buildKey, CargoBuildRequest, COMPLETE_MARKER, forgetFingerprints, Preset, RustBuildPlan } from './plan';
 import { Toolchain } from './toolchain';
-import { cargoErrors } from './workspace';
+import { cargoErrors, forgetWorkspaces } from './workspace';
 import { Architecture, ARCHITECTURES } from '../arch';
 import { removeStale, stageDirectory } from '../cache';
 import { elfMachine, machineName } from '../elf';
@@ -128,6 +128,7 @@ export class CargoLambdaBuild {
     CargoLambdaBuild.builds.clear();
     CargoLambdaBuild.cacheReports.clear();
     forgetFingerprints();
+    forgetWorkspaces();
     Toolchain.reset();
   }
 
