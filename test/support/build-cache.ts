@@ -62,8 +62,9 @@ export async function isolatedSccache() {
     stats(): SccacheCounts {
       const result = spawnSync('sccache', ['--show-stats', '--stats-format', 'json'], { env, encoding: 'utf-8' });
       if (result.status !== 0) throw new Error(`sccache --show-stats failed: ${result.stderr}`);
+      interface Counts { counts: Record<string, number> }
       const json = JSON.parse(result.stdout) as {
-        stats: { cache_hits: { counts: Record<string, number> }; cache_misses: { counts: Record<string, number> }; not_cached: Record<string, number> };
+        stats: { cache_hits: Counts; cache_misses: Counts; not_cached: Record<string, number> };
         cache_location: string;
       };
       const sum = (counts: Record<string, number>) => Object.values(counts ?? {}).reduce((a, b) => a + b, 0);
