@@ -17,6 +17,7 @@
  * Usage: npm run bench:cache [-- --arch x86_64|arm64 --json bench-results/cache.json]
  */
 import { spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -24,6 +25,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ColdStartBenchmark } from '../lib';
 import { isolatedSccache, SccacheCounts, startRedis } from '../test/support/build-cache';
+import { functionAssetDir } from '../test/support/rust';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
@@ -44,17 +46,21 @@ function child(): void {
     handler: 'bootstrap',
     code: lambda.Code.fromInline('unused'),
   });
-  new ColdStartBenchmark(stack, 'Bench', {
+  const bench = new ColdStartBenchmark(stack, 'Bench', {
     functions: [target],
     architecture: ARCH === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
   });
   app.synth();
-  process.stdout.write(JSON.stringify({ seconds: Number(process.hrtime.bigint() - started) / 1e9 }));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const bootstrap = fs.readFileSync(path.join(functionAssetDir(app.outdir, bench.driver), 'bootstrap'));
+  process.stdout.write(JSON.stringify({ seconds, sha256: createHash('sha256').update(bootstrap).digest('hex'), bytes: bootstrap.length }));
 }
 
 interface Run {
   readonly name: string;
   readonly seconds: number;
+  /** SHA-256 of the driver's bootstrap: the same in all three builds (the cache never changes the output). */
+  readonly sha256: string;
   readonly hits: number;
   readonly misses: number;
   readonly notCached: Record<string, number>;
@@ -90,9 +96,11 @@ async function main() {
       const after = sccache.stats();
       const notCached: Record<string, number> = {};
       for (const [reason, count] of Object.entries(after.notCached)) notCached[reason] = count - (before.notCached[reason] ?? 0);
+      const out = JSON.parse(result.stdout) as { seconds: number; sha256: string };
       const run: Run = {
         name,
-        seconds: (JSON.parse(result.stdout) as { seconds: number }).seconds,
+        seconds: out.seconds,
+        sha256: out.sha256,
         hits: after.hits - before.hits,
         misses: after.misses - before.misses,
         notCached,
@@ -118,6 +126,8 @@ async function main() {
       `Redis held ${stored} entries after the cold build. Not cacheable (each build): ` +
         `${Object.entries(warm.notCached).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'} ` +
         '(binaries, build scripts and proc-macros are linked by rustc and never cached; C code compiled through zig is not cached either).',
+      `The driver's bootstrap is byte-identical in the three builds: ${new Set([clean, cold, warm].map(r => r.sha256)).size === 1 ? 'yes' : 'NO'} ` +
+        `(sha256 ${clean.sha256.slice(0, 16)}...).`,
       `Goal: warm shared cache <= 0.25x of the clean build: ${(warm.seconds / clean.seconds).toFixed(2)}x, ` +
         `${warm.seconds / clean.seconds <= 0.25 ? 'met' : 'NOT met'}.`,
     ];

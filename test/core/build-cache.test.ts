@@ -188,6 +188,16 @@ describe('bad inputs', () => {
     expect(prepared.notUsed).toMatch(/was not used: (Redis at 10\.255\.255\.1:6379 is unreachable|sccache's server did not start)/);
   });
 
+  test('a sccache server already running on the port with another storage: not used, and how to fix it', () => {
+    const first = prepareBuildCache({ kind: 'sccache', storage: { kind: 'local', directory: tmp() } });
+    expect(first.env.RUSTC_WRAPPER).toBeDefined();
+    const other = tmp();
+    const second = prepareBuildCache({ kind: 'sccache', storage: { kind: 'local', directory: other } });
+    expect(second.env).toEqual({});
+    expect(second.notUsed).toMatch(new RegExp(`a sccache server already running on port ${sccachePort} stores in 'Local disk: .*'; ` +
+      'the build ran without it; stop that server \\(`sccache --stop-server`\\) or give this app its own SCCACHE_SERVER_PORT'));
+  });
+
   test('GitHub Actions storage outside a workflow: not used, and why', () => {
     delete process.env.ACTIONS_RESULTS_URL;
     delete process.env.ACTIONS_CACHE_URL;
