@@ -14,6 +14,7 @@ import { CargoLambdaBuild } from '../../lib/core/cargo/build';
 import {
   BUILD_CACHE_CONTEXT, BUILD_CACHE_ENV, findSccache, parseBuildCacheSpec, prepareBuildCache, resolveBuildCache, sccacheEnvironment,
 } from '../../lib/core/cargo/build-cache';
+import { planBuild } from '../../lib/core/cargo/plan';
 import { freePort, run } from '../../lib/core/process';
 import { copyFixture, stubBuild } from '../support/rust';
 
@@ -154,6 +155,19 @@ test('the cache is not part of the asset hash: with and without it, and with ano
   const redis = synth({ buildCache: BuildCache.sccache({ storage: SccacheStorage.redis({ endpoint: 'redis://127.0.0.1:1' }) }) }).assetHash;
   expect(local).toBe(without);
   expect(redis).toBe(without);
+});
+
+test('planBuild, which LlrtBinary.fromSource() and WebAdapterLayer.fromSource() call too, takes the environment default; the asset hash stays', () => {
+  const plain = planBuild({ manifestPath: workspace, binaryName: 'hello', architecture: 'arm64', glibc: '2.34' });
+  process.env[BUILD_CACHE_ENV] = 'redis://127.0.0.1:6379';
+  const cached = planBuild({ manifestPath: workspace, binaryName: 'hello', architecture: 'arm64', glibc: '2.34' });
+  expect(plain.request.buildCache).toBeUndefined();
+  expect(cached.request.buildCache).toEqual({ kind: 'sccache', storage: { kind: 'redis', endpoint: 'redis://127.0.0.1:6379' } });
+  expect(cached.assetHash).toBe(plain.assetHash);
+  // also for a stack that is not bundled (nothing read or run)
+  const notBundled = planBuild({ manifestPath: workspace, binaryName: 'hello', architecture: 'arm64', bundlingRequired: false });
+  delete process.env[BUILD_CACHE_ENV];
+  expect(planBuild({ manifestPath: workspace, binaryName: 'hello', architecture: 'arm64', bundlingRequired: false }).assetHash).toBe(notBundled.assetHash);
 });
 
 describe('bad inputs', () => {
