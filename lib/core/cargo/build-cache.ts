@@ -277,7 +277,10 @@ function storageUnreachable(storage: SccacheStorageConfig, env: NodeJS.ProcessEn
   if (storage.kind === 'redis') {
     const address = redisAddress(storage.endpoint);
     if (address?.socket) return undefined;
-    const failure = address && tcpProbe(address.host, address.port, PROBE_TIMEOUT_MS);
+    // A plain redis:// server must answer PING (any reply: +PONG, or -NOAUTH without credentials), so an address
+    // that takes the connection but is no Redis is caught here too, before sccache's server waits for it.
+    const ping = storage.endpoint.startsWith('redis://') ? 'PING\r\n' : undefined;
+    const failure = address && tcpProbe(address.host, address.port, PROBE_TIMEOUT_MS, ping);
     return failure ? `Redis at ${address.host}:${address.port} is unreachable (${failure})` : undefined;
   }
   if (storage.kind === 's3' && storage.endpoint) {
@@ -310,13 +313,17 @@ function redactUrl(url: string): string {
 }
 
 /**
- * Connects to host:port from a child Node process (synth is synchronous): undefined when it connects within
- * `timeoutMs`, else the reason.
+ * Connects to host:port from a child Node process (synth is synchronous): undefined when it connects (and, with
+ * `send`, gets any reply) within `timeoutMs`, else the reason.
  */
-export function tcpProbe(host: string, port: number, timeoutMs: number): string | undefined {
+export function tcpProbe(host: string, port: number, timeoutMs: number, send?: string): string | undefined {
+  const onConnect = send === undefined
+    ? 's.destroy();process.exit(0)'
+    : `s.write(${JSON.stringify(send)});s.once("data",()=>{s.destroy();process.exit(0)})`;
   const script = `const s=require('net').connect({host:${JSON.stringify(host)},port:${port}});` +
     `s.setTimeout(${timeoutMs},()=>{process.stdout.write('no answer within ${timeoutMs} ms');process.exit(1)});` +
-    's.on("connect",()=>{s.destroy();process.exit(0)});s.on("error",e=>{process.stdout.write(e.code||e.message);process.exit(1)});';
+    `s.on("connect",()=>{${onConnect}});s.on("error",e=>{process.stdout.write(e.code||e.message);process.exit(1)});` +
+    's.on("end",()=>{process.stdout.write("the connection was closed without an answer");process.exit(1)});';
   const result = run(process.execPath, ['-e', script], { timeoutMs: timeoutMs + 5_000 });
   if (result.status === 0) return undefined;
   return (result.stdout ?? '').trim() || (result.error ? result.error.message : `exit code ${result.status}`);
