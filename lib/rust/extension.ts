@@ -4,8 +4,9 @@ import { Construct } from 'constructs';
 import { RustBuildOptions } from './types';
 import { architectureOf } from '../core/arch';
 import { CargoLambdaBuild } from '../core/cargo/build';
+import { buildCacheContext } from '../core/cargo/build-cache';
 import { planBuild } from '../core/cargo/plan';
-import { validating } from '../core/errors';
+import { validating, warn } from '../core/errors';
 
 /**
  * Properties of a `RustExtension`.
@@ -52,7 +53,8 @@ export class RustExtension extends lambda.LayerVersion {
       const planned = planBuild({
         manifestPath: props.manifestPath,
         binaryName: props.binaryName,
-        bundling: props.bundling,
+        bundling: { ...props.bundling, buildCache: props.bundling?.buildCache?._config },
+        buildCacheContext: buildCacheContext(scope),
         architecture: architectureOf(architecture),
         extension: true,
         bundlingRequired: Stack.of(scope).bundlingRequired,
@@ -66,5 +68,7 @@ export class RustExtension extends lambda.LayerVersion {
     });
     this.binaryName = plan.binary.name;
     this.architecture = architecture;
+    const notUsed = CargoLambdaBuild.cacheNotUsed(plan);
+    if (notUsed) warn(this, 'build-cache-not-used', notUsed);
   }
 }

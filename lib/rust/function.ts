@@ -4,8 +4,9 @@ import { Construct } from 'constructs';
 import { RustBuildOptions } from './types';
 import { architectureOf } from '../core/arch';
 import { CargoLambdaBuild } from '../core/cargo/build';
+import { buildCacheContext } from '../core/cargo/build-cache';
 import { planBuild } from '../core/cargo/plan';
-import { validating } from '../core/errors';
+import { validating, warn } from '../core/errors';
 
 /**
  * Properties of a `RustFunction`: the usual Lambda function options, the binary to deploy, and how cargo-lambda
@@ -55,7 +56,8 @@ export class RustFunction extends lambda.Function {
       const planned = planBuild({
         manifestPath: props.manifestPath,
         binaryName: props.binaryName,
-        bundling: props.bundling,
+        bundling: { ...props.bundling, buildCache: props.bundling?.buildCache?._config },
+        buildCacheContext: buildCacheContext(scope),
         architecture: architectureOf(architecture),
         bundlingRequired: Stack.of(scope).bundlingRequired,
       });
@@ -72,5 +74,7 @@ export class RustFunction extends lambda.Function {
     });
     this.binaryName = plan.binary.name;
     this.packageName = plan.binary.packageName;
+    const notUsed = CargoLambdaBuild.cacheNotUsed(plan);
+    if (notUsed) warn(this, 'build-cache-not-used', notUsed);
   }
 }

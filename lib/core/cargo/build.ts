@@ -5,9 +5,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { prepareBuildCache, sccacheStats } from './build-cache';
 import { buildKey, CargoBuildRequest, COMPLETE_MARKER, forgetFingerprints, Preset, RustBuildPlan } from './plan';
 import { Toolchain } from './toolchain';
-import { cargoErrors } from './workspace';
+import { cargoErrors, forgetWorkspaces } from './workspace';
 import { Architecture, ARCHITECTURES } from '../arch';
 import { removeStale, stageDirectory } from '../cache';
 import { elfMachine, machineName } from '../elf';
@@ -83,6 +84,17 @@ export type BuildExecutor = (command: string, args: string[], env: NodeJS.Proces
 
 const realExecutor: BuildExecutor = (command, args, env, cwd) => run(command, args, { env, cwd });
 
+/** What the compile cache did in one build. */
+export interface BuildCacheReport {
+  /** sccache's cache hits during the build (its server's count after, minus before). */
+  readonly hits?: number;
+  readonly misses?: number;
+  /** Where sccache stored (its `cache_location`). */
+  readonly location?: string;
+  /** Why a cache that was asked for was not used. */
+  readonly notUsed?: string;
+}
+
 /** A finished build: one folder holding the output of every binary. */
 export interface BuiltWorkspace {
   readonly dir: string;
@@ -103,12 +115,20 @@ export class CargoLambdaBuild {
   /** The command runner; tests replace it to stub the build. */
   public static executor: BuildExecutor = realExecutor;
 
+  /**
+   * What the build cache did in this process's builds, by build key: sccache's hits and misses during the build,
+   * or why a cache that was asked for was not used (tests, benchmarks, and the constructs' warning).
+   */
+  public static readonly cacheReports = new Map<string, BuildCacheReport>();
+
   /** Restore the real runner, forget builds and toolchain checks (for tests). */
   public static reset(): void {
     CargoLambdaBuild.executor = realExecutor;
     CargoLambdaBuild.invocations = 0;
     CargoLambdaBuild.builds.clear();
+    CargoLambdaBuild.cacheReports.clear();
     forgetFingerprints();
+    forgetWorkspaces();
     Toolchain.reset();
   }
 
@@ -131,21 +151,34 @@ export class CargoLambdaBuild {
     const toolchain = Toolchain.forTarget(request.architecture, request.toolchain);
     const what = `${path.relative(process.cwd(), request.workspace.root) || '.'} for ${request.architecture} ` +
       `(${request.profile}, ${request.optimization} preset${toolchain ? `, toolchain ${toolchain}` : ''})`;
+    // The compile cache: sccache as RUSTC_WRAPPER with its storage's settings, or nothing (and why) when the
+    // storage does not answer. It changes how fast the build is, never its output, so it is not in the key.
+    const cache = prepareBuildCache(request.buildCache);
+    if (cache.notUsed) process.stderr.write(`rustacean-lambda: ${cache.notUsed}\n`);
+    const before = cache.sccache && sccacheStats(cache.sccache.binary, cache.sccache.env);
     const started = Date.now();
+    let cacheLine = '';
     stageDirectory(dir, staging => {
       const { command, args, env } = buildCommand(request, staging, toolchain);
-      process.stderr.write(`rustacean-lambda: cargo lambda build ${what}\n`);
+      process.stderr.write(`rustacean-lambda: cargo lambda build ${what}${cache.sccache ? ' with sccache' : ''}\n`);
       CargoLambdaBuild.invocations++;
-      const result = CargoLambdaBuild.executor(command, args, { ...process.env, ...env }, request.workspace.root);
+      const result = CargoLambdaBuild.executor(command, args, { ...process.env, ...env, ...cache.env }, request.workspace.root);
       if (result.error || result.status !== 0) {
         const reason = result.error ? result.error.message : `exit code ${result.status}`;
         throw new Error(`cargo lambda build failed for ${what} (${reason}):\n${cargoErrors(result.stderr)}\n` +
           `command: ${command} ${args.join(' ')}`);
       }
+      const after = cache.sccache && sccacheStats(cache.sccache.binary, cache.sccache.env);
+      const report: BuildCacheReport = before && after
+        ? { hits: after.hits - before.hits, misses: after.misses - before.misses, location: after.location }
+        : { notUsed: cache.notUsed };
+      CargoLambdaBuild.cacheReports.set(key, report);
+      if (report.location !== undefined) cacheLine = `sccache: ${report.hits} hits, ${report.misses} misses (${report.location})`;
       // When it finished and how long it took (benchmarks report the time of the build that filled the cache).
-      fs.writeFileSync(path.join(staging, COMPLETE_MARKER), `${new Date().toISOString()}\nbuild seconds: ${((Date.now() - started) / 1000).toFixed(1)}\n`);
+      fs.writeFileSync(path.join(staging, COMPLETE_MARKER), `${new Date().toISOString()}\nbuild seconds: ${((Date.now() - started) / 1000).toFixed(1)}\n` +
+        (cacheLine ? `${cacheLine}\n` : ''));
     }, { tmpPrefix: `.tmp-${key}-`, complete: d => fs.existsSync(path.join(d, COMPLETE_MARKER)) });
-    process.stderr.write(`rustacean-lambda: built in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    process.stderr.write(`rustacean-lambda: built in ${((Date.now() - started) / 1000).toFixed(1)} s${cacheLine ? `; ${cacheLine}` : ''}\n`);
     CargoLambdaBuild.builds.add(key);
     CargoLambdaBuild.prune(cacheRoot, key);
     return layout(dir);
@@ -180,6 +213,12 @@ export class CargoLambdaBuild {
       fs.copyFileSync(source, destination); // another file system, or links not supported
       fs.chmodSync(destination, 0o755);
     }
+  }
+
+  /** Why the build cache asked for was not used in this process's build of a plan (undefined when it was, or none was asked). */
+  public static cacheNotUsed(plan: RustBuildPlan): string | undefined {
+    if (!plan.request.buildCache || plan.request.workspace.binaries.length === 0) return undefined;
+    return CargoLambdaBuild.cacheReports.get(buildKey(plan.request))?.notUsed;
   }
 
   /** `lambda.Code` for a plan: built locally when the stack needs bundling, hashed from sources and options. */

@@ -4,6 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { BuildCacheConfig, resolveBuildCache } from './build-cache';
 import { Toolchain } from './toolchain';
 import { CargoBinary, CargoWorkspace, fingerprintSources, readWorkspace, resolveBinary } from './workspace';
 import { Architecture } from '../arch';
@@ -35,6 +36,8 @@ export interface CargoBundlingProps {
   readonly cargoLambdaFlags?: string[];
   readonly environment?: { [key: string]: string };
   readonly toolchain?: string;
+  /** The compile cache (`BuildCache` is the public form); not part of the build key. */
+  readonly buildCache?: BuildCacheConfig;
 }
 
 /** Which binary to build and how (`RustBuildOptions` is the public form). */
@@ -58,6 +61,11 @@ export interface PlanBuildOptions extends CargoBuildProps {
    * run. Default true.
    */
   readonly bundlingRequired?: boolean;
+  /**
+   * The value of the CDK context key `rustacean-lambda:buildCache` where the construct is (the app-wide default
+   * after `bundling.buildCache`, before `RUSTACEAN_LAMBDA_BUILD_CACHE`). Default: not set.
+   */
+  readonly buildCacheContext?: unknown;
 }
 
 /**
@@ -116,6 +124,11 @@ export interface CargoBuildRequest {
    * built with `--target <triple>.<glibc>` (zig links against that glibc) instead of `--arm64`/`--x86-64`.
    */
   readonly glibc?: string;
+  /**
+   * The compile cache the build runs with (resolved from the props, the context and the environment). Never part of
+   * the build key or the asset hash: a cache changes how fast the output is made, not the output.
+   */
+  readonly buildCache?: BuildCacheConfig;
 }
 
 /** Validated build options of one function or extension: the output of the props, the input of the build. */
@@ -174,8 +187,11 @@ export function planBuild(options: PlanBuildOptions): RustBuildPlan {
     environment: { ...(bundling.environment ?? {}) },
     toolchain: bundling.toolchain,
     glibc: options.glibc,
+    buildCache: resolveBuildCache(bundling.buildCache, options.buildCacheContext),
   };
-  if (!workspace) return { request, binary, assetHash: sha256Fields('not bundled', JSON.stringify({ ...request, workspace: manifest }), binary.name) };
+  if (!workspace) {
+    return { request, binary, assetHash: sha256Fields('not bundled', JSON.stringify({ ...request, workspace: manifest, buildCache: undefined }), binary.name) };
+  }
   const key = buildKey(request);
   // The key covers sources, options and the compiler that will build them, so the asset hash changes exactly when
   // the bootstrap would.

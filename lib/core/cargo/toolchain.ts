@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Architecture, ARCHITECTURES } from '../arch';
+import { memoized, resolveOnPath, toolchainInputs, toolchainKey } from './memo';
 import { run } from '../process';
 
 /**
@@ -26,8 +27,11 @@ export class Toolchain {
     let id = Toolchain.identityCache.get(key);
     if (id === undefined) {
       const env = toolchain ? { ...process.env, RUSTUP_TOOLCHAIN: toolchain } : process.env;
-      const result = run('rustc', ['-V'], { env });
-      id = result.status === 0 ? result.stdout.trim() : 'rustc-unknown';
+      // Across synth processes from the memo while the toolchain's files are unchanged.
+      id = memoized('rustc-version', [key, ...toolchainKey()], toolchainInputs(process.cwd()), () => {
+        const result = run('rustc', ['-V'], { env });
+        return { value: result.status === 0 ? result.stdout.trim() : 'rustc-unknown' };
+      });
       Toolchain.identityCache.set(key, id);
     }
     return id;
@@ -94,10 +98,10 @@ export class Toolchain {
         `run \`rustup target add ${target} --toolchain ${wanted}\`, choose another toolchain, or change the architecture`);
     }
     if (Toolchain.hasTarget(undefined, target)) return undefined;
-    const list = run('rustup', ['toolchain', 'list']);
-    const names = list.status === 0
-      ? list.stdout.split('\n').map(l => l.trim().split(/\s+/)[0]).filter(n => n)
-      : [];
+    const names = memoized('rustup-toolchains', [resolveOnPath('rustup'), ...toolchainKey()], toolchainInputs(process.cwd()), () => {
+      const list = run('rustup', ['toolchain', 'list']);
+      return { value: list.status === 0 ? list.stdout.split('\n').map(l => l.trim().split(/\s+/)[0]).filter(n => n) : [] };
+    });
     for (const name of names) {
       if (Toolchain.hasTarget(name, target)) return name;
     }
@@ -119,8 +123,12 @@ export class Toolchain {
       const env = { ...process.env };
       if (toolchain) env.RUSTUP_TOOLCHAIN = toolchain;
       else delete env.RUSTUP_TOOLCHAIN;
-      const sysroot = run('rustc', ['--print', 'sysroot'], { env });
-      found = sysroot.status === 0 && fs.existsSync(path.join(sysroot.stdout.trim(), 'lib', 'rustlib', target, 'lib'));
+      // The sysroot from the memo while the toolchain's files are unchanged; the target's folder is looked at each time.
+      const sysroot = memoized('rustc-sysroot', [toolchain ?? '', ...toolchainKey()], toolchainInputs(process.cwd()), () => {
+        const result = run('rustc', ['--print', 'sysroot'], { env });
+        return { value: result.status === 0 ? result.stdout.trim() : '' };
+      });
+      found = sysroot !== '' && fs.existsSync(path.join(sysroot, 'lib', 'rustlib', target, 'lib'));
       Toolchain.targetCache.set(key, found);
     }
     return found;

@@ -5,6 +5,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { isRacy, memoized, memoStats, readMemo, resolveOnPath, toolchainInputs, writeMemo } from './memo';
 import { run } from '../process';
 
 /** A binary target of a Cargo package. */
@@ -29,11 +30,45 @@ export interface CargoWorkspace {
 
 const metadataCache = new Map<string, CargoWorkspace>();
 
-/** Reads the workspace layout with `cargo metadata --no-deps` (no network, no build); cached per process. */
+/** Forget the workspaces read in this process (tests; the on-disk memo stays). */
+export function forgetWorkspaces(): void {
+  metadataCache.clear();
+}
+
+/**
+ * Reads the workspace layout with `cargo metadata --no-deps` (no network, no build): once per process, and across
+ * synth processes from the on-disk memo while the manifests, the lock file, cargo's configuration, the
+ * environment that steers it and the toolchain are unchanged.
+ */
 export function readWorkspace(manifest: string): CargoWorkspace {
   const cached = metadataCache.get(manifest);
   if (cached) return cached;
+  const cwd = path.dirname(manifest);
+  const keyParts = [manifest, resolveOnPath('cargo'), ...CARGO_ENV.map(name => `${name}=${process.env[name] ?? ''}`)];
+  const workspace = memoized('cargo-metadata', keyParts, metadataInputs(manifest), () => {
+    const read = runCargoMetadata(manifest);
+    return { value: read.workspace, inputs: read.manifests };
+  });
+  metadataCache.set(manifest, workspace);
+  return workspace;
 
+  function metadataInputs(file: string): string[] {
+    const files = [file, ...toolchainInputs(cwd)];
+    for (let dir = cwd; ; dir = path.dirname(dir)) {
+      files.push(path.join(dir, 'Cargo.toml'), path.join(dir, 'Cargo.lock'));
+      files.push(path.join(dir, '.cargo', 'config.toml'), path.join(dir, '.cargo', 'config'));
+      if (path.dirname(dir) === dir) break;
+    }
+    const cargoHome = process.env.CARGO_HOME ?? path.join(process.env.HOME ?? '', '.cargo');
+    files.push(path.join(cargoHome, 'config.toml'), path.join(cargoHome, 'config'));
+    return files;
+  }
+}
+
+/** Environment variables that change what `cargo metadata` answers (the target folder, cargo's home). */
+const CARGO_ENV = ['CARGO_TARGET_DIR', 'CARGO_BUILD_TARGET_DIR', 'CARGO_HOME', 'RUSTUP_TOOLCHAIN', 'RUSTUP_HOME'];
+
+function runCargoMetadata(manifest: string): { workspace: CargoWorkspace; manifests: string[] } {
   const result = run('cargo', ['metadata', '--no-deps', '--format-version', '1', '--manifest-path', manifest], {
     cwd: path.dirname(manifest),
   });
@@ -63,8 +98,10 @@ export function readWorkspace(manifest: string): CargoWorkspace {
     binaries,
     selectedPackage: selected?.name,
   };
-  metadataCache.set(manifest, workspace);
-  return workspace;
+  return {
+    workspace,
+    manifests: [workspace.manifest, path.join(meta.workspace_root, 'Cargo.lock'), ...meta.packages.map(p => p.manifest_path)],
+  };
 }
 
 /**
@@ -107,9 +144,43 @@ const IGNORED_DIRS = new Set(['target', '.git', 'node_modules', 'cdk.out', '.ide
 /**
  * A content fingerprint of a workspace's sources: every file below the root except build output, VCS data
  * and dependency folders. Same sources, same fingerprint, on any machine.
+ *
+ * A later synth process reuses the fingerprint from the on-disk memo when every file has the path, size and
+ * modification time it had (a walk of the folders and a stat per file, no file read); files modified in the last
+ * seconds are always read.
  */
 export function fingerprintSources(root: string, targetDirectory?: string): string {
+  const files = listSources(root, targetDirectory);
+  let racy = false;
+  const listing = crypto.createHash('sha256');
+  for (const file of files) {
+    const stat = fs.statSync(path.join(root, file), { bigint: true });
+    if (isRacy(Number(stat.mtimeMs))) racy = true;
+    listing.update(`${file}\0${stat.size}\0${stat.mtimeNs}\0${stat.ino}\n`);
+  }
+  const keyParts = [path.resolve(root), targetDirectory ? path.resolve(targetDirectory) : ''];
+  const stats = listing.digest('hex');
+  const memo = racy ? undefined : readMemo<{ stats: string; fingerprint: string }>('fingerprint', keyParts);
+  if (memo && memo.stats === stats) {
+    memoStats.hits++;
+    return memo.fingerprint;
+  }
+  memoStats.misses++;
   const hash = crypto.createHash('sha256');
+  for (const file of files) {
+    hash.update(file);
+    hash.update('\0');
+    hash.update(fs.readFileSync(path.join(root, file)));
+    hash.update('\0');
+  }
+  const fingerprint = hash.digest('hex');
+  if (!racy) writeMemo('fingerprint', keyParts, { stats, fingerprint });
+  return fingerprint;
+}
+
+/** The source files of a workspace (relative, `/`-separated), in the fingerprint's order. */
+function listSources(root: string, targetDirectory?: string): string[] {
+  const files: string[] = [];
   const skip = targetDirectory ? path.resolve(targetDirectory) : undefined;
   const walk = (dir: string) => {
     const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -119,15 +190,12 @@ export function fingerprintSources(root: string, targetDirectory?: string): stri
         if (IGNORED_DIRS.has(entry.name) || full === skip || isNestedWorkspace(full)) continue;
         walk(full);
       } else if (entry.isFile()) {
-        hash.update(path.relative(root, full).split(path.sep).join('/'));
-        hash.update('\0');
-        hash.update(fs.readFileSync(full));
-        hash.update('\0');
+        files.push(path.relative(root, full).split(path.sep).join('/'));
       }
     }
   };
   walk(root);
-  return hash.digest('hex');
+  return files;
 }
 
 /** A folder with a `Cargo.toml` of its own `[workspace]` is never part of the enclosing workspace's build. */
