@@ -3,8 +3,10 @@ import * as path from 'path';
 import { LlrtSourceBuild, ObtainedBinary } from './bootstrap';
 import { CompilerBinary, compilerVersion } from './compiler';
 import { modulesFromSources } from './modules';
+import { LlrtWarnings } from './warnings';
 import { Architecture, ARCHITECTURES, hostArchitecture } from '../core/arch';
 import { CargoLambdaBuild } from '../core/cargo/build';
+import { BuildCacheConfig } from '../core/cargo/build-cache';
 import { fetchCrateSource } from '../core/cargo/crate-source';
 import { planBuild, RustBuildPlan } from '../core/cargo/plan';
 import { run } from '../core/process';
@@ -47,7 +49,19 @@ export function llrtSource(crateVersion: string, cacheRoot: string): string {
  * The foundation's build plan for LLRT: `cargo lambda build --release --locked --package llrt --features
  * lambda,snmalloc-rs/build_cc --target <triple>.2.34` with the optimisation preset.
  */
-export function llrtPlan(build: LlrtSourceBuild, arch: Architecture, features: string[] = LLRT_FEATURES): RustBuildPlan {
+/**
+ * The compile cache of a source build (`LlrtSourceOptions.buildCache`, then the context key where the function is,
+ * then `RUSTACEAN_LAMBDA_BUILD_CACHE`): how LLRT is compiled, never what it is, so it is kept out of the build's
+ * description (`LlrtSourceBuild`), the layer's id and every hash.
+ */
+export interface LlrtBuildCache {
+  readonly own?: BuildCacheConfig;
+  readonly context?: unknown;
+}
+
+export function llrtPlan(
+  build: LlrtSourceBuild, arch: Architecture, features: string[] = LLRT_FEATURES, cache: LlrtBuildCache = {},
+): RustBuildPlan {
   const crateDir = llrtSource(build.crateVersion, build.cacheRoot);
   return planBuild({
     manifestPath: crateDir,
@@ -59,7 +73,9 @@ export function llrtPlan(build: LlrtSourceBuild, arch: Architecture, features: s
       // NONE means the crate's own release profile as cargo defines it (LLRT's crate sets none), without the
       // release settings cargo-lambda would add.
       cargoLambdaFlags: build.optimization === 'none' ? ['--locked', '--disable-optimizations'] : ['--locked'],
+      buildCache: cache.own,
     },
+    buildCacheContext: cache.context,
     architecture: arch,
     glibc: LLRT_GLIBC,
   });
@@ -69,8 +85,10 @@ export function llrtPlan(build: LlrtSourceBuild, arch: Architecture, features: s
  * Builds (or finds in the cache) LLRT's bootstrap for an architecture and returns its path. Failures keep the
  * cargo output and say what to do; a missing C compiler (QuickJS, zlib-ng, zstd and ring are C) is named as such.
  */
-export function buildLlrt(build: LlrtSourceBuild, arch: Architecture, features: string[] = LLRT_FEATURES): string {
-  const plan = llrtPlan(build, arch, features);
+export function buildLlrt(
+  build: LlrtSourceBuild, arch: Architecture, features: string[] = LLRT_FEATURES, cache: LlrtBuildCache = {}, warnings?: LlrtWarnings,
+): string {
+  const plan = llrtPlan(build, arch, features, cache);
   let built;
   try {
     built = CargoLambdaBuild.build(plan.request);
@@ -82,6 +100,8 @@ export function buildLlrt(build: LlrtSourceBuild, arch: Architecture, features: 
     throw new Error(`the build of ${LLRT_CRATE} ${build.crateVersion} for ${arch} produced no ${plan.binary.name} ` +
       `(expected ${file}); delete ${built.dir} and synthesize again`);
   }
+  const notUsed = CargoLambdaBuild.cacheNotUsed(plan);
+  if (notUsed && warnings) warnings.push({ id: 'build-cache-not-used', message: notUsed });
   return file;
 }
 
@@ -128,8 +148,10 @@ export function readSourceModules(crateVersion: string, cacheRoot: string): stri
  * by CargoLambdaBuild in the process and on disk), with the modules the built LLRT provides (read from the sources
  * the build unpacked).
  */
-export function obtainFromSource(build: LlrtSourceBuild, arch: Architecture, version: string): ObtainedBinary {
-  const file = buildLlrt(build, arch);
+export function obtainFromSource(
+  build: LlrtSourceBuild, arch: Architecture, version: string, cache: LlrtBuildCache = {}, warnings?: LlrtWarnings,
+): ObtainedBinary {
+  const file = buildLlrt(build, arch, LLRT_FEATURES, cache, warnings);
   return {
     file,
     modules: readSourceModules(build.crateVersion, build.cacheRoot),
@@ -148,7 +170,7 @@ const compilers = new Map<string, CompilerBinary>();
  * Kept by the build-once cache like the runtime; never shipped. Its zstd dictionaries (trained by `llrt_core`'s
  * build script, one per build) are found in the target folder, to rewrite its output uncompressed.
  */
-export function obtainSourceCompiler(build: LlrtSourceBuild): CompilerBinary {
+export function obtainSourceCompiler(build: LlrtSourceBuild, cache: LlrtBuildCache = {}): CompilerBinary {
   const host = hostArchitecture();
   if (process.platform !== 'linux' || !host) {
     throw new Error(`LLRT's bytecode compiler is built for Linux and runs at synth, but this machine is ${process.platform} ` +
@@ -157,8 +179,8 @@ export function obtainSourceCompiler(build: LlrtSourceBuild): CompilerBinary {
   const key = JSON.stringify([build, host]);
   const known = compilers.get(key);
   if (known) return known;
-  const plan = llrtPlan(build, host, LLRT_COMPILER_FEATURES);
-  const file = buildLlrt(build, host, LLRT_COMPILER_FEATURES);
+  const plan = llrtPlan(build, host, LLRT_COMPILER_FEATURES, cache);
+  const file = buildLlrt(build, host, LLRT_COMPILER_FEATURES, cache);
   const buildDir = path.join(plan.request.workspace.targetDirectory, ARCHITECTURES[host].rustTarget, plan.request.profile, 'build');
   const dictionaries = fs.existsSync(buildDir)
     ? fs.readdirSync(buildDir).filter(d => d.startsWith('llrt_core-')).map(d => path.join(buildDir, d, 'out', 'compression.dict')).filter(f => fs.existsSync(f))

@@ -6,6 +6,7 @@ import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Architecture } from '../core/arch';
 import { CargoLambdaBuild } from '../core/cargo/build';
+import { BuildCacheConfig } from '../core/cargo/build-cache';
 import { fetchCrateSource } from '../core/cargo/crate-source';
 import { planBuild, RustBuildPlan, Preset } from '../core/cargo/plan';
 import { writeExecutable } from '../core/files';
@@ -41,6 +42,10 @@ export interface AdapterBuildOptions {
   readonly toolchain?: string;
   /** Where the crate's source is kept (`<cacheRoot>/web-adapter/<version>/lambda_web_adapter`). */
   readonly cacheRoot: string;
+  /** The compile cache asked for on the layer (how the adapter is compiled, never what: in no hash). */
+  readonly buildCache?: BuildCacheConfig;
+  /** The context key `rustacean-lambda:buildCache` where the layer is (the app-wide default). */
+  readonly buildCacheContext?: unknown;
 }
 
 /**
@@ -74,7 +79,9 @@ export function adapterPlan(options: AdapterBuildOptions): RustBuildPlan {
       cargoLambdaFlags: ['--locked'],
       // What upstream's own layer build sets, so the Runtime API sees the adapter's user agent.
       environment: { LAMBDA_RUNTIME_USER_AGENT: `aws-lambda-rust/aws-lambda-adapter/${options.version}` },
+      buildCache: options.buildCache,
     },
+    buildCacheContext: options.buildCacheContext,
     architecture: options.architecture,
     extension: true,
     glibc: ADAPTER_GLIBC,

@@ -2,14 +2,16 @@ import { Aws, CfnMapping, Fn, Stack, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
-import { adapterLayerCode } from './adapter-build';
+import { AdapterBuildOptions, adapterLayerCode, adapterPlan } from './adapter-build';
 import { WebAdapterVersion } from './version';
 import { Architecture, architectureOf } from '../core/arch';
 import { cacheRoot } from '../core/cache';
+import { CargoLambdaBuild } from '../core/cargo/build';
+import { buildCacheContext, resolveBuildCache } from '../core/cargo/build-cache';
 import { Toolchain } from '../core/cargo/toolchain';
 import { validating, warn } from '../core/errors';
 import { sha256Fields } from '../core/hash';
-import { OptimizationPreset } from '../rust';
+import { BuildCache, OptimizationPreset } from '../rust';
 
 /** The account that publishes the adapter's layers in the commercial partition. */
 const COMMERCIAL_ACCOUNT = '753240598075';
@@ -54,6 +56,15 @@ export interface WebAdapterSourceProps extends lambda.LayerVersionOptions {
    * @default - `$RUSTACEAN_LAMBDA_CACHE`, else the OS's per-user cache folder + `rustacean-lambda` (as for LLRT binaries)
    */
   readonly cacheDirectory?: string;
+
+  /**
+   * A compile cache shared across machines for the build (sccache, as `RustFunction`'s `bundling.buildCache`).
+   * It changes how fast the adapter builds, never the layer, so it is in no hash and no layer id.
+   *
+   * @default - the app-wide default: the context key `rustacean-lambda:buildCache` where the layer is, else
+   * `RUSTACEAN_LAMBDA_BUILD_CACHE`, else none
+   */
+  readonly buildCache?: BuildCache;
 }
 
 /**
@@ -273,7 +284,7 @@ class SourceLayer extends WebAdapterLayer {
     const stack = Stack.of(scope);
     const arch = architectureOf(architecture);
     const optimization = this.props.optimization ?? OptimizationPreset.SPEED;
-    const { version: _version, optimization: _optimization, toolchain, cacheDirectory, ...layerOptions } = this.props;
+    const { version: _version, optimization: _optimization, toolchain, cacheDirectory, buildCache, ...layerOptions } = this.props;
     // Same settings, same layer: every function of the stack shares it.
     const settings = JSON.stringify({ optimization, toolchain: toolchain ?? null, cacheDirectory: cacheDirectory ?? null, layerOptions });
     const defaults = JSON.stringify({ optimization: OptimizationPreset.SPEED, toolchain: null, cacheDirectory: null, layerOptions: {} });
@@ -282,19 +293,26 @@ class SourceLayer extends WebAdapterLayer {
     const existing = stack.node.tryFindChild(id) as lambda.ILayerVersion | undefined;
     if (existing) return existing;
 
-    const code = adapterLayerCode({
+    const options: AdapterBuildOptions = {
       version: this.version.version,
       architecture: arch,
       optimization,
       toolchain,
       cacheRoot: cacheDirectory ?? cacheRoot(),
-    }, Toolchain.identity(toolchain));
-    return new lambda.LayerVersion(stack, id, {
+      buildCache: buildCache?._config,
+      buildCacheContext: buildCacheContext(scope),
+    };
+    const layer = new lambda.LayerVersion(stack, id, {
       description: `Lambda Web Adapter ${this.version.version} (${arch}), built from crates.io by rustacean-lambda-cdk`,
       license: 'Apache-2.0',
       ...layerOptions,
       compatibleArchitectures: [architecture],
-      code,
+      code: adapterLayerCode(options, Toolchain.identity(toolchain)),
     });
+    // The build ran while the layer's asset was staged (when this stack is bundled).
+    const cacheAsked = stack.bundlingRequired && resolveBuildCache(options.buildCache, options.buildCacheContext) !== undefined;
+    const notUsed = cacheAsked ? CargoLambdaBuild.cacheNotUsed(adapterPlan(options)) : undefined;
+    if (notUsed) warn(layer, 'build-cache-not-used', notUsed);
+    return layer;
   }
 }

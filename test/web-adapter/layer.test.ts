@@ -4,7 +4,9 @@ import * as path from 'path';
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { WebAdapterFunction, WebAdapterLayer, WebAdapterVersion } from '../../lib';
+import { BuildCache, SccacheStorage, WebAdapterFunction, WebAdapterLayer, WebAdapterVersion } from '../../lib';
+import { CargoLambdaBuild } from '../../lib/core/cargo/build';
+import { freePort } from '../../lib/core/process';
 import { OptimizationPreset } from '../../lib/rust/types';
 import { cfnLintAssembly } from '../support/cfn-lint';
 import { assetDir, fakeAdapterCache, fakeApp, modeOf, stubAdapterBuild, useCleanBuildState } from '../support/web-adapter';
@@ -188,6 +190,45 @@ describe('layer built from source', () => {
     layerOf(stackIn({ env: { region: 'us-east-1' } }), ARM, WebAdapterLayer.fromSource({ cacheDirectory: emptyCache }));
     expect(calls).toHaveLength(0);
     expect(fs.readdirSync(emptyCache)).toEqual([]);
+  });
+
+  test('a build cache (typed, or the context key) reaches the adapter build, changes no layer id or hash, and warns on the layer when unused', async () => {
+    const port = await freePort(); // nothing listens there
+    const endpoint = `redis://127.0.0.1:${port}`;
+    const calls = stubAdapterBuild();
+    const cacheDirectory = fakeAdapterCache(owned);
+    const cached = synthWith(WebAdapterLayer.fromSource({
+      cacheDirectory,
+      buildCache: BuildCache.sccache({ storage: SccacheStorage.redis({ endpoint }) }),
+    }), [X86]);
+    expect(calls).toHaveLength(1); // the build still runs, without the cache
+    const layerIds = (stack: Stack) => Object.keys(Template.fromStack(stack).findResources('AWS::Lambda::LayerVersion'));
+    const layer = cached.stack.node.children.find(c => c instanceof lambda.LayerVersion)!;
+    Annotations.fromStack(cached.stack).hasWarning(`/${layer.node.path}`,
+      Match.stringLikeRegexp(`^the build cache \\(sccache with Redis at ${endpoint}\\) was not used: .*ack: rustacean-lambda:build-cache-not-used`));
+
+    CargoLambdaBuild.reset();
+    const plainCalls = stubAdapterBuild();
+    const plain = synthWith(WebAdapterLayer.fromSource({ cacheDirectory }), [X86]);
+    expect(plainCalls).toHaveLength(0); // the same build key: the build made with the cache setting is reused
+    expect(layerIds(plain.stack)).toEqual(layerIds(cached.stack));
+    const s3Key = (stack: Stack) => Object.values(Template.fromStack(stack).findResources('AWS::Lambda::LayerVersion'))
+      .map((r: any) => r.Properties.Content.S3Key);
+    expect(s3Key(plain.stack)).toEqual(s3Key(cached.stack));
+    Annotations.fromStack(plain.stack).hasNoWarning('*', Match.stringLikeRegexp('build cache'));
+
+    // The context key is the app-wide default for layers too.
+    CargoLambdaBuild.reset();
+    stubAdapterBuild();
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-wa-ctx-'));
+    owned.push(outdir);
+    const app = new App({ outdir, context: { 'rustacean-lambda:buildCache': endpoint } });
+    const stack = new Stack(app, 'Ctx', { env: { region: 'us-east-1' } });
+    new WebAdapterFunction(stack, 'Fn', {
+      appPath: fakeApp(owned), runtime: lambda.Runtime.NODEJS_22_X, architecture: X86, bundling: { installDependencies: false },
+      adapterLayer: WebAdapterLayer.fromSource({ cacheDirectory: fakeAdapterCache(owned) }),
+    });
+    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp(`^the build cache \\(sccache with Redis at ${endpoint}\\) was not used`));
   });
 
   test('different build options give a separate layer; an unknown preset fails', () => {
