@@ -225,7 +225,10 @@ describe('layer built from source', () => {
     const app = new App({ outdir, context: { 'rustacean-lambda:buildCache': endpoint } });
     const stack = new Stack(app, 'Ctx', { env: { region: 'us-east-1' } });
     new WebAdapterFunction(stack, 'Fn', {
-      appPath: fakeApp(owned), runtime: lambda.Runtime.NODEJS_22_X, architecture: X86, bundling: { installDependencies: false },
+      appPath: fakeApp(owned),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: X86,
+      bundling: { installDependencies: false },
       adapterLayer: WebAdapterLayer.fromSource({ cacheDirectory: fakeAdapterCache(owned) }),
     });
     Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp(`^the build cache \\(sccache with Redis at ${endpoint}\\) was not used`));
