@@ -94,6 +94,17 @@ export interface SccacheGitHubActionsOptions {
 
 /**
  * Where sccache keeps what it compiled: a local folder, or a store a team or CI shares.
+ *
+ * @example
+ * new RustFunction(this, 'Api', {
+ *   manifestPath: 'rust-handlers',
+ *   binaryName: 'http-api',
+ *   bundling: {
+ *     buildCache: BuildCache.sccache({
+ *       storage: SccacheStorage.s3({ bucket: 'team-build-cache', region: 'eu-west-1' }),
+ *     }),
+ *   },
+ * });
  */
 export class SccacheStorage {
   /** A folder on this machine (sccache's default storage). */
