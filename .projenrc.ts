@@ -277,9 +277,10 @@ project.addTask('bench:cache', {
 // The pull request build: the same `.ci/run` as our CI (setup.sh, then the README's test command), on GitHub's
 // standard Ubuntu runner, where setup.sh takes the arm64 Rust target from rustup and installs no Debian-only package.
 // .ci/run turns the library's compile cache on for every cargo build it runs (RUSTACEAN_LAMBDA_BUILD_CACHE, sccache
-// with a local folder); the workflow keeps that folder between runs with actions/cache: restored from the newest
-// run's, saved under this run's id (a cache entry is never overwritten, so each run saves a new one).
-const SCCACHE_DIR = '.rustacean-lambda/sccache';
+// with a per-user folder, ~/.cache/rustacean-lambda/sccache); the workflow keeps that folder between runs with
+// actions/cache: restored from the newest run's, saved under this run's id (a cache entry is never overwritten, so
+// each run saves a new one).
+const SCCACHE_DIR = '~/.cache/rustacean-lambda/sccache';
 const build = new github.GithubWorkflow(project.github!, 'build');
 build.on({ pullRequest: {}, workflowDispatch: {} });
 build.addJob('build', {
