@@ -1,12 +1,7 @@
-import { Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { rustCode, warnIfCacheNotUsed } from './bundling';
 import { RustBuildOptions } from './types';
-import { architectureOf } from '../core/arch';
-import { CargoLambdaBuild } from '../core/cargo/build';
-import { buildCacheContext } from '../core/cargo/build-cache';
-import { planBuild } from '../core/cargo/plan';
-import { validating, warn } from '../core/errors';
 
 /**
  * Properties of a `RustExtension`.
@@ -47,20 +42,7 @@ export class RustExtension extends lambda.LayerVersion {
 
   constructor(scope: Construct, id: string, props: RustExtensionProps = {}) {
     const architecture = props.architecture ?? lambda.Architecture.ARM_64;
-    // A stack that is not bundled (`cdk deploy OtherStack`) reads and runs nothing: no cargo metadata, no rustc.
-    // Bad props fail as aws-cdk-lib's ValidationError naming this construct's path.
-    const [plan, code] = validating(scope, id, () => {
-      const planned = planBuild({
-        manifestPath: props.manifestPath,
-        binaryName: props.binaryName,
-        bundling: { ...props.bundling, buildCache: props.bundling?.buildCache?._config },
-        buildCacheContext: buildCacheContext(scope),
-        architecture: architectureOf(architecture),
-        extension: true,
-        bundlingRequired: Stack.of(scope).bundlingRequired,
-      });
-      return [planned, CargoLambdaBuild.code(planned)] as const;
-    });
+    const { plan, code } = rustCode(scope, id, props, architecture, true);
     super(scope, id, {
       ...props,
       compatibleArchitectures: [architecture],
@@ -68,7 +50,6 @@ export class RustExtension extends lambda.LayerVersion {
     });
     this.binaryName = plan.binary.name;
     this.architecture = architecture;
-    const notUsed = CargoLambdaBuild.cacheNotUsed(plan);
-    if (notUsed) warn(this, 'build-cache-not-used', notUsed);
+    warnIfCacheNotUsed(this, plan);
   }
 }

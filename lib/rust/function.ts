@@ -1,12 +1,7 @@
-import { Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { rustCode, warnIfCacheNotUsed } from './bundling';
 import { RustBuildOptions } from './types';
-import { architectureOf } from '../core/arch';
-import { CargoLambdaBuild } from '../core/cargo/build';
-import { buildCacheContext } from '../core/cargo/build-cache';
-import { planBuild } from '../core/cargo/plan';
-import { validating, warn } from '../core/errors';
 
 /**
  * Properties of a `RustFunction`: the usual Lambda function options, the binary to deploy, and how cargo-lambda
@@ -50,19 +45,7 @@ export class RustFunction extends lambda.Function {
 
   constructor(scope: Construct, id: string, props: RustFunctionProps = {}) {
     const architecture = props.architecture ?? lambda.Architecture.ARM_64;
-    // A stack that is not bundled (`cdk deploy OtherStack`) reads and runs nothing: no cargo metadata, no rustc.
-    // Bad props fail as aws-cdk-lib's ValidationError naming this construct's path.
-    const [plan, code] = validating(scope, id, () => {
-      const planned = planBuild({
-        manifestPath: props.manifestPath,
-        binaryName: props.binaryName,
-        bundling: { ...props.bundling, buildCache: props.bundling?.buildCache?._config },
-        buildCacheContext: buildCacheContext(scope),
-        architecture: architectureOf(architecture),
-        bundlingRequired: Stack.of(scope).bundlingRequired,
-      });
-      return [planned, CargoLambdaBuild.code(planned)] as const;
-    });
+    const { plan, code } = rustCode(scope, id, props, architecture, false);
     super(scope, id, {
       ...props,
       architecture,
@@ -74,7 +57,6 @@ export class RustFunction extends lambda.Function {
     });
     this.binaryName = plan.binary.name;
     this.packageName = plan.binary.packageName;
-    const notUsed = CargoLambdaBuild.cacheNotUsed(plan);
-    if (notUsed) warn(this, 'build-cache-not-used', notUsed);
+    warnIfCacheNotUsed(this, plan);
   }
 }
