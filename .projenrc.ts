@@ -276,11 +276,6 @@ project.addTask('bench:cache', {
 
 // The pull request build: the same `.ci/run` as our CI (setup.sh, then the README's test command), on GitHub's
 // standard Ubuntu runner, where setup.sh takes the arm64 Rust target from rustup and installs no Debian-only package.
-// .ci/run turns the library's compile cache on for every cargo build it runs (RUSTACEAN_LAMBDA_BUILD_CACHE, sccache
-// with a per-user folder, ~/.cache/rustacean-lambda/sccache); the workflow keeps that folder between runs with
-// actions/cache: restored from the newest run's, saved under this run's id (a cache entry is never overwritten, so
-// each run saves a new one).
-const SCCACHE_DIR = '~/.cache/rustacean-lambda/sccache';
 const build = new github.GithubWorkflow(project.github!, 'build');
 build.on({ pullRequest: {}, workflowDispatch: {} });
 build.addJob('build', {
@@ -293,17 +288,7 @@ build.addJob('build', {
     { name: 'Setup Python', uses: 'actions/setup-python@v5', with: { 'python-version': '3.12' } },
     { name: 'Setup Go', uses: 'actions/setup-go@v5', with: { 'go-version': 'stable' } },
     { name: 'Setup Java', uses: 'actions/setup-java@v4', with: { 'distribution': 'temurin', 'java-version': '17' } },
-    {
-      name: 'Keep the compile cache (sccache) between runs',
-      uses: 'actions/cache@v4',
-      with: {
-        'path': SCCACHE_DIR,
-        'key': 'sccache-${{ runner.os }}-${{ github.run_id }}',
-        'restore-keys': 'sccache-${{ runner.os }}-',
-      },
-    },
     { name: 'Install, then the README\'s test command', run: 'bash .ci/run' },
-    { name: 'Compile cache statistics', if: 'always()', run: '.rustacean-lambda/tools/bin/sccache --show-stats || true' },
   ],
 });
 

@@ -5,16 +5,15 @@ import {
   releaseAssetName, SourceBinarySpec,
 } from './bootstrap';
 import { CompilerBinary, compilerVersion } from './compiler';
-import { LlrtBuildCache, obtainFromSource, obtainSourceCompiler } from './source';
+import { obtainFromSource, obtainSourceCompiler } from './source';
 import { BinaryStore, checkBaseUrl, DEFAULT_LOCK_FILE } from './store';
 import { LlrtBinaryType, LlrtVersion } from './types';
-import { LlrtWarnings } from './warnings';
 import { Architecture } from '../core/arch';
 import { cacheRoot } from '../core/cache';
 import { checkPreset } from '../core/cargo/plan';
 import { sha256 } from '../core/hash';
 import { isZip } from '../core/zip';
-import { BuildCache, OptimizationPreset } from '../rust';
+import { OptimizationPreset } from '../rust';
 
 /**
  * Options of `LlrtBinary.fromRelease()`: which release, and how its download is checked.
@@ -128,15 +127,6 @@ export interface LlrtSourceOptions {
    * @default - `$RUSTACEAN_LAMBDA_CACHE`, else the OS's per-user cache folder + `rustacean-lambda`
    */
   readonly cacheDirectory?: string;
-
-  /**
-   * A compile cache shared across machines for the build (sccache, as `RustFunction`'s `bundling.buildCache`).
-   * It changes how fast LLRT builds, never the binary, so it is in no hash.
-   *
-   * @default - the app-wide default: the context key `rustacean-lambda:buildCache` where the function is, else
-   * `RUSTACEAN_LAMBDA_BUILD_CACHE`, else none
-   */
-  readonly buildCache?: BuildCache;
 }
 
 /** Where a binary comes from. */
@@ -212,7 +202,7 @@ export abstract class LlrtBinary {
    * time; throws when the type cannot come from this source.
    * @internal
    */
-  public abstract _bootstrap(arch: Architecture, type: LlrtBinaryType, buildCacheContext?: unknown): LlrtBootstrap;
+  public abstract _bootstrap(arch: Architecture, type: LlrtBinaryType): LlrtBootstrap;
 
   /**
    * A short, stable name of the settings that tell two binaries apart (for layer ids); '' for the defaults.
@@ -302,7 +292,6 @@ class SourceBinary extends LlrtBinary {
   private readonly optimization: OptimizationPreset;
   private readonly toolchain?: string;
   private readonly cacheDirectory?: string;
-  private readonly buildCache?: BuildCache;
 
   constructor(options: LlrtSourceOptions) {
     super();
@@ -314,10 +303,9 @@ class SourceBinary extends LlrtBinary {
     this.optimization = checkPreset(options.optimization ?? OptimizationPreset.BALANCED) as OptimizationPreset;
     this.toolchain = options.toolchain;
     this.cacheDirectory = options.cacheDirectory !== undefined ? path.resolve(options.cacheDirectory) : undefined;
-    this.buildCache = options.buildCache;
   }
 
-  public _bootstrap(arch: Architecture, type: LlrtBinaryType, buildCacheContext?: unknown): LlrtBootstrap {
+  public _bootstrap(arch: Architecture, type: LlrtBinaryType): LlrtBootstrap {
     if (type !== LlrtBinaryType.NO_SDK) {
       throw new Error(`llrtBinaryType '${type}' cannot come from LlrtBinary.fromSource(): the llrt crate on crates.io ` +
         'carries no AWS SDK, so a source build is the no-sdk binary; remove llrtBinaryType (the SDK clients you ' +
@@ -332,12 +320,10 @@ class SourceBinary extends LlrtBinary {
     };
     const spec: SourceBinarySpec = { kind: 'source', version: this.version, type, arch, build };
     // A bundle without the bootstrap still reads the modules of the build.
-    const cache: LlrtBuildCache = { own: this.buildCache?._config, context: buildCacheContext };
-    const obtain = (warnings: LlrtWarnings) => obtainFromSource(build, arch, spec.version.version, cache, warnings);
-    return new LlrtBootstrap(spec, { obtain, neededForBundle: true }, {
+    return new LlrtBootstrap(spec, { obtain: () => obtainFromSource(build, arch, spec.version.version), neededForBundle: true }, {
       byDefault: true,
       key: JSON.stringify(['crates.io', build]),
-      obtain: () => obtainSourceCompiler(build, cache),
+      obtain: () => obtainSourceCompiler(build),
     });
   }
 

@@ -9,7 +9,6 @@ import { LlrtRuntimeLayer } from './layer';
 import { LlrtBinaryType, LlrtBundlingOptions, LlrtLogLevel, LlrtTlsVersion, LlrtVersion } from './types';
 import { addLlrtWarnings, LlrtWarnings } from './warnings';
 import { architectureOf } from '../core/arch';
-import { buildCacheContext } from '../core/cargo/build-cache';
 import { validating } from '../core/errors';
 
 /**
@@ -177,7 +176,7 @@ export class LlrtFunction extends lambda.Function {
       }
       const request: BundleRequest = { entry, exportName, binaryType, options: props.bundling ?? {} };
       const useLayer = props.useLlrtLayer ?? false;
-      const bootstrap = source._bootstrap(architectureOf(architecture, 'LLRT'), binaryType, buildCacheContext(scope));
+      const bootstrap = source._bootstrap(architectureOf(architecture, 'LLRT'), binaryType);
       // 3. the asset built with it (at bundling time, inside super())
       const code = functionCode(request, bootstrap, !useLayer, warnings);
       return { architecture, environment, exportName, entry, source, binaryType, useLayer, bootstrap, code };

@@ -3,10 +3,8 @@ import * as path from 'path';
 import { LlrtSourceBuild, ObtainedBinary } from './bootstrap';
 import { CompilerBinary, compilerVersion } from './compiler';
 import { modulesFromSources } from './modules';
-import { LlrtWarnings } from './warnings';
 import { Architecture, ARCHITECTURES, hostArchitecture } from '../core/arch';
 import { CargoLambdaBuild } from '../core/cargo/build';
-import { BuildCacheConfig } from '../core/cargo/build-cache';
 import { fetchCrateSource } from '../core/cargo/crate-source';
 import { planBuild, RustBuildPlan } from '../core/cargo/plan';
 import { run } from '../core/process';
@@ -49,19 +47,7 @@ export function llrtSource(crateVersion: string, cacheRoot: string): string {
  * The foundation's build plan for LLRT: `cargo lambda build --release --locked --package llrt --features
  * lambda,snmalloc-rs/build_cc --target <triple>.2.34` with the optimisation preset.
  */
-/**
- * The compile cache of a source build (`LlrtSourceOptions.buildCache`, then the context key where the function is,
- * then `RUSTACEAN_LAMBDA_BUILD_CACHE`): how LLRT is compiled, never what it is, so it is kept out of the build's
- * description (`LlrtSourceBuild`), the layer's id and every hash.
- */
-export interface LlrtBuildCache {
-  readonly own?: BuildCacheConfig;
-  readonly context?: unknown;
-}
-
-export function llrtPlan(
-  build: LlrtSourceBuild, arch: Architecture, features: string[] = LLRT_FEATURES, cache: LlrtBuildCache = {},
-): RustBuildPlan {
+export function llrtPlan(build: LlrtSourceBuild, arch: Architecture, features: string[] = LLRT_FEATURES): RustBuildPlan {
   const crateDir = llrtSource(build.crateVersion, build.cacheRoot);
   return planBuild({
     manifestPath: crateDir,
@@ -73,9 +59,11 @@ export function llrtPlan(
       // NONE means the crate's own release profile as cargo defines it (LLRT's crate sets none), without the
       // release settings cargo-lambda would add.
       cargoLambdaFlags: build.optimization === 'none' ? ['--locked', '--disable-optimizations'] : ['--locked'],
-      buildCache: cache.own,
+      // Never through sccache: with sccache as the compiler wrapper the link of llrt failed on our machines
+      // ("unable to find dynamic system library snmallocshim-rust": snmalloc's C build through zig), so LLRT
+      // builds ignore the app-wide build cache and drop an inherited RUSTC_WRAPPER (BuildCache.none()).
+      buildCache: { kind: 'none' },
     },
-    buildCacheContext: cache.context,
     architecture: arch,
     glibc: LLRT_GLIBC,
   });
@@ -85,10 +73,8 @@ export function llrtPlan(
  * Builds (or finds in the cache) LLRT's bootstrap for an architecture and returns its path. Failures keep the
  * cargo output and say what to do; a missing C compiler (QuickJS, zlib-ng, zstd and ring are C) is named as such.
  */
-export function buildLlrt(
-  build: LlrtSourceBuild, arch: Architecture, features: string[] = LLRT_FEATURES, cache: LlrtBuildCache = {}, warnings?: LlrtWarnings,
-): string {
-  const plan = llrtPlan(build, arch, features, cache);
+export function buildLlrt(build: LlrtSourceBuild, arch: Architecture, features: string[] = LLRT_FEATURES): string {
+  const plan = llrtPlan(build, arch, features);
   let built;
   try {
     built = CargoLambdaBuild.build(plan.request);
@@ -100,8 +86,6 @@ export function buildLlrt(
     throw new Error(`the build of ${LLRT_CRATE} ${build.crateVersion} for ${arch} produced no ${plan.binary.name} ` +
       `(expected ${file}); delete ${built.dir} and synthesize again`);
   }
-  const notUsed = CargoLambdaBuild.cacheNotUsed(plan);
-  if (notUsed && warnings) warnings.push({ id: 'build-cache-not-used', message: notUsed });
   return file;
 }
 
@@ -148,10 +132,8 @@ export function readSourceModules(crateVersion: string, cacheRoot: string): stri
  * by CargoLambdaBuild in the process and on disk), with the modules the built LLRT provides (read from the sources
  * the build unpacked).
  */
-export function obtainFromSource(
-  build: LlrtSourceBuild, arch: Architecture, version: string, cache: LlrtBuildCache = {}, warnings?: LlrtWarnings,
-): ObtainedBinary {
-  const file = buildLlrt(build, arch, LLRT_FEATURES, cache, warnings);
+export function obtainFromSource(build: LlrtSourceBuild, arch: Architecture, version: string): ObtainedBinary {
+  const file = buildLlrt(build, arch);
   return {
     file,
     modules: readSourceModules(build.crateVersion, build.cacheRoot),
@@ -170,7 +152,7 @@ const compilers = new Map<string, CompilerBinary>();
  * Kept by the build-once cache like the runtime; never shipped. Its zstd dictionaries (trained by `llrt_core`'s
  * build script, one per build) are found in the target folder, to rewrite its output uncompressed.
  */
-export function obtainSourceCompiler(build: LlrtSourceBuild, cache: LlrtBuildCache = {}): CompilerBinary {
+export function obtainSourceCompiler(build: LlrtSourceBuild): CompilerBinary {
   const host = hostArchitecture();
   if (process.platform !== 'linux' || !host) {
     throw new Error(`LLRT's bytecode compiler is built for Linux and runs at synth, but this machine is ${process.platform} ` +
@@ -179,8 +161,8 @@ export function obtainSourceCompiler(build: LlrtSourceBuild, cache: LlrtBuildCac
   const key = JSON.stringify([build, host]);
   const known = compilers.get(key);
   if (known) return known;
-  const plan = llrtPlan(build, host, LLRT_COMPILER_FEATURES, cache);
-  const file = buildLlrt(build, host, LLRT_COMPILER_FEATURES, cache);
+  const plan = llrtPlan(build, host, LLRT_COMPILER_FEATURES);
+  const file = buildLlrt(build, host, LLRT_COMPILER_FEATURES);
   const buildDir = path.join(plan.request.workspace.targetDirectory, ARCHITECTURES[host].rustTarget, plan.request.profile, 'build');
   const dictionaries = fs.existsSync(buildDir)
     ? fs.readdirSync(buildDir).filter(d => d.startsWith('llrt_core-')).map(d => path.join(buildDir, d, 'out', 'compression.dict')).filter(f => fs.existsSync(f))

@@ -13,8 +13,7 @@ export type LlrtWarningId =
   | 'llrt-lock-not-written'
   | 'llrt-latest-stale'
   | 'llrt-latest-resolved'
-  | 'llrt-bytecode-unknown-version'
-  | 'build-cache-not-used';
+  | 'llrt-bytecode-unknown-version';
 
 /** A warning found while the asset is built (inside the construct's `super()`), added to the construct afterwards. */
 export interface LlrtWarning {
@@ -41,7 +40,6 @@ export function addLlrtWarnings(scope: IConstruct, warnings: LlrtWarnings): void
       case 'llrt-latest-stale': warn(scope, 'llrt-latest-stale', message); break;
       case 'llrt-latest-resolved': warn(scope, 'llrt-latest-resolved', message); break;
       case 'llrt-bytecode-unknown-version': warn(scope, 'llrt-bytecode-unknown-version', message); break;
-      case 'build-cache-not-used': warn(scope, 'build-cache-not-used', message); break;
     }
   }
 }

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { App, Duration, Errors, Stack } from 'aws-cdk-lib';
 import { Annotations } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { BuildCache, RustFunction, SccacheStorage } from '../../lib';
+import { BuildCache, OptimizationPreset, RustFunction, SccacheStorage } from '../../lib';
 import { CargoLambdaBuild } from '../../lib/core/cargo/build';
 import {
   BUILD_CACHE_CONTEXT, BUILD_CACHE_ENV, findSccache, parseBuildCacheSpec, prepareBuildCache, resolveBuildCache, sccacheEnvironment,
@@ -169,6 +169,21 @@ test('planBuild, which LlrtBinary.fromSource() and WebAdapterLayer.fromSource() 
   const notBundled = planBuild({ manifestPath: workspace, binaryName: 'hello', architecture: 'arm64', bundlingRequired: false });
   delete process.env[BUILD_CACHE_ENV];
   expect(planBuild({ manifestPath: workspace, binaryName: 'hello', architecture: 'arm64', bundlingRequired: false }).assetHash).toBe(notBundled.assetHash);
+});
+
+test('BuildCache.none() drops a compiler wrapper inherited from the shell; with no cache asked for, the shell\'s is kept', () => {
+  process.env.RUSTC_WRAPPER = '/opt/wrappers/my-sccache';
+  let calls = stubBuild(['hello']);
+  synth({ buildCache: BuildCache.none() });
+  expect(calls).toHaveLength(1);
+  expect(calls[0].env.RUSTC_WRAPPER).toBeUndefined();
+  calls = stubBuild(['hello']);
+  // another preset, so another build (the first one's output would be reused)
+  new RustFunction(new Stack(new App({ outdir: tmp() }), 'Kept'), 'Fn', {
+    manifestPath: workspace, binaryName: 'hello', architecture: lambda.Architecture.X86_64, bundling: { optimization: OptimizationPreset.SPEED },
+  });
+  expect(calls).toHaveLength(1);
+  expect(calls[0].env.RUSTC_WRAPPER).toBe('/opt/wrappers/my-sccache');
 });
 
 describe('bad inputs', () => {

@@ -5,10 +5,9 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { BuildCache, LlrtBinary, LlrtBinarySource, LlrtBinaryType, LlrtFunction, LlrtVersion, OptimizationPreset, SccacheStorage } from '../../lib';
+import { LlrtBinary, LlrtBinarySource, LlrtBinaryType, LlrtFunction, LlrtVersion, OptimizationPreset } from '../../lib';
 import { ARCHITECTURES } from '../../lib/core/arch';
 import { CargoLambdaBuild } from '../../lib/core/cargo/build';
-import { buildKey } from '../../lib/core/cargo/plan';
 import { elfMachineOf } from '../../lib/core/elf';
 import { LLRT_GLIBC, llrtPlan } from '../../lib/llrt/source';
 import { compareVersions, newestGlibc } from '../support/elf';
@@ -107,30 +106,17 @@ describe('LlrtFunction with LlrtBinary.fromSource()', () => {
     expect(fs.readFileSync(path.join(layerDir, 'bootstrap')).equals(built)).toBe(true);
   });
 
-  test('a build cache (typed, or the context key) reaches the LLRT build plan, changes no build key, no asset and no layer', () => {
+  test('LLRT builds never go through sccache: the app-wide build cache is ignored and an inherited RUSTC_WRAPPER dropped', () => {
     ensureLlrt('x86_64');
     const build = { crateVersion: LLRT_CRATE_VERSION, optimization: 'balanced' as const, cacheRoot: LLRT_TEST_CACHE };
-    const redis = BuildCache.sccache({ storage: SccacheStorage.redis({ endpoint: 'redis://127.0.0.1:6379' }) });
-    const plain = llrtPlan(build, 'x86_64');
-    const typed = llrtPlan(build, 'x86_64', undefined, { own: redis._config });
-    const fromContext = llrtPlan(build, 'x86_64', undefined, { context: 'local:/tmp/rl-sccache' });
-    expect(plain.request.buildCache).toBeUndefined();
-    expect(typed.request.buildCache).toEqual({ kind: 'sccache', storage: { kind: 'redis', endpoint: 'redis://127.0.0.1:6379' } });
-    expect(fromContext.request.buildCache).toEqual({ kind: 'sccache', storage: { kind: 'local', directory: '/tmp/rl-sccache' } });
-    expect([buildKey(typed.request), buildKey(fromContext.request)]).toEqual([buildKey(plain.request), buildKey(plain.request)]);
-
-    // Through the construct: the cached build is reused (same key), and the assets and the layer are the same.
-    CargoLambdaBuild.reset();
-    const synth = (llrtBinary: LlrtBinary) => {
-      const app = new App({ outdir: scratch('out') });
-      const stack = new Stack(app, 'Test');
-      const x86 = lambda.Architecture.X86_64;
-      new LlrtFunction(stack, 'Fn', { entry: HELLO, architecture: x86, llrtBinary, useLlrtLayer: true });
-      return Template.fromStack(stack).toJSON();
-    };
-    const withCache = synth(LlrtBinary.fromSource({ cacheDirectory: LLRT_TEST_CACHE, buildCache: redis }));
-    expect(CargoLambdaBuild.invocations).toBe(0);
-    expect(withCache).toEqual(synth(testLlrt()));
+    const saved = process.env.RUSTACEAN_LAMBDA_BUILD_CACHE;
+    process.env.RUSTACEAN_LAMBDA_BUILD_CACHE = 'redis://127.0.0.1:6379';
+    try {
+      expect(llrtPlan(build, 'x86_64').request.buildCache).toEqual({ kind: 'none' });
+    } finally {
+      if (saved === undefined) delete process.env.RUSTACEAN_LAMBDA_BUILD_CACHE;
+      else process.env.RUSTACEAN_LAMBDA_BUILD_CACHE = saved;
+    }
   });
 
   test.each([LlrtBinaryType.STANDARD, LlrtBinaryType.FULL_SDK])('asking for %s is a synth error that says why and what to do', type => {

@@ -102,6 +102,9 @@ export interface BuiltWorkspace {
   executable(binary: string): string;
 }
 
+/** What a build with `BuildCache.none()` leaves out of the environment it inherits. */
+const NO_CACHE_DROPS = ['RUSTC_WRAPPER', 'CARGO_BUILD_RUSTC_WRAPPER', 'RUSTC_WORKSPACE_WRAPPER', 'CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER'];
+
 /**
  * Runs `cargo lambda build` at most once per workspace and option set: every function of a workspace that shares
  * architecture, profile, preset, features and flags is served from the same build. Results are kept in
@@ -162,7 +165,10 @@ export class CargoLambdaBuild {
       const { command, args, env } = buildCommand(request, staging, toolchain);
       process.stderr.write(`rustacean-lambda: cargo lambda build ${what}${cache.sccache ? ' with sccache' : ''}\n`);
       CargoLambdaBuild.invocations++;
-      const result = CargoLambdaBuild.executor(command, args, { ...process.env, ...env, ...cache.env }, request.workspace.root);
+      // `BuildCache.none()` also drops a compiler wrapper inherited from the shell (RUSTC_WRAPPER=sccache).
+      const inherited = { ...process.env };
+      if (request.buildCache?.kind === 'none') for (const name of NO_CACHE_DROPS) delete inherited[name];
+      const result = CargoLambdaBuild.executor(command, args, { ...inherited, ...env, ...cache.env }, request.workspace.root);
       if (result.error || result.status !== 0) {
         const reason = result.error ? result.error.message : `exit code ${result.status}`;
         throw new Error(`cargo lambda build failed for ${what} (${reason}):\n${cargoErrors(result.stderr)}\n` +
