@@ -115,7 +115,8 @@ export interface LlrtFunctionProps extends lambda.FunctionOptions {
  * A JavaScript or TypeScript Lambda function on LLRT, AWS's Low Latency Runtime (Rust and QuickJS, no JIT).
  *
  * The handler is bundled with esbuild into one ES module, `index.mjs`, and deployed with LLRT's `bootstrap` on the
- * `provided.al2023` runtime, arm64 by default. The LLRT release is pinned; its binary (`llrtBinary`) is a release
+ * `provided.al2023` runtime, arm64 by default. With `LlrtBinary.fromSource()` the module ships as LLRT bytecode
+ * (`index.lrt`, compiled at synth on Linux; `bundling: { bytecode: false }` keeps `index.mjs`). The LLRT release is pinned; its binary (`llrtBinary`) is a release
  * download (from the per-user cache, or downloaded in Node, no curl, no shell, no Docker, and checked against the
  * SHA-256 recorded in `llrt.lock.json`), a local file, or built from LLRT's source on crates.io.
  *

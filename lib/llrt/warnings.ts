@@ -40,6 +40,10 @@ export function addLlrtWarnings(scope: IConstruct, warnings: LlrtWarnings): void
       case 'llrt-latest-stale': warn(scope, 'llrt-latest-stale', message); break;
       case 'llrt-latest-resolved': warn(scope, 'llrt-latest-resolved', message); break;
       case 'llrt-bytecode-unknown-version': warn(scope, 'llrt-bytecode-unknown-version', message); break;
+      default: {
+        const unknown: never = id; // a new LlrtWarningId needs its case above
+        throw new Error(`LLRT warning id '${unknown}' has no case in addLlrtWarnings (internal error)`);
+      }
     }
   }
 }

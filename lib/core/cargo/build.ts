@@ -199,7 +199,7 @@ export class CargoLambdaBuild {
     const source = built.executable(plan.binary.name);
     if (!fs.existsSync(source)) {
       throw new Error(`cargo lambda build did not produce '${plan.binary.name}' (expected ${source}); ` +
-        'check that the binary builds with `cargo lambda build` and is not excluded by cargoLambdaFlags');
+        'check that the binary builds with `cargo lambda build` and is not excluded by bundling.cargoLambdaFlags');
     }
     const machine = elfMachine(source);
     if (machine !== ARCHITECTURES[plan.request.architecture].elfMachine) {

@@ -78,7 +78,7 @@ export class Toolchain {
       if (fromPip.status !== 0) {
         throw new Error('zig was not found (neither `zig` on PATH nor the `ziglang` Python module); cargo-lambda ' +
           'uses it to cross-compile and to link against the glibc of Lambda\'s provided.al2023; install it with ' +
-          '`pip install ziglang`, or pass cargoLambdaFlags [\'--compiler\', \'cargo\'] to build without zig');
+          '`pip install ziglang`, or pass bundling.cargoLambdaFlags [\'--compiler\', \'cargo\'] to build without zig');
       }
       Toolchain.zigChecked = true;
     }
@@ -107,7 +107,8 @@ export class Toolchain {
     }
     throw new Error(`no Rust standard library for ${target} (architecture ${architecture}) in the default toolchain` +
       `${names.length ? ` nor in the rustup toolchains ${names.join(', ')}` : ''}; run \`rustup target add ${target}\`, ` +
-      'set `toolchain` to one that has it, or choose the other architecture (on Debian without rustup downloads: ' +
+      'set the toolchain option (`bundling.toolchain`; `toolchain` of fromSource()) to one that has it, or choose ' +
+      'the other architecture (on Debian without rustup downloads: ' +
       'scripts/setup.sh installs libstd-rust-web-dev:arm64)');
   }
 
