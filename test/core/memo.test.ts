@@ -86,6 +86,37 @@ describe('cargo metadata', () => {
     expect(names).toContain('renamed');
   });
 
+  test('a binary cargo finds on its own (src/bin/new.rs) is seen, and one deleted is gone, with no manifest changed', () => {
+    const bin = path.join(workspace, 'multi', 'src', 'bin');
+    expect(readWorkspace(manifest()).binaries.map(b => b.name)).not.toContain('delta');
+    fs.writeFileSync(path.join(bin, 'delta.rs'), 'fn main() {}\n');
+    newProcess();
+    expect(readWorkspace(manifest()).binaries.map(b => b.name)).toContain('delta');
+    expect(memoStats.misses).toBe(1);
+    fs.rmSync(path.join(bin, 'gamma.rs'));
+    newProcess();
+    expect(readWorkspace(manifest()).binaries.map(b => b.name)).not.toContain('gamma');
+    expect(memoStats.misses).toBe(1);
+  });
+
+  test('a member folder that a glob in members picks up is seen, with no manifest changed', () => {
+    const addMember = (name: string) => {
+      const member = path.join(workspace, 'extra', name);
+      fs.mkdirSync(path.join(member, 'src'), { recursive: true });
+      fs.writeFileSync(path.join(member, 'Cargo.toml'), `[package]\nname = "${name}"\nversion = "0.1.0"\nedition = "2021"\n`);
+      fs.writeFileSync(path.join(member, 'src', 'main.rs'), 'fn main() {}\n');
+    };
+    fs.writeFileSync(manifest(), '[workspace]\nmembers = ["single", "multi", "extra/*"]\nresolver = "2"\n');
+    addMember('first');
+    age(workspace);
+    newProcess();
+    expect(readWorkspace(manifest()).binaries.map(b => b.name)).not.toContain('added');
+    addMember('added');
+    newProcess();
+    expect(readWorkspace(manifest()).binaries.map(b => b.name)).toContain('added');
+    expect(memoStats.misses).toBe(1);
+  });
+
   test('a changed root Cargo.toml is read again (a member removed)', () => {
     readWorkspace(manifest());
     fs.writeFileSync(manifest(), '[workspace]\nmembers = ["single"]\nresolver = "2"\n');

@@ -5,6 +5,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { sha256Fields } from '../hash';
 import { isRacy, memoized, memoStats, readMemo, resolveOnPath, toolchainInputs, writeMemo } from './memo';
 import { run } from '../process';
 
@@ -44,7 +45,9 @@ export function readWorkspace(manifest: string): CargoWorkspace {
   const cached = metadataCache.get(manifest);
   if (cached) return cached;
   const cwd = path.dirname(manifest);
-  const keyParts = [manifest, resolveOnPath('cargo'), ...CARGO_ENV.map(name => `${name}=${process.env[name] ?? ''}`)];
+  const keyParts = [manifest, resolveOnPath('cargo'), ...CARGO_ENV.map(name => `${name}=${process.env[name] ?? ''}`),
+    // Targets cargo finds on its own (src/main.rs, src/bin/*) and members a glob adds are in no manifest.
+    discoveredTargets(cwd)];
   const workspace = memoized('cargo-metadata', keyParts, metadataInputs(manifest), () => {
     const read = runCargoMetadata(manifest);
     return { value: read.workspace, inputs: read.manifests };
@@ -63,6 +66,26 @@ export function readWorkspace(manifest: string): CargoWorkspace {
     files.push(path.join(cargoHome, 'config.toml'), path.join(cargoHome, 'config'));
     return files;
   }
+}
+
+/**
+ * The files by which cargo discovers targets and members without a manifest naming them (`src/main.rs`,
+ * `src/lib.rs`, `src/bin/**`, every `Cargo.toml`), under the workspace that holds `dir`: their paths, hashed. A
+ * binary added as `src/bin/new.rs`, or a member folder that a `members = ["crates/*"]` glob picks up, changes it.
+ */
+function discoveredTargets(dir: string): string {
+  let root = dir;
+  for (let d = dir; ; d = path.dirname(d)) {
+    const toml = path.join(d, 'Cargo.toml');
+    if (fs.existsSync(toml) && /^\s*\[workspace\]/m.test(fs.readFileSync(toml, 'utf-8'))) {
+      root = d;
+      break;
+    }
+    if (path.dirname(d) === d) break;
+  }
+  const discovered = listSources(root, path.join(root, 'target'))
+    .filter(file => /(^|\/)Cargo\.toml$|(^|\/)src\/(main|lib)\.rs$|(^|\/)src\/bin\//.test(file));
+  return `targets:${sha256Fields(root, ...discovered)}`;
 }
 
 /** Environment variables that change what `cargo metadata` answers (the target folder, cargo's home). */
