@@ -9,7 +9,7 @@ import { LlrtBinary, LlrtBinarySource, LlrtBinaryType, LlrtFunction, LlrtVersion
 import { ARCHITECTURES } from '../../lib/core/arch';
 import { CargoLambdaBuild } from '../../lib/core/cargo/build';
 import { elfMachineOf } from '../../lib/core/elf';
-import { LLRT_GLIBC, llrtPlan } from '../../lib/llrt/source';
+import { LLRT_GLIBC, llrtPlan, obtainSourceCompiler } from '../../lib/llrt/source';
 import { compareVersions, newestGlibc } from '../support/elf';
 import { listFiles, LLRT_HANDLERS } from '../support/llrt';
 import { ensureLlrt, FIRST_BUILD_TIMEOUT_MS, LLRT_CRATE_VERSION, LLRT_TEST_CACHE, testLlrt } from '../support/llrt-source';
@@ -74,6 +74,8 @@ describe('the binaries', () => {
 describe('LlrtFunction with LlrtBinary.fromSource()', () => {
   test('deploys the built bootstrap next to index.lrt (bytecode); NO_SDK by default; one build for every function and the layer', () => {
     ensureLlrt('x86_64');
+    // The compiler too (its first build may fall to this test, depending on which test file ran first).
+    obtainSourceCompiler({ crateVersion: LLRT_CRATE_VERSION, optimization: 'balanced', cacheRoot: LLRT_TEST_CACHE });
     CargoLambdaBuild.reset();
     const app = new App({ outdir: scratch('out') });
     const stack = new Stack(app, 'Test');
