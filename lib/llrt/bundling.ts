@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LlrtBootstrap, RuntimeImports } from './bootstrap';
-import { checkLoadable, checkSameVersion, compileBundle, sourcePosition } from './compiler';
+import { checkLoadable, checkSameVersion, compileBundle, displayPath, sourcePosition } from './compiler';
 import { LlrtBinaryType, LlrtBundlingOptions, LlrtVersion } from './types';
 import { LlrtWarnings } from './warnings';
 import { sha256 } from '../core/hash';
@@ -168,14 +168,14 @@ export function bundle(request: BundleRequest, outputDir: string, llrtTag: strin
   } catch (e) {
     const errors = (e as { errors?: EsbuildMessage[] }).errors;
     const details = errors && errors.length > 0 ? errors.slice(0, 10).map(formatMessage).join('\n') : `  ${(e as Error).message}`;
-    throw new Error(`esbuild could not bundle '${relative(request.entry)}' for LLRT:\n${details}`);
+    throw new Error(`esbuild could not bundle '${displayPath(request.entry)}' for LLRT:\n${details}`);
   }
   for (const w of result.warnings.slice(0, 5)) warnings.push({ id: 'llrt-esbuild', message: `esbuild: ${formatMessage(w).trim()}` });
 
   const output = Object.entries(result.metafile?.outputs ?? {}).find(([file]) => path.resolve(file) === path.resolve(outputFile))?.[1];
   const exported = output?.exports ?? [];
   if (!exported.includes(request.exportName)) {
-    throw new Error(`'${relative(request.entry)}' has no export named '${request.exportName}'; exports: ` +
+    throw new Error(`'${displayPath(request.entry)}' has no export named '${request.exportName}'; exports: ` +
       `${exported.join(', ') || '(none)'}; export the handler (\`export const ${request.exportName} = async (event) => ...\`) ` +
       'or set `handler` to the name of the exported function');
   }
@@ -184,7 +184,7 @@ export function bundle(request: BundleRequest, outputDir: string, llrtTag: strin
     const problems = unresolvableImports(result.metafile?.inputs ?? {}, request, runtime);
     if (problems.length > 0) {
       fs.rmSync(outputFile, { force: true });
-      throw new Error(`'${relative(request.entry)}' imports modules LLRT ${runtime.release} cannot provide at run time ` +
+      throw new Error(`'${displayPath(request.entry)}' imports modules LLRT ${runtime.release} cannot provide at run time ` +
         `(binary type ${request.binaryType}):\n${problems.slice(0, 10).join('\n')}` +
         `${problems.length > 10 ? `\n  ... and ${problems.length - 10} more` : ''}\n` +
         `LLRT's own modules: ${runtime.modules.join(', ')}; SDK packages of the ${request.binaryType} binary: ` +
@@ -270,12 +270,6 @@ export function unresolvableImports(inputs: Record<string, EsbuildInput>, reques
 function formatMessage(m: EsbuildMessage): string {
   const where = m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ` : '';
   return `  ${where}${m.text}`;
-}
-
-/** A path relative to the working directory when it is inside it, else absolute. */
-function relative(file: string): string {
-  const rel = path.relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
 /**

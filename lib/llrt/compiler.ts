@@ -219,6 +219,11 @@ export function sourcePosition(mapFile: string, at: BundlePosition): string | un
   }
   if (!found || map.sources[found.source] === undefined) return undefined;
   const file = path.resolve(path.dirname(mapFile), map.sourceRoot ?? '', map.sources[found.source]);
+  return `${displayPath(file)}:${found.line + 1}`;
+}
+
+/** A file as messages name it: relative to the working directory when it lies inside it, else absolute. */
+export function displayPath(file: string): string {
   const rel = path.relative(process.cwd(), file);
-  return `${rel && !rel.startsWith('..') ? rel : file}:${found.line + 1}`;
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }

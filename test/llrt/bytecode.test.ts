@@ -9,7 +9,7 @@ import { LlrtBinary, LlrtFunction, LlrtFunctionProps, LlrtVersion } from '../../
 import { dictionaryId, frameDictionaryId } from '../../lib/llrt/compiler';
 import { obtainSourceCompiler } from '../../lib/llrt/source';
 import { LocalLambda } from '../../lib/local/host';
-import { fakeBootstrap, listFiles, LLRT_FIXTURES } from '../support/llrt';
+import { fakeBootstrap, listFiles, LLRT_FIXTURES, synthError } from '../support/llrt';
 import { ensureLlrt, FIRST_BUILD_TIMEOUT_MS, LLRT_CRATE_VERSION, LLRT_TEST_CACHE, synthLlrtFunction } from '../support/llrt-source';
 import { functionAssetDir } from '../support/rust';
 
@@ -31,16 +31,6 @@ function scratch(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `rl-llrt-bc-${prefix}-`));
   owned.push(dir);
   return dir;
-}
-
-/** The message of the error a synth raises. */
-function synthError(build: () => void): string {
-  try {
-    build();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('synth succeeded');
 }
 
 /** A stand-in `llrt` for this machine: prints a version banner, and records (then fails) any compile. */

@@ -11,7 +11,7 @@ import { CargoLambdaBuild } from '../../lib/core/cargo/build';
 import { elfMachineOf } from '../../lib/core/elf';
 import { LLRT_GLIBC, llrtPlan, obtainSourceCompiler } from '../../lib/llrt/source';
 import { compareVersions, newestGlibc } from '../support/elf';
-import { listFiles, LLRT_HANDLERS } from '../support/llrt';
+import { listFiles, LLRT_HANDLERS, synthError } from '../support/llrt';
 import { ensureLlrt, FIRST_BUILD_TIMEOUT_MS, LLRT_CRATE_VERSION, LLRT_TEST_CACHE, testLlrt } from '../support/llrt-source';
 import { functionAssetDir } from '../support/rust';
 
@@ -42,15 +42,6 @@ function head(file: string): Buffer {
     fs.closeSync(fd);
   }
   return buffer;
-}
-
-function synthError(build: () => void): string {
-  try {
-    build();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('synth succeeded');
 }
 
 describe('the binaries', () => {

@@ -225,3 +225,13 @@ export function llrtDownloads(): number {
 export function bundleHandler(entry: string, binaryType: LlrtBinaryType, outputDir: string, tag: string): BundleResult {
   return bundle({ entry, exportName: 'handler', binaryType, options: {} }, outputDir, tag, []);
 }
+
+/** The message of the error a synth raises (fails when the synth succeeds). */
+export function synthError(build: () => void): string {
+  try {
+    build();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('synth succeeded');
+}
