@@ -84,7 +84,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
   // Pull requests are built by our own workflow (below), which runs exactly what CI runs: .ci/run.
   buildWorkflow: false,
-  gitignore: ['cdk.out/', 'target/', '.rustacean-lambda/', '*.tsbuildinfo', '/bench-results/'],
+  gitignore: ['cdk.out/', 'target/', '.rustacean-lambda/', '*.tsbuildinfo', '/bench-results/', '/.sccache/'],
 });
 // integ-runner's work folders, and the assets it leaves in a snapshot (built code, not committed). Added here, after
 // the project un-ignores /test/ (which drops any /test/ pattern given before).
@@ -288,7 +288,17 @@ build.addJob('build', {
     { name: 'Setup Python', uses: 'actions/setup-python@v5', with: { 'python-version': '3.12' } },
     { name: 'Setup Go', uses: 'actions/setup-go@v5', with: { 'go-version': 'stable' } },
     { name: 'Setup Java', uses: 'actions/setup-java@v4', with: { 'distribution': 'temurin', 'java-version': '17' } },
-    { name: 'Install, then the README\'s test command', run: 'bash .ci/run' },
+    // The build cache's local folder, kept between runs: restored from the newest run's, saved under this run's id.
+    {
+      name: 'Restore the build cache',
+      uses: 'actions/cache@v4',
+      with: { 'path': '.sccache', 'key': 'sccache-${{ runner.os }}-${{ github.run_id }}', 'restore-keys': 'sccache-${{ runner.os }}-' },
+    },
+    {
+      name: 'Install, then the README\'s test command',
+      run: 'bash .ci/run',
+      env: { RUSTACEAN_LAMBDA_BUILD_CACHE: 'local:${{ github.workspace }}/.sccache' },
+    },
   ],
 });
 

@@ -13,7 +13,7 @@ import { cacheRoot } from '../core/cache';
 import { checkPreset } from '../core/cargo/plan';
 import { sha256 } from '../core/hash';
 import { isZip } from '../core/zip';
-import { OptimizationPreset } from '../rust';
+import { BuildCache, OptimizationPreset } from '../rust';
 
 /**
  * Options of `LlrtBinary.fromRelease()`: which release, and how its download is checked.
@@ -127,6 +127,15 @@ export interface LlrtSourceOptions {
    * @default - `$RUSTACEAN_LAMBDA_CACHE`, else the OS's per-user cache folder + `rustacean-lambda`
    */
   readonly cacheDirectory?: string;
+
+  /**
+   * A shared compile cache for the build (see `RustBundlingOptions.buildCache`). It changes how fast LLRT is built,
+   * never the binary. An `LlrtBinary` is not a construct, so the CDK context key `rustacean-lambda:buildCache`
+   * does not reach it: pass the cache here, or set the environment variable.
+   *
+   * @default - the environment variable `RUSTACEAN_LAMBDA_BUILD_CACHE`, else no cache
+   */
+  readonly buildCache?: BuildCache;
 }
 
 /** Where a binary comes from. */
@@ -292,6 +301,7 @@ class SourceBinary extends LlrtBinary {
   private readonly optimization: OptimizationPreset;
   private readonly toolchain?: string;
   private readonly cacheDirectory?: string;
+  private readonly buildCache?: BuildCache;
 
   constructor(options: LlrtSourceOptions) {
     super();
@@ -303,6 +313,7 @@ class SourceBinary extends LlrtBinary {
     this.optimization = checkPreset(options.optimization ?? OptimizationPreset.BALANCED) as OptimizationPreset;
     this.toolchain = options.toolchain;
     this.cacheDirectory = options.cacheDirectory !== undefined ? path.resolve(options.cacheDirectory) : undefined;
+    this.buildCache = options.buildCache;
   }
 
   public _bootstrap(arch: Architecture, type: LlrtBinaryType): LlrtBootstrap {
@@ -317,12 +328,13 @@ class SourceBinary extends LlrtBinary {
       optimization: this.optimization,
       toolchain: this.toolchain,
       cacheRoot: this.cacheDirectory ?? cacheRoot(),
+      buildCache: this.buildCache?._config,
     };
     const spec: SourceBinarySpec = { kind: 'source', version: this.version, type, arch, build };
     // A bundle without the bootstrap still reads the modules of the build.
     return new LlrtBootstrap(spec, { obtain: () => obtainFromSource(build, arch, spec.version.version), neededForBundle: true }, {
       byDefault: true,
-      key: JSON.stringify(['crates.io', build]),
+      key: JSON.stringify(['crates.io', { ...build, buildCache: undefined }]),
       obtain: () => obtainSourceCompiler(build),
     });
   }

@@ -5,6 +5,7 @@ import { RELEASE_MODULES } from './release-modules';
 import { LlrtBinaryType, LlrtVersion } from './types';
 import { LlrtWarnings } from './warnings';
 import { Architecture, ARCHITECTURES } from '../core/arch';
+import { BuildCacheConfig } from '../core/cargo/build-cache';
 import { Preset } from '../core/cargo/plan';
 import { describeElf, elfMachine } from '../core/elf';
 import { readZipEntries, readZipEntry } from '../core/zip';
@@ -48,6 +49,8 @@ export interface LlrtSourceBuild {
   readonly toolchain?: string;
   /** Root of the cache: the crate and its target directory live in `<cacheRoot>/llrt-source/<version>/llrt`. */
   readonly cacheRoot: string;
+  /** The compile cache (how fast, never what: in no key). @default - the app-wide default of the environment */
+  readonly buildCache?: BuildCacheConfig;
 }
 
 /** LLRT built from its crates.io source (`LlrtBinary.fromSource()`). */

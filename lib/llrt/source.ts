@@ -59,10 +59,9 @@ export function llrtPlan(build: LlrtSourceBuild, arch: Architecture, features: s
       // NONE means the crate's own release profile as cargo defines it (LLRT's crate sets none), without the
       // release settings cargo-lambda would add.
       cargoLambdaFlags: build.optimization === 'none' ? ['--locked', '--disable-optimizations'] : ['--locked'],
-      // Never through sccache: with sccache as the compiler wrapper the link of llrt failed on our machines
-      // ("unable to find dynamic system library snmallocshim-rust": snmalloc's C build through zig), so LLRT
-      // builds ignore the app-wide build cache and drop an inherited RUSTC_WRAPPER (BuildCache.none()).
-      buildCache: { kind: 'none' },
+      // Through sccache when asked (LlrtBinary.fromSource({ buildCache }) or RUSTACEAN_LAMBDA_BUILD_CACHE): the
+      // core's compiler wrapper keeps snmalloc's allocator linking under sccache (see rustcWrapper).
+      buildCache: build.buildCache,
     },
     architecture: arch,
     glibc: LLRT_GLIBC,
@@ -158,7 +157,7 @@ export function obtainSourceCompiler(build: LlrtSourceBuild): CompilerBinary {
     throw new Error(`LLRT's bytecode compiler is built for Linux and runs at synth, but this machine is ${process.platform} ` +
       `${process.arch}; synthesize on Linux (x86_64 or arm64), or set bundling.bytecode to false`);
   }
-  const key = JSON.stringify([build, host]);
+  const key = JSON.stringify([{ ...build, buildCache: undefined }, host]);
   const known = compilers.get(key);
   if (known) return known;
   const plan = llrtPlan(build, host, LLRT_COMPILER_FEATURES);

@@ -13,7 +13,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { BuildCache, OptimizationPreset, RustFunction, SccacheStorage } from '../../lib';
 import { CargoLambdaBuild } from '../../lib/core/cargo/build';
 import {
-  BUILD_CACHE_CONTEXT, BUILD_CACHE_ENV, findSccache, parseBuildCacheSpec, prepareBuildCache, resolveBuildCache, sccacheEnvironment,
+  BUILD_CACHE_CONTEXT, BUILD_CACHE_ENV, findSccache, parseBuildCacheSpec, prepareBuildCache, resolveBuildCache, RUSTC_WRAPPER_SCRIPT,
+  rustcWrapper, sccacheEnvironment, WRAPPED_SCCACHE_ENV,
 } from '../../lib/core/cargo/build-cache';
 import { planBuild } from '../../lib/core/cargo/plan';
 import { freePort, run } from '../../lib/core/process';
@@ -130,8 +131,11 @@ describe('where the setting comes from', () => {
     const calls = stubBuild(['hello']);
     synth();
     expect(calls).toHaveLength(1);
-    expect(calls[0].env.RUSTC_WRAPPER).toBe(findSccache(undefined));
-    expect(path.isAbsolute(calls[0].env.RUSTC_WRAPPER!)).toBe(true);
+    // cargo's compiler wrapper is the library's script in front of the real sccache (see the wrapper's tests below)
+    expect(calls[0].env.RUSTC_WRAPPER).toMatch(/sccache-rustc-wrapper-[0-9a-f]{12}\.sh$/);
+    expect(fs.readFileSync(calls[0].env.RUSTC_WRAPPER!, 'utf-8')).toBe(RUSTC_WRAPPER_SCRIPT);
+    expect(calls[0].env[WRAPPED_SCCACHE_ENV]).toBe(findSccache(undefined));
+    expect(path.isAbsolute(calls[0].env[WRAPPED_SCCACHE_ENV]!)).toBe(true);
     expect(calls[0].env.SCCACHE_DIR).toBe(dir);
   });
 
@@ -184,6 +188,40 @@ test('BuildCache.none() drops a compiler wrapper inherited from the shell; with 
   });
   expect(calls).toHaveLength(1);
   expect(calls[0].env.RUSTC_WRAPPER).toBe('/opt/wrappers/my-sccache');
+});
+
+describe('the compiler wrapper in front of sccache', () => {
+  /** Runs the real script with a stand-in sccache that prints the arguments it gets, one per line. */
+  function wrap(...args: string[]): string[] {
+    const dir = tmp();
+    const echo = path.join(dir, 'sccache');
+    fs.writeFileSync(echo, '#!/bin/sh\nfor a; do printf "%s\\n" "$a"; done\n', { mode: 0o755 });
+    const env = rustcWrapper(echo);
+    const result = run(env.RUSTC_WRAPPER, args, { env: { ...process.env, ...env } });
+    expect(result.status).toBe(0);
+    return result.stdout.split('\n').slice(0, -1);
+  }
+
+  test('drops each `-l NAME` without kind that repeats a `-l static=NAME`, and nothing else', () => {
+    expect(wrap('/rust/bin/rustc', '--crate-name', 'snmalloc_sys', '-L', 'native=/out', '-l', 'static=snmallocshim-rust',
+      '-l', 'stdc++', '-l', 'snmallocshim-rust', '-lstatic:+bundle=zstd', '-l', 'zstd', '-l', 'dylib=snmallocshim-rust',
+      '--cfg', 'feature="a b"', '-l', 'm')).toEqual(['/rust/bin/rustc', '--crate-name', 'snmalloc_sys', '-L', 'native=/out',
+      '-l', 'static=snmallocshim-rust', '-l', 'stdc++', '-lstatic:+bundle=zstd', '-l', 'dylib=snmallocshim-rust',
+      '--cfg', 'feature="a b"', '-l', 'm']);
+  });
+
+  test('a command line without repeats passes unchanged, arguments with spaces and quotes included', () => {
+    const args = ['/rust/bin/rustc', '-', '--crate-name', '___', '--print=file-names', '-C', 'link-arg=-Wl,--as-needed',
+      '--cfg', 'feature="with space"', '-l', 'static=a', '-l', 'b', "it's", ''];
+    expect(wrap(...args)).toEqual(args);
+  });
+
+  test('without its variable the script says what it is instead of running anything', () => {
+    const env = rustcWrapper('/nowhere/sccache');
+    const result = run(env.RUSTC_WRAPPER, ['rustc', '-vV'], { env: { PATH: process.env.PATH } });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(`${WRAPPED_SCCACHE_ENV}: is not set: this script is the build cache's compiler wrapper`);
+  });
 });
 
 describe('bad inputs', () => {

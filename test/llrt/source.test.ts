@@ -5,7 +5,7 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LlrtBinary, LlrtBinarySource, LlrtBinaryType, LlrtFunction, LlrtVersion, OptimizationPreset } from '../../lib';
+import { BuildCache, LlrtBinary, LlrtBinarySource, LlrtBinaryType, LlrtFunction, LlrtVersion, OptimizationPreset, SccacheStorage } from '../../lib';
 import { ARCHITECTURES } from '../../lib/core/arch';
 import { CargoLambdaBuild } from '../../lib/core/cargo/build';
 import { elfMachineOf } from '../../lib/core/elf';
@@ -99,13 +99,17 @@ describe('LlrtFunction with LlrtBinary.fromSource()', () => {
     expect(fs.readFileSync(path.join(layerDir, 'bootstrap')).equals(built)).toBe(true);
   });
 
-  test('LLRT builds never go through sccache: the app-wide build cache is ignored and an inherited RUSTC_WRAPPER dropped', () => {
-    ensureLlrt('x86_64');
+  test('LLRT builds take the build cache: LlrtBinary.fromSource({ buildCache }) first, else RUSTACEAN_LAMBDA_BUILD_CACHE', () => {
     const build = { crateVersion: LLRT_CRATE_VERSION, optimization: 'balanced' as const, cacheRoot: LLRT_TEST_CACHE };
     const saved = process.env.RUSTACEAN_LAMBDA_BUILD_CACHE;
     process.env.RUSTACEAN_LAMBDA_BUILD_CACHE = 'redis://127.0.0.1:6379';
     try {
-      expect(llrtPlan(build, 'x86_64').request.buildCache).toEqual({ kind: 'none' });
+      expect(llrtPlan(build, 'x86_64').request.buildCache).toEqual({ kind: 'sccache', storage: { kind: 'redis', endpoint: 'redis://127.0.0.1:6379' } });
+      const own = BuildCache.sccache({ storage: SccacheStorage.local({ directory: '/var/cache/sccache' }) });
+      expect(llrtPlan({ ...build, buildCache: own._config }, 'x86_64').request.buildCache).toEqual(own._config);
+      expect(llrtPlan({ ...build, buildCache: BuildCache.none()._config }, 'x86_64').request.buildCache).toEqual({ kind: 'none' });
+      // how fast, never what: the build's asset hash is the same with any cache
+      expect(llrtPlan({ ...build, buildCache: own._config }, 'x86_64').assetHash).toBe(llrtPlan(build, 'x86_64').assetHash);
     } finally {
       if (saved === undefined) delete process.env.RUSTACEAN_LAMBDA_BUILD_CACHE;
       else process.env.RUSTACEAN_LAMBDA_BUILD_CACHE = saved;

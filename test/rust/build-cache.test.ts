@@ -12,6 +12,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { BuildCache, RustFunction, SccacheStorage } from '../../lib';
 import { CargoLambdaBuild } from '../../lib/core/cargo/build';
+import { sccacheEnvironment } from '../../lib/core/cargo/build-cache';
+import { run } from '../../lib/core/process';
 import { isolatedSccache, LocalRedis, startRedis } from '../support/build-cache';
 import { copyFixture, functionAssetDir } from '../support/rust';
 
@@ -46,14 +48,14 @@ afterAll(() => {
 const sccacheStats = () => sccache.stats();
 
 /** Synthesizes one function of the workspace in a fresh app (as a new `cdk synth` would); returns its bootstrap. */
-function build(workspace: string, architecture: lambda.Architecture, buildCache?: BuildCache): Buffer {
+function build(workspace: string, architecture: lambda.Architecture, buildCache?: BuildCache, binaryName = 'hello'): Buffer {
   CargoLambdaBuild.reset(); // a new process: only what is on disk is left
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-cache-build-'));
   scratch.push(outdir);
   const app = new App({ outdir });
   const fn = new RustFunction(new Stack(app, 'Cached'), 'Hello', {
     manifestPath: workspace,
-    binaryName: 'hello',
+    binaryName,
     architecture,
     bundling: buildCache ? { buildCache } : undefined,
   });
@@ -98,3 +100,40 @@ describe.each([['x86_64', lambda.Architecture.X86_64], ['arm64', lambda.Architec
     expect(uncached.equals(cold)).toBe(true);
   });
 });
+
+describe.each([['x86_64', lambda.Architecture.X86_64, 'x86_64-unknown-linux-gnu'], ['arm64', lambda.Architecture.ARM_64, 'aarch64-unknown-linux-gnu']])(
+  '%s: a C library named twice, static and without kind, as snmalloc-sys (LLRT\'s allocator) names it', (name, architecture, triple) => {
+    let workspace: string;
+    beforeAll(() => {
+      workspace = copyFixture('twice-linked-workspace');
+      scratch.push(workspace);
+    });
+
+    if (name === 'x86_64') {
+      test('plain sccache as the compiler wrapper breaks the link: it turns the repeat into `-l dylib=twice`, and zig\'s linker finds no libtwice.so', () => {
+        const result = run('cargo', ['lambda', 'build', '--release', '--target', triple, '--bin', 'hello'], {
+          cwd: workspace,
+          env: { ...process.env, ...sccacheEnvironment({ kind: 'redis', endpoint: redis.endpoint }), RUSTC_WRAPPER: 'sccache' },
+          timeoutMs: 10 * 60_000,
+        });
+        expect(result.status).not.toBe(0);
+        expect(`${result.stdout}${result.stderr}`).toContain('unable to find dynamic system library "twice"');
+        fs.rmSync(path.join(workspace, 'target'), { recursive: true, force: true });
+      });
+    }
+
+    test('through the build cache it links; after wiping the target folder the build hits; the bootstrap equals one built without a cache', () => {
+      const cache = BuildCache.sccache({ storage: SccacheStorage.redis({ endpoint: redis.endpoint }) });
+      const target = path.join(workspace, 'target');
+      const cold = build(workspace, architecture, cache);
+      const afterCold = sccacheStats();
+      fs.rmSync(target, { recursive: true, force: true });
+      const warm = build(workspace, architecture, cache);
+      const afterWarm = sccacheStats();
+      expect(afterWarm.hits - afterCold.hits).toBeGreaterThanOrEqual(1); // the `native` library crate
+      fs.rmSync(target, { recursive: true, force: true });
+      const uncached = build(workspace, architecture, BuildCache.none());
+      expect(warm.equals(cold)).toBe(true);
+      expect(uncached.equals(cold)).toBe(true);
+    });
+  });

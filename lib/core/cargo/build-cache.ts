@@ -9,8 +9,10 @@
  * first wins: the construct's `bundling.buildCache`, the CDK context key `rustacean-lambda:buildCache`, the
  * environment variable `RUSTACEAN_LAMBDA_BUILD_CACHE`. Both app-wide forms take the same text (see parseBuildCacheSpec).
  */
+import * as crypto from 'crypto';
 import * as path from 'path';
 import { IConstruct } from 'constructs';
+import { cacheRoot, writeFileAtomic } from '../cache';
 import { isExecutableFile, run } from '../process';
 
 /** Where sccache keeps what it compiled. */
@@ -218,8 +220,67 @@ export function prepareBuildCache(config: BuildCacheConfig | undefined, baseEnv:
         'the build ran without it; stop that server (`sccache --stop-server`) or give this app its own SCCACHE_SERVER_PORT',
     };
   }
-  return { env: { ...env, RUSTC_WRAPPER: binary }, sccache: { binary, env: serverEnv } };
+  return { env: { ...env, ...rustcWrapper(binary) }, sccache: { binary, env: serverEnv } };
 }
+
+/** The variable the wrapper script reads sccache's path from. */
+export const WRAPPED_SCCACHE_ENV = 'RUSTACEAN_LAMBDA_SCCACHE';
+
+/**
+ * The compiler wrapper cargo calls: sccache itself on Windows; elsewhere a small script (written once into the user
+ * cache) that passes the rustc command line to sccache without the `-l NAME` that repeat a `-l static=NAME`.
+ *
+ * Why: a build script may name one library twice, as `static=NAME` and with no kind (snmalloc-sys, LLRT's allocator,
+ * does). rustc then links it once, statically. sccache 0.16 rewrites a `-l NAME` without kind into `-l dylib=NAME`
+ * before it runs rustc, so rustc also passes `-Bdynamic -lNAME` to the linker, and zig's linker (cargo-lambda's
+ * cross-compiler) looks only for `libNAME.so` there: "unable to find dynamic system library". Dropping the repeat
+ * before sccache sees it gives rustc the command line cargo meant. The script's name is not `sccache`, so the cc
+ * crate does not route C compiles through it either (sccache does not cache `zig cc` anyway).
+ */
+export function rustcWrapper(sccache: string): Record<string, string> {
+  if (process.platform === 'win32') return { RUSTC_WRAPPER: sccache };
+  const hash = crypto.createHash('sha256').update(RUSTC_WRAPPER_SCRIPT).digest('hex').slice(0, 12);
+  const file = path.join(cacheRoot(), 'bin', `sccache-rustc-wrapper-${hash}.sh`);
+  if (!isExecutableFile(file)) writeFileAtomic(file, RUSTC_WRAPPER_SCRIPT, 0o755);
+  return { RUSTC_WRAPPER: file, [WRAPPED_SCCACHE_ENV]: sccache };
+}
+
+/** POSIX sh: `<wrapper> <rustc> <args...>` runs `$RUSTACEAN_LAMBDA_SCCACHE <rustc> <args without repeats>`. */
+export const RUSTC_WRAPPER_SCRIPT = `#!/bin/sh
+# Written by rustacean-lambda-cdk (lib/core/cargo/build-cache.ts): runs sccache with the rustc command line cargo
+# gave, less each "-l NAME" (no kind) that repeats a "-l static=NAME", which sccache would turn into "-l dylib=NAME".
+: "\${${WRAPPED_SCCACHE_ENV}:?is not set: this script is the build cache's compiler wrapper}"
+statics=' '
+next=0
+for a; do
+  if [ "$next" = 1 ]; then
+    case "$a" in static=*|static:*=*) statics="$statics\${a#*=} " ;; esac
+    next=0
+  else
+    case "$a" in
+      -l) next=1 ;;
+      -lstatic=*|-lstatic:*=*) statics="$statics\${a#*=} " ;;
+    esac
+  fi
+done
+held=0
+for a; do
+  shift
+  if [ "$held" = 1 ]; then
+    held=0
+    case "$a" in
+      *=*) ;;
+      *) case "$statics" in *" $a "*) continue ;; esac ;;
+    esac
+    set -- "$@" -l "$a"
+    continue
+  fi
+  if [ "$a" = -l ]; then held=1; continue; fi
+  set -- "$@" "$a"
+done
+if [ "$held" = 1 ]; then set -- "$@" -l; fi
+exec "$${WRAPPED_SCCACHE_ENV}" "$@"
+`;
 
 /** Hits and misses of sccache's server so far (cumulative), and where it stores; undefined when it cannot tell. */
 export interface SccacheStats {
