@@ -120,7 +120,7 @@ describe('rustacean-lambda bench on a synthesized app', () => {
     });
     node('NodeHello', 'index.handler');
     node('NodeFails', 'index.fail');
-    node('DotnetHello', 'Hello::Hello.Function::Handler', lambda.Runtime.DOTNET_8);
+    node('DotnetHello', 'Hello::Hello.Function::Handler', lambda.Runtime.DOTNET_10);
     app.synth();
   });
 
@@ -183,10 +183,10 @@ describe('rustacean-lambda bench on a synthesized app', () => {
     const rows = readJson(out).rows;
     const byId = (id: string) => rows.find(r => r.id === id) as BenchRow;
     expect(rows.map(r => r.id).sort()).toEqual(['LocalBench/DotnetHello', 'LocalBench/Hello', 'LocalBench/NodeFails', 'LocalBench/NodeHello']);
-    expect(byId('LocalBench/DotnetHello').skipped).toBe('runtime dotnet8 is not supported locally');
+    expect(byId('LocalBench/DotnetHello').skipped).toBe('runtime dotnet10 is not supported locally');
     expect(byId('LocalBench/NodeFails').error).toBe('the function failed: Error: failed on purpose');
     expect(byId('LocalBench/Hello').init!.samples).toHaveLength(1);
-    expect(ran.stdout).toContain('| LocalBench/DotnetHello | skipped: runtime dotnet8 is not supported locally | | | | | | | | |\n');
+    expect(ran.stdout).toContain('| LocalBench/DotnetHello | skipped: runtime dotnet10 is not supported locally | | | | | | | | |\n');
     expect(ran.stdout).toContain('| LocalBench/NodeFails | error: the function failed: Error: failed on purpose | | | | | | | | |\n');
   });
 
