@@ -255,7 +255,8 @@ function describeJdk(home: string): JavaInstallation | undefined {
 export function findJdk(runtime: string, minMajor: number, search: JdkSearch = defaultJdkSearch()): JavaInstallation {
   const all = listJdks(search);
   const fits = all.filter(jdk => jdk.major >= minMajor);
-  const fromHome = search.javaHome ? fits.find(jdk => jdk.home === fs.realpathSync(search.javaHome as string)) : undefined;
+  const home = search.javaHome && fs.existsSync(search.javaHome) ? fs.realpathSync(search.javaHome) : undefined;
+  const fromHome = fits.find(jdk => jdk.home === home);
   const best = fromHome ?? [...fits].sort((a, b) => a.major - b.major || compareVersion(b.version, a.version))[0];
   if (best) return best;
   const where = [search.javaHome ? `JAVA_HOME (${search.javaHome})` : 'JAVA_HOME (unset)',

@@ -208,6 +208,10 @@ function javaCommand(
   const declared = Number(runtime.replace(/^java/, ''));
   const jdk = findJdk(runtime, declared);
   notes.push(`${runtime} runs on the local JDK ${jdk.description}${jdk.major !== declared ? ` (Java ${jdk.major})` : ''}, ${jdk.home}`);
+  const javaHome = process.env.JAVA_HOME;
+  if (javaHome && (!fs.existsSync(javaHome) || fs.realpathSync(javaHome) !== jdk.home)) {
+    notes.push(`JAVA_HOME (${javaHome}) is not used: it is not a JDK ${declared} or newer`);
+  }
   if (!fn.handler) throw new Error(`${fn.constructPath}: runtime ${runtime} needs a handler ('package.Class::method' or 'package.Class')`);
   const client = ensureJavaClient(options.log);
   const layerJars = optDir ? listJars(path.join(optDir, 'java', 'lib')) : [];

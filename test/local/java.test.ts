@@ -2,6 +2,7 @@
  * Java on the local host: `java21`/`java25` functions run on a local JDK (Temurin 25 here) with the official Java
  * runtime interface client from Maven Central, its JNI library included, and bad inputs fail with clear messages.
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -40,9 +41,26 @@ beforeAll(() => {
   fn('MissingMethod', lambda.Runtime.JAVA_21, 'fixture.Handlers::noSuchMethod', fixtures);
   fn('WrongSignature', lambda.Runtime.JAVA_21, 'fixture.Handlers::tooManyParameters', fixtures);
   fn('FailingInit', lambda.Runtime.JAVA_21, 'fixture.FailingInit::handleRequest', fixtures);
+  const layerDir = greetingLayer();
+  const layer = new lambda.LayerVersion(stack, 'GreetingLayer', { code: lambda.Code.fromAsset(path.join(layerDir, 'layer')) });
+  fn('FromLayer', lambda.Runtime.JAVA_21, 'fixture.Handlers::fromLayer', fixtures, { layers: [layer] });
   app.synth();
+  fs.rmSync(layerDir, { recursive: true, force: true }); // staged into the assembly
   functions = readAssembly(outdir).functions;
 });
+
+/** A folder whose `layer/` holds `java/lib/greeting.jar` (class `layer.Greeting`), built with the local javac and jar. */
+function greetingLayer(): string {
+  const dir = tempDir('java-layer');
+  const src = path.join(dir, 'src', 'layer');
+  fs.mkdirSync(src, { recursive: true });
+  fs.writeFileSync(path.join(src, 'Greeting.java'), 'package layer;\npublic class Greeting { public static final String TEXT = "hello from a layer jar"; }\n');
+  const classes = path.join(dir, 'classes');
+  execFileSync('javac', ['--release', '17', '-d', classes, path.join(src, 'Greeting.java')]);
+  fs.mkdirSync(path.join(dir, 'layer', 'java', 'lib'), { recursive: true });
+  execFileSync('jar', ['--create', '--file', path.join(dir, 'layer', 'java', 'lib', 'greeting.jar'), '-C', classes, '.']);
+  return dir;
+}
 
 afterEach(async () => {
   await Promise.all(lambdas.splice(0).map(l => l.close()));
@@ -114,6 +132,29 @@ test('the JVM runs in the task root with a heap from the memory setting, and hon
   expect(body.fromToolOptions).toBe('set-by-tool-options');
 });
 
+test('a layer\'s java/lib jars are on the class path (Lambda\'s /opt/java/lib)', async () => {
+  const local = prepare('FromLayer');
+  expect(local.notes.join('\n')).toContain('the layers\' java/lib jars are on the JVM\'s class path');
+  const env = await local.start();
+  const outcome = await env.invoke({});
+  expect(JSON.parse(outcome.result.payload)).toBe('hello from a layer jar');
+});
+
+test('a JAVA_HOME older than the runtime is passed over, with a note', () => {
+  const old = listJdks().find(jdk => jdk.major < 21);
+  if (!old) return; // this machine has no JDK older than 21
+  const saved = process.env.JAVA_HOME;
+  process.env.JAVA_HOME = old.home;
+  try {
+    const local = prepare('Hello21');
+    expect(local.plan.bootstrap).not.toBe(old.executable);
+    expect(local.notes).toContain(`JAVA_HOME (${old.home}) is not used: it is not a JDK 21 or newer`);
+  } finally {
+    if (saved === undefined) delete process.env.JAVA_HOME;
+    else process.env.JAVA_HOME = saved;
+  }
+});
+
 describe('bad handlers fail with the class or method named, and nothing hangs', () => {
   test('a handler class that does not exist', async () => {
     const error = await failure('MissingClass');
@@ -181,6 +222,10 @@ describe('JDK discovery', () => {
     expect(() => findJdk('java25', 25, { jvmRoot: empty, path: empty }))
       .toThrow(/runtime java25 needs a JDK 25 or newer to run locally, but the host found no JDK in JAVA_HOME \(unset\), .*no-jdk.*; install a JDK >= 25/);
     fs.rmSync(empty, { recursive: true, force: true });
+  });
+
+  test('a JAVA_HOME that does not exist is skipped', () => {
+    expect(findJdk('java21', 21, { javaHome: '/nonexistent/jdk', jvmRoot: '/usr/lib/jvm' }).major).toBeGreaterThanOrEqual(21);
   });
 
   test('JAVA_HOME wins when it is new enough', () => {
