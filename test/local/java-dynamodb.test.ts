@@ -3,6 +3,7 @@
  * on the local host against a real moto_server: the item is written, read back, and there in moto's own table.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { CLI_CONTEXT, tempDir } from './apps';
@@ -51,9 +52,34 @@ function prepare(name: string): LocalLambda {
   return local;
 }
 
-test('the module is built once: in Lambda\'s layout (classes at the root, lib/*.jar), a second build comes from the cache', () => {
+test('a build is cached by a hash of pom.xml and src/: the same sources run no Maven, a changed source builds again', () => {
+  const module = tempDir('java-module');
+  const cache = tempDir('java-cache');
+  const saved = process.env.RUSTACEAN_LAMBDA_CACHE;
+  process.env.RUSTACEAN_LAMBDA_CACHE = cache;
+  try {
+    fs.cpSync(JAVA_DYNAMODB, module, { recursive: true });
+    const first = buildMavenModule(module);
+    expect(first.built).toBe(true);
+    expect(path.dirname(first.dir)).toBe(path.join(cache, 'java-maven'));
+    expect(buildMavenModule(module)).toEqual({ dir: first.dir, built: false });
+    const source = path.join(module, 'src', 'main', 'java', 'bench', 'DynamoDbHandler.java');
+    fs.appendFileSync(source, '// changed\n');
+    const changed = buildMavenModule(module);
+    expect(changed.built).toBe(true);
+    expect(changed.dir).not.toBe(first.dir);
+    // Nothing was written next to the sources (Maven built a copy).
+    expect(fs.readdirSync(module).sort()).toEqual(['pom.xml', 'src']);
+  } finally {
+    if (saved === undefined) delete process.env.RUSTACEAN_LAMBDA_CACHE;
+    else process.env.RUSTACEAN_LAMBDA_CACHE = saved;
+    for (const dir of [module, cache]) fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the module in Lambda\'s layout: classes at the root, lib/*.jar with the SDK and only the URLConnection HTTP client', () => {
   const again = buildMavenModule(JAVA_DYNAMODB);
-  expect(again.built).toBe(false);
+  expect(again.built).toBe(false); // built by the synth in beforeAll
   expect(fs.existsSync(`${again.dir}/bench/DynamoDbHandler.class`)).toBe(true);
   const jars = fs.readdirSync(`${again.dir}/lib`);
   expect(jars).toEqual(expect.arrayContaining([expect.stringMatching(/^dynamodb-2\.59\.1\.jar$/),
