@@ -213,11 +213,12 @@ export function goals(rows: BenchRow[], host: BenchResults['hostOverhead']): Ben
   return out;
 }
 
-/** The chart's colours: Rust orange, LLRT rust-brown, Python (and the Flask rows) blue, Node.js green. */
+/** The chart's colours: Rust orange, LLRT rust-brown, Python (and the Flask rows) blue, Java brown, Node.js green. */
 export function rowColor(row: BenchRow): string {
   if (row.id.startsWith('rust')) return '#d9531e';
   if (row.id.startsWith('llrt')) return '#b7410e';
   if (row.id.startsWith('python') || row.id.startsWith('flask')) return '#3572a5';
+  if (row.id.startsWith('java')) return '#b07219';
   return '#6cc24a';
 }
 

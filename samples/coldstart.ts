@@ -127,10 +127,11 @@ export class ColdStartSampleStack extends Stack {
 }
 
 /**
- * The Java handler, compiled at synth with the local `javac` into a folder of classes (Lambda runs a zip with the
- * classes at its root). No build tool and no dependency: the handler uses only the JDK.
+ * A Java handler without dependencies (its sources under `<projectDir>/src`), compiled at synth with the local `javac`
+ * into a folder of classes (Lambda runs a zip with the classes at its root). No build tool: the handler uses only
+ * the JDK.
  */
-function javaCode(projectDir: string): lambda.AssetCode {
+export function javaCode(projectDir: string): lambda.AssetCode {
   const sources = listJavaSources(path.join(projectDir, 'src'));
   return lambda.Code.fromAsset(projectDir, {
     bundling: {

@@ -12,6 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { JAVA_LAMBDA_PERF_X86_64, JAVA_ROW_IDS, javaRows } from './java';
 import { LlrtBinary, LlrtFunction, OptimizationPreset, PythonBundling, RustFunction, WebAdapterFunction, WebAdapterLayer } from '../../lib';
 import { sampleEvent } from '../../lib/local';
 import { buildLlrtFromCrates } from '../../test/support/llrt-source';
@@ -29,12 +30,13 @@ export const LLRT_CACHE = path.join(REPO, '.rustacean-lambda', 'cache');
 export const STACK = 'ColdStartLocal';
 
 /** lambda-perf, 7-day means, Aug 2026, zip, 128 MB, x86_64 (from the product brief). */
-export const LAMBDA_PERF_X86_64: Record<string, { initMs: number; memoryMb: number; warmMs?: number }> = {
+export const LAMBDA_PERF_X86_64: Record<string, { initMs: number; memoryMb?: number; warmMs?: number }> = {
   'rust': { initMs: 16, memoryMb: 15, warmMs: 1.5 },
   'llrt': { initMs: 68, memoryMb: 30, warmMs: 1.5 },
   'python3.12': { initMs: 86, memoryMb: 36 },
   // lambda-perf's newest Node.js figure in our data is Node.js 20's; the table labels it as such.
   'node20': { initMs: 142, memoryMb: 67, warmMs: 12 },
+  ...JAVA_LAMBDA_PERF_X86_64,
 };
 export const LAMBDA_PERF_SOURCE = 'maxday/lambda-perf, 7-day means (Aug 2026), zip, 128 MB, x86_64 (its Node.js figure is Node.js 20\'s, the newest in our data)';
 
@@ -50,7 +52,7 @@ export interface RowDefinition {
 }
 
 /** The ids of the rows, in the table's order. */
-export const ROW_IDS = ['rust-hello', 'nodejs-hello', 'python-hello', 'llrt-hello', 'flask-web-adapter', 'flask-wsgi'];
+export const ROW_IDS = ['rust-hello', 'nodejs-hello', 'python-hello', 'llrt-hello', 'flask-web-adapter', 'flask-wsgi', ...JAVA_ROW_IDS];
 
 const HELLO_EVENT = { name: 'Ferris' };
 
@@ -166,6 +168,7 @@ export function rowDefinitions(temporary: string[]): RowDefinition[] {
         code: lambda.Code.fromAsset(wsgiAsset()),
       }),
     },
+    ...javaRows(),
   ];
 }
 

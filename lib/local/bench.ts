@@ -23,7 +23,8 @@ import { zippedSize } from '../core/zip';
 /** A reference figure for a row (for example lambda-perf's, measured on Lambda). */
 export interface BenchReference {
   readonly initMs: number;
-  readonly memoryMb: number;
+  /** Undefined when the source gives none (lambda-perf's Java figures in our data). */
+  readonly memoryMb?: number;
   readonly warmMs?: number;
 }
 
@@ -374,7 +375,7 @@ export function renderMarkdown(results: BenchResults): string {
   lines.push(`| function | Init p50 | Init p90 | Init p99 | warm p50 | warm p99 | max memory | package (zip) | $ per 1M, cold | $ per 1M, warm |${withReference ? ' lambda-perf Init / memory |' : ''}`);
   lines.push(`|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|${withReference ? '---:|' : ''}`);
   for (const r of results.rows) {
-    const ref = withReference ? ` ${r.reference ? `${r.reference.initMs} ms / ${r.reference.memoryMb} MB` : '–'} |` : '';
+    const ref = withReference ? ` ${r.reference ? `${r.reference.initMs} ms / ${r.reference.memoryMb ?? '?'} MB` : '–'} |` : '';
     if (r.skipped || r.error) {
       lines.push(`| ${r.label} | ${r.skipped ? `skipped: ${r.skipped}` : `error: ${r.error}`} | | | | | | | | |${ref}`);
       continue;

@@ -3,6 +3,7 @@
  *
  *   .rustacean-lambda/runtimes/python<major.minor>-awslambdaric-<v>/   pip install --target
  *   .rustacean-lambda/runtimes/node<major>-aws-lambda-ric-<v>/         npm install --prefix
+ *   .rustacean-lambda/runtimes/java-ric-<v>/                            Maven: the client's jars in lib/, its JNI library in jni/
  *
  * Each install goes to a temporary folder that is renamed into place when complete, so
  * concurrent callers (parallel test workers) never see half an install, and a later call
@@ -12,9 +13,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { hostArchitecture } from '../core/arch';
 import { withFileLock, stageDirectory } from '../core/cache';
 import { onPath, run, runChecked } from '../core/process';
 import { findPython, pipInstallInto } from '../core/python';
+import { readZipEntries, readZipEntry } from '../core/zip';
 
 /** `awslambdaric` from PyPI: what Lambda's Python runtimes use to talk to the Runtime API. */
 export const AWSLAMBDARIC_VERSION = process.env.RUSTACEAN_LAMBDA_AWSLAMBDARIC_VERSION ?? '4.2.2';
@@ -26,6 +29,8 @@ export const AWSLAMBDARIC_VERSION = process.env.RUSTACEAN_LAMBDA_AWSLAMBDARIC_VE
 export function awsLambdaRicVersion(nodeMajor: number): string {
   return process.env.RUSTACEAN_LAMBDA_NODE_RIC_VERSION ?? (nodeMajor >= 22 ? '4.0.2' : '3.3.0');
 }
+/** `com.amazonaws:aws-lambda-java-runtime-interface-client` from Maven Central: what Lambda's Java runtimes run. */
+export const JAVA_RIC_VERSION = process.env.RUSTACEAN_LAMBDA_JAVA_RIC_VERSION ?? '2.10.1';
 const COMPLETE = '.complete';
 
 /** Root of the local installs. */
@@ -149,4 +154,163 @@ export function ensureInstalled(dir: string, what: string, log: (line: string) =
     log(`installed ${what} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     return dir;
   }, { waitMs: Infinity, staleMs: 30 * 60_000, pollMs: 500, onWait: () => log(`waiting for another process installing ${what}`) });
+}
+
+/** A JDK the host runs `java*` functions with. */
+export interface JavaInstallation {
+  /** The JDK's home (holds `bin/java` and `release`). */
+  readonly home: string;
+  readonly executable: string;
+  /** Full version, e.g. `25.0.3`. */
+  readonly version: string;
+  readonly major: number;
+  /** For messages and notes, e.g. `Temurin 25.0.3` or `OpenJDK 17.0.15 (Debian)`. */
+  readonly description: string;
+}
+
+/** Where {@link findJdk} looks, in order. */
+export interface JdkSearch {
+  /** `$JAVA_HOME`. */
+  readonly javaHome?: string;
+  /** A folder of JDK homes (`/usr/lib/jvm` on Debian and Ubuntu). */
+  readonly jvmRoot?: string;
+  /** `$PATH`, for a `java` on it. */
+  readonly path?: string;
+}
+
+/** The default search: `$JAVA_HOME`, then `/usr/lib/jvm/*`, then `java` on PATH. */
+export function defaultJdkSearch(): JdkSearch {
+  return { javaHome: process.env.JAVA_HOME, jvmRoot: '/usr/lib/jvm', path: process.env.PATH };
+}
+
+/** Every JDK the search finds (each home once), in search order. */
+export function listJdks(search: JdkSearch = defaultJdkSearch()): JavaInstallation[] {
+  const homes: string[] = [];
+  if (search.javaHome) homes.push(search.javaHome);
+  if (search.jvmRoot && fs.existsSync(search.jvmRoot)) {
+    homes.push(...fs.readdirSync(search.jvmRoot).sort().map(name => path.join(search.jvmRoot as string, name)));
+  }
+  for (const dir of (search.path ?? '').split(path.delimiter).filter(Boolean)) {
+    const java = path.join(dir, 'java');
+    // bin/java of a JDK home, whatever links lead there (Debian's /usr/bin/java -> /etc/alternatives -> the JDK).
+    if (fs.existsSync(java)) homes.push(path.dirname(path.dirname(fs.realpathSync(java))));
+  }
+  const seen = new Set<string>();
+  const found: JavaInstallation[] = [];
+  for (const home of homes) {
+    let real: string;
+    try {
+      real = fs.realpathSync(home);
+    } catch {
+      continue;
+    }
+    if (seen.has(real)) continue;
+    seen.add(real);
+    const jdk = describeJdk(real);
+    if (jdk) found.push(jdk);
+  }
+  return found;
+}
+
+const jdkCache = new Map<string, JavaInstallation | undefined>();
+
+/** The version of the JDK at `home`, from its `release` file (or `java -version` when it has none). */
+function describeJdk(home: string): JavaInstallation | undefined {
+  if (jdkCache.has(home)) return jdkCache.get(home);
+  const executable = path.join(home, 'bin', 'java');
+  let found: JavaInstallation | undefined;
+  if (fs.existsSync(executable)) {
+    const fields: Record<string, string> = {};
+    const release = path.join(home, 'release');
+    if (fs.existsSync(release)) {
+      for (const line of fs.readFileSync(release, 'utf8').split('\n')) {
+        const m = /^([A-Z_]+)="?(.*?)"?$/.exec(line.trim());
+        if (m) fields[m[1]] = m[2];
+      }
+    }
+    let version = fields.JAVA_VERSION;
+    if (!version) {
+      // `java -version` prints e.g. `openjdk version "21.0.4" 2024-07-16` on stderr.
+      const result = run(executable, ['-version'], { timeoutMs: 10_000 });
+      version = /version "([^"]+)"/.exec(`${result.stderr ?? ''}`)?.[1] ?? '';
+    }
+    // "1.8.0_412" is Java 8; "21", "21.0.4", "25-ea" are what they say.
+    const parts = version.split(/[.\-_+]/);
+    const major = parts[0] === '1' ? Number(parts[1]) : Number(parts[0]);
+    if (Number.isFinite(major) && major > 0) {
+      const vendor = fields.IMPLEMENTOR_VERSION?.split('-')[0];
+      const description = vendor && vendor !== version ? `${vendor} ${version}`
+        : `OpenJDK ${version}${fields.IMPLEMENTOR ? ` (${fields.IMPLEMENTOR})` : ''}`;
+      found = { home, executable, version, major, description };
+    }
+  }
+  jdkCache.set(home, found);
+  return found;
+}
+
+/**
+ * The JDK for a `java<major>` runtime: `$JAVA_HOME` when it is at least that major, else the found JDK of the closest
+ * major at or above it (the declared major itself when present). Throws naming the runtime, what was found and the fix.
+ */
+export function findJdk(runtime: string, minMajor: number, search: JdkSearch = defaultJdkSearch()): JavaInstallation {
+  const all = listJdks(search);
+  const fits = all.filter(jdk => jdk.major >= minMajor);
+  const home = search.javaHome && fs.existsSync(search.javaHome) ? fs.realpathSync(search.javaHome) : undefined;
+  const fromHome = fits.find(jdk => jdk.home === home);
+  const best = fromHome ?? [...fits].sort((a, b) => a.major - b.major || compareVersion(b.version, a.version))[0];
+  if (best) return best;
+  const where = [search.javaHome ? `JAVA_HOME (${search.javaHome})` : 'JAVA_HOME (unset)',
+    ...(search.jvmRoot ? [search.jvmRoot] : []), '`java` on PATH'].join(', ');
+  const seen = all.length > 0 ? `found only ${all.map(jdk => `${jdk.description} (${jdk.home})`).join(', ')}` : 'found no JDK';
+  throw new Error(`runtime ${runtime} needs a JDK ${minMajor} or newer to run locally, but the host ${seen} in ${where}; ` +
+    `install a JDK >= ${minMajor} (e.g. Temurin ${minMajor} or \`apt-get install openjdk-${minMajor}-jdk-headless\`) or set JAVA_HOME to one`);
+}
+
+/** The installed Java runtime interface client: its jars (the JVM's class path) and its JNI library for this host. */
+export interface JavaClient {
+  readonly classpath: ReadonlyArray<string>;
+  readonly jniLibrary: string;
+  readonly version: string;
+}
+
+/**
+ * The official Java runtime interface client with its dependencies, installed with Maven from Maven Central when
+ * missing. Its native half (a JNI library inside the jar, one per platform) is unpacked at install time for this
+ * host's architecture and handed to the JVM by path, as Lambda does (else every JVM would unpack it into /tmp).
+ */
+export function ensureJavaClient(log: (line: string) => void = () => undefined): JavaClient {
+  const version = JAVA_RIC_VERSION;
+  const arch = hostArchitecture();
+  if (!arch) throw new Error(`the Java runtime interface client has no native library for this host (${process.arch}); Lambda's architectures are x86_64 and arm64`);
+  const platform = arch === 'arm64' ? 'linux-aarch_64' : 'linux-x86_64';
+  const artifact = `com.amazonaws:aws-lambda-java-runtime-interface-client:${version}`;
+  const dir = ensureInstalled(path.join(localHome(), 'runtimes', `java-ric-${version}`), `${artifact} (Maven Central)`, log, staging => {
+    if (!onPath('mvn')) {
+      throw new Error(`installing ${artifact} for java* functions needs Maven (\`mvn\`) on PATH; on Debian: \`apt-get install maven\``);
+    }
+    const [groupId, artifactId] = artifact.split(':');
+    fs.writeFileSync(path.join(staging, 'pom.xml'), [
+      '<project xmlns="http://maven.apache.org/POM/4.0.0">',
+      '  <modelVersion>4.0.0</modelVersion>',
+      '  <groupId>local.rustacean-lambda</groupId><artifactId>java-ric</artifactId><version>1</version><packaging>pom</packaging>',
+      `  <dependencies><dependency><groupId>${groupId}</groupId><artifactId>${artifactId}</artifactId><version>${version}</version></dependency></dependencies>`,
+      '</project>', '',
+    ].join('\n'));
+    runChecked('mvn', ['-B', '-q', '-f', path.join(staging, 'pom.xml'), 'dependency:copy-dependencies',
+      `-DoutputDirectory=${path.join(staging, 'lib')}`, '-DincludeScope=runtime'], `mvn dependency:copy-dependencies of ${artifact}`,
+    { timeoutMs: 10 * 60_000 });
+    const jar = path.join(staging, 'lib', `${artifactId}-${version}.jar`);
+    if (!fs.existsSync(jar)) throw new Error(`Maven finished without ${jar}`);
+    fs.mkdirSync(path.join(staging, 'jni'));
+    const zip = fs.readFileSync(jar);
+    const entry = readZipEntries(zip).find(e => e.name === `jni/libaws-lambda-jni.${platform}.so`);
+    if (!entry) throw new Error(`${jar} has no native library for ${platform} (jni/libaws-lambda-jni.${platform}.so)`);
+    fs.writeFileSync(path.join(staging, 'jni', `libaws-lambda-jni.${platform}.so`), readZipEntry(zip, entry));
+  });
+  const lib = path.join(dir, 'lib');
+  return {
+    classpath: fs.readdirSync(lib).filter(f => f.endsWith('.jar')).sort().map(f => path.join(lib, f)),
+    jniLibrary: path.join(dir, 'jni', `libaws-lambda-jni.${platform}.so`),
+    version,
+  };
 }

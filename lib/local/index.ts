@@ -17,4 +17,6 @@ export { benchAssembly, describeMachine, FORMULAS, renderMarkdown, renderSvg, ro
 export type { BenchOptions, BenchReference, BenchResults, BenchRow, BenchTarget, SvgOptions, WrittenResults } from './bench';
 export { costPerMillion, LAMBDA_PRICES, parseReport, percentile } from './measure';
 export { SAMPLE_EVENTS, sampleEvent } from './events';
+export { findJdk, listJdks } from './clients';
+export type { JavaInstallation, JdkSearch } from './clients';
 export type { SampleEventName } from './events';

@@ -7,6 +7,11 @@
  * - `nodejs*`: `node <aws-lambda-ric> <handler>` (the official client from npm) on a Node.js of the declared
  *   major when the machine has one (else this process's, with a note), with NODE_PATH covering the layers'
  *   `nodejs/` folders;
+ * - `java<N>`: `java ... com.amazonaws.services.lambda.runtime.api.client.AWSLambda <handler>` (the official client
+ *   from Maven Central) on a local JDK of major N or newer, with JVM flags like Lambda's own command line (serial GC,
+ *   C1 only, heap from the memory setting; JAVA_TOOL_OPTIONS is read by the JVM itself). The client loads the
+ *   handler from the task root (the working directory) and its `lib/*.jar`; the layers' `java/lib/*.jar`, which it
+ *   looks for in a fixed /opt/java, go on the class path instead;
  * - `AWS_LAMBDA_EXEC_WRAPPER` (managed runtimes only): the wrapper runs with the runtime's command
  *   line as its arguments; a path under `/opt` is taken from the extracted layers, never from /opt;
  * - layers are merged into a temporary "opt" folder (later layers win, as on Lambda) and every
@@ -20,14 +25,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { AssemblyFunction } from './assembly';
-import { currentNode, ensureNodeClient, ensurePythonClient, findNode } from './clients';
+import { currentNode, ensureJavaClient, ensureNodeClient, ensurePythonClient, findJdk, findNode } from './clients';
 import type { ProcessSpec } from './process';
 import type { Architecture } from '../core/arch';
 import { findPython } from '../core/python';
 import { extractZip } from '../core/zip';
 
 /** The runtime families the host can start. */
-export type RuntimeFamily = 'provided' | 'python' | 'nodejs';
+export type RuntimeFamily = 'provided' | 'python' | 'nodejs' | 'java';
 
 /** Everything `startFunction` needs to launch one execution environment. */
 export interface LaunchPlan {
@@ -66,6 +71,8 @@ export function runtimeFamily(runtime: string | undefined): RuntimeFamily | unde
   if (runtime === 'provided' || runtime.startsWith('provided.')) return 'provided';
   if (/^python3\.\d+$/.test(runtime)) return 'python';
   if (/^nodejs\d+\.x$/.test(runtime)) return 'nodejs';
+  // java8.al2 is left out: its JVM options and client differ, and Lambda deprecates it.
+  if (/^java\d+$/.test(runtime)) return 'java';
   return undefined;
 }
 
@@ -77,7 +84,7 @@ export function prepareRuntime(fn: AssemblyFunction, options: PrepareOptions = {
   const family = runtimeFamily(fn.runtime);
   if (!family) {
     throw new Error(`${fn.constructPath}: runtime '${fn.runtime ?? '(none: container image)'}' is not supported by the local host; ` +
-      'supported: the provided family (provided.al2023), python3.x, nodejs*.x');
+      'supported: the provided family (provided.al2023), python3.x, nodejs*.x, java11 and newer');
   }
   const temp: string[] = [];
   const dispose = () => {
@@ -130,6 +137,11 @@ export function launchPlan(
     env.AWS_EXECUTION_ENV = `AWS_Lambda_${fn.runtime}`;
     // Lambda puts its interpreter first on PATH (/var/lang/bin); scripts that call `python3` get the same one.
     env.PATH = [path.dirname(python.executable), basePath, ...optPath('bin')].join(path.delimiter);
+  } else if (family === 'java') {
+    ({ command, args } = javaCommand(fn, optDir, notes, options));
+    env.AWS_EXECUTION_ENV = `AWS_Lambda_${fn.runtime}`;
+    env.JAVA_HOME = path.dirname(path.dirname(command));
+    env.PATH = [path.dirname(command), basePath, ...optPath('bin')].join(path.delimiter);
   } else {
     const declared = (fn.runtime as string).replace(/^nodejs/, '').replace(/\.x$/, '');
     // The declared major when this machine has it (like Lambda's /var/lang/bin/node), else our own with a note.
@@ -181,6 +193,58 @@ export function launchPlan(
   };
 }
 
+/** The JVM's main class in Lambda's Java runtimes: the client's entry point, which takes the handler as its argument. */
+export const JAVA_RIC_MAIN_CLASS = 'com.amazonaws.services.lambda.runtime.api.client.AWSLambda';
+
+/**
+ * The JVM command line of a `java<N>` function, after the one Lambda's Java runtimes use: a heap of 85% of the memory
+ * setting, serial GC, tiered compilation stopped at C1, the class-data sharing archive when the JDK has one, and the
+ * client's JNI library by path.
+ */
+function javaCommand(
+  fn: AssemblyFunction, optDir: string | undefined, notes: string[], options: PrepareOptions,
+): { command: string; args: string[] } {
+  const runtime = fn.runtime as string;
+  const declared = Number(runtime.replace(/^java/, ''));
+  const jdk = findJdk(runtime, declared);
+  notes.push(`${runtime} runs on the local JDK ${jdk.description}${jdk.major !== declared ? ` (Java ${jdk.major})` : ''}, ${jdk.home}`);
+  const javaHome = process.env.JAVA_HOME;
+  if (javaHome && (!fs.existsSync(javaHome) || fs.realpathSync(javaHome) !== jdk.home)) {
+    notes.push(`JAVA_HOME (${javaHome}) is not used: it is not a JDK ${declared} or newer`);
+  }
+  if (!fn.handler) throw new Error(`${fn.constructPath}: runtime ${runtime} needs a handler ('package.Class::method' or 'package.Class')`);
+  const client = ensureJavaClient(options.log);
+  const layerJars = optDir ? listJars(path.join(optDir, 'java', 'lib')) : [];
+  if (layerJars.length > 0) {
+    notes.push('the layers\' java/lib jars are on the JVM\'s class path (Lambda\'s client reads them from /opt/java/lib)');
+  }
+  const heapKb = Math.floor(fn.memorySizeMb * 1024 * 0.85);
+  return {
+    command: jdk.executable,
+    args: [
+      `-XX:MaxHeapSize=${heapKb}k`,
+      '-XX:+UseSerialGC',
+      '-Xshare:auto',
+      '-XX:+TieredCompilation',
+      '-XX:TieredStopAtLevel=1',
+      '--add-opens=java.base/java.io=ALL-UNNAMED',
+      '-XX:+ErrorFileToStderr',
+      // From JDK 24 on, loading the client's JNI library without this prints four lines of warnings at each start.
+      ...(jdk.major >= 24 ? ['--enable-native-access=ALL-UNNAMED'] : []),
+      `-Dcom.amazonaws.services.lambda.runtime.api.client.runtimeapi.NativeClient.JNI=${client.jniLibrary}`,
+      '-classpath',
+      [...client.classpath, ...layerJars].join(path.delimiter),
+      JAVA_RIC_MAIN_CLASS,
+      fn.handler,
+    ],
+  };
+}
+
+function listJars(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).filter(f => f.endsWith('.jar')).sort().map(f => path.join(dir, f));
+}
+
 /** `/opt/x` → `<optDir>/x`; other absolute paths as they are; undefined for `/opt/...` without layers. */
 function mapOptPath(file: string, optDir: string | undefined): string | undefined {
   if (file === '/opt' || file.startsWith('/opt/')) return optDir ? path.join(optDir, file.slice('/opt'.length)) : undefined;
@@ -208,6 +272,7 @@ function materialiseCode(fn: AssemblyFunction, family: RuntimeFamily, temp: stri
     extractZip(code.path, dir);
   } else {
     // CDK's inline code is always `index.<ext>`, the handler `index.<function>`.
+    if (family === 'java') throw new Error(`${fn.constructPath}: inline code cannot run on ${fn.runtime} (Lambda takes Java code as a zip or jar)`);
     const file = family === 'python' ? 'index.py' : family === 'nodejs' ? 'index.js' : 'bootstrap';
     fs.writeFileSync(path.join(dir, file), code.source, { mode: 0o755 });
   }

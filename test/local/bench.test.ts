@@ -120,7 +120,7 @@ describe('rustacean-lambda bench on a synthesized app', () => {
     });
     node('NodeHello', 'index.handler');
     node('NodeFails', 'index.fail');
-    node('JavaHello', 'hello.Hello::handleRequest', lambda.Runtime.JAVA_21);
+    node('DotnetHello', 'Hello::Hello.Function::Handler', lambda.Runtime.DOTNET_10);
     app.synth();
   });
 
@@ -182,11 +182,11 @@ describe('rustacean-lambda bench on a synthesized app', () => {
     expect(ran.code).toBe(1);
     const rows = readJson(out).rows;
     const byId = (id: string) => rows.find(r => r.id === id) as BenchRow;
-    expect(rows.map(r => r.id).sort()).toEqual(['LocalBench/Hello', 'LocalBench/JavaHello', 'LocalBench/NodeFails', 'LocalBench/NodeHello']);
-    expect(byId('LocalBench/JavaHello').skipped).toBe('runtime java21 is not supported locally');
+    expect(rows.map(r => r.id).sort()).toEqual(['LocalBench/DotnetHello', 'LocalBench/Hello', 'LocalBench/NodeFails', 'LocalBench/NodeHello']);
+    expect(byId('LocalBench/DotnetHello').skipped).toBe('runtime dotnet10 is not supported locally');
     expect(byId('LocalBench/NodeFails').error).toBe('the function failed: Error: failed on purpose');
     expect(byId('LocalBench/Hello').init!.samples).toHaveLength(1);
-    expect(ran.stdout).toContain('| LocalBench/JavaHello | skipped: runtime java21 is not supported locally | | | | | | | | |\n');
+    expect(ran.stdout).toContain('| LocalBench/DotnetHello | skipped: runtime dotnet10 is not supported locally | | | | | | | | |\n');
     expect(ran.stdout).toContain('| LocalBench/NodeFails | error: the function failed: Error: failed on purpose | | | | | | | | |\n');
   });
 

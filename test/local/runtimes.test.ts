@@ -36,7 +36,8 @@ const named = (name: string) => functions.find(f => f.constructPath === `LocalSc
 test('maps Lambda runtime names to the families the host can start', () => {
   expect(['provided.al2023', 'python3.12', 'python3.14', 'nodejs24.x', 'nodejs22.x'].map(runtimeFamily))
     .toEqual(['provided', 'python', 'python', 'nodejs', 'nodejs']);
-  expect(['java21', 'dotnet10', 'ruby3.3', undefined].map(runtimeFamily)).toEqual([undefined, undefined, undefined, undefined]);
+  expect(['java21', 'java25'].map(runtimeFamily)).toEqual(['java', 'java']);
+  expect(['java8.al2', 'dotnet10', 'ruby3.3', undefined].map(runtimeFamily)).toEqual([undefined, undefined, undefined, undefined]);
 });
 
 test('starts Python with the official awslambdaric client and the task root first on PYTHONPATH', () => {
@@ -96,8 +97,8 @@ test('starts provided.* functions from the asset\'s bootstrap and refuses an ass
 });
 
 test('names what is missing: an unsupported runtime, a wrapper from a layer that cannot be fetched', () => {
-  expect(() => prepareRuntime({ ...named('PyHello'), runtime: 'java21' }))
-    .toThrow(/runtime 'java21' is not supported by the local host; supported: the provided family \(provided.al2023\), python3.x, nodejs\*.x/);
+  expect(() => prepareRuntime({ ...named('PyHello'), runtime: 'dotnet10' }))
+    .toThrow(/runtime 'dotnet10' is not supported by the local host; supported: the provided family \(provided.al2023\), python3.x, nodejs\*.x, java11 and newer/);
   const wrapped = { ...named('PyHello'), environment: { AWS_LAMBDA_EXEC_WRAPPER: '/opt/bootstrap' }, externalLayers: ['arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerX86:25'] };
   expect(() => prepareRuntime(wrapped)).toThrow(/AWS_LAMBDA_EXEC_WRAPPER is '\/opt\/bootstrap', which is not in the function's code or layers \(its layers arn:.*LambdaAdapterLayerX86:25 cannot be fetched locally\)/);
 });

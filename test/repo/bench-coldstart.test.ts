@@ -56,7 +56,7 @@ test('options: --quick is 3 cold / 10 warm, the defaults 20 / 100; bad values an
   expect(parseColdStartArgs(['--help'])).toBeUndefined();
   expect(() => parseColdStartArgs(['--cold', 'x'])).toThrow("--cold must be a positive whole number, got 'x'; for example --cold 20");
   expect(() => parseColdStartArgs(['--only', 'rust-hello,go-hello'])).toThrow("--only: unknown row 'go-hello'; expected some of rust-hello, nodejs-hello, python-hello, " +
-    'llrt-hello, flask-web-adapter, flask-wsgi');
+    'llrt-hello, flask-web-adapter, flask-wsgi, java-hello, java-dynamodb');
   expect(() => parseColdStartArgs(['--fast'])).toThrow(/^bench:coldstart: Unknown option '--fast'/);
 });
 
@@ -72,9 +72,9 @@ test('the Python remark says which interpreter built and ran the Python rows, an
   expect(pythonRemark([results.rows[0]])).toEqual([]);
 });
 
-test('the chart keeps its colours: Rust, LLRT, Python and Flask, Node.js', () => {
-  expect(['rust-hello', 'llrt-hello', 'python-hello', 'flask-wsgi', 'nodejs-hello'].map(id => rowColor({ id, label: id })))
-    .toEqual(['#d9531e', '#b7410e', '#3572a5', '#3572a5', '#6cc24a']);
+test('the chart keeps its colours: Rust, LLRT, Python and Flask, Java, Node.js', () => {
+  expect(['rust-hello', 'llrt-hello', 'python-hello', 'flask-wsgi', 'java-hello', 'java-dynamodb', 'nodejs-hello'].map(id => rowColor({ id, label: id })))
+    .toEqual(['#d9531e', '#b7410e', '#3572a5', '#3572a5', '#b07219', '#b07219', '#6cc24a']);
 });
 
 test('a row that cannot be built is an error row, in the table\'s order, and the others are not run for it', async () => {
