@@ -35,7 +35,7 @@ const STACKS = ['RustaceanLambdaColdStart', 'RustaceanLambdaSamples'];
  * Resource types of the sample stacks that moto's CloudFormation skips (it warns and creates nothing), observed with
  * moto[server] 5.2.5. The README's "Deploying the samples to a local moto_server" section lists the same.
  */
-const DOCUMENTED_UNMODELLED = ['AWS::CDK::Metadata', 'AWS::Lambda::Url', 'AWS::S3::BucketPolicy'];
+const DOCUMENTED_UNMODELLED = ['AWS::CDK::Metadata', 'AWS::Lambda::EventInvokeConfig', 'AWS::Lambda::Url', 'AWS::S3::BucketPolicy'];
 
 /** Per step. The synth builds every sample (Rust for two architectures, LLRT, the Web Adapter, the cold-start
  * driver) when the build cache is empty; the other steps take seconds. */
@@ -105,6 +105,7 @@ test('the sample stacks deploy with the CDK CLI to moto_server: CREATE_COMPLETE,
 
   // 3. What moto holds.
   const deployed: Deployed[] = [];
+  const notReflected = new Set<string>();
   for (const stack of stacks) {
     const described = await cloudformation(aws, 'DescribeStacks', { StackName: stack });
     expect({ stack, status: xmlValue(described, 'StackStatus') }).toEqual({ stack, status: 'CREATE_COMPLETE' });
@@ -126,12 +127,17 @@ test('the sample stacks deploy with the CDK CLI to moto_server: CREATE_COMPLETE,
           .toEqual({ logicalId, size: code.size, sha256: code.sha256 });
         expect(fn.Configuration.Runtime).toBe(resource.Properties.Runtime);
         expect(fn.Configuration.Handler).toBe(resource.Properties.Handler);
+        // Properties moto's CloudFormation does not pass on to the function (noted, not asserted: see the README).
+        for (const [prop, wanted, got] of [
+          ['Architectures', resource.Properties.Architectures ?? ['x86_64'], fn.Configuration.Architectures],
+          ['Layers (how many)', (resource.Properties.Layers ?? []).length, (fn.Configuration.Layers ?? []).length],
+        ]) {
+          if (JSON.stringify(wanted) !== JSON.stringify(got)) notReflected.add(`AWS::Lambda::Function ${prop}`);
+        }
         deployed.push({ stack, logicalId, kind: 'function', path: `/2015-03-31/functions/${encodeURIComponent(fn.Configuration.FunctionName)}`, ...code });
       } else if (resource.Type === 'AWS::Lambda::LayerVersion') {
         const code = await uploadedCode(aws, assembly, assets, resource.Properties.Content, account, `${stack}/${logicalId}`);
-        const arn = physicalId(logicalId); // arn:aws:lambda:<region>:<account>:layer:<name>:<version>
-        const [, name, version] = /:layer:([^:]+):(\d+)$/.exec(arn) ?? [];
-        if (!name) throw new Error(`${stack}/${logicalId}: moto's physical id '${arn}' is not a layer version ARN`);
+        const { name, version } = await stackLayerVersion(aws, stack, logicalId);
         const layerPath = `/2018-10-31/layers/${encodeURIComponent(name)}/versions/${version}`;
         const layer = await lambdaApi(aws, layerPath);
         expect({ logicalId, size: layer.Content.CodeSize, sha256: layer.Content.CodeSha256 })
@@ -145,8 +151,7 @@ test('the sample stacks deploy with the CDK CLI to moto_server: CREATE_COMPLETE,
   expect({ functions: counts('function'), layers: counts('layer version') }).toEqual({ functions: 13, layers: 1 });
   // A type moto starts to model (or a new one the samples use) fails here: update the list and the README.
   expect(unmodelled).toEqual(DOCUMENTED_UNMODELLED);
-  const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf-8');
-  for (const type of unmodelled) expect({ type, inReadme: readme.includes(`\`${type}\``) }).toEqual({ type, inReadme: true });
+  expect(readmeUnmodelledList()).toEqual(DOCUMENTED_UNMODELLED);
 
   // 4. Destroy, and nothing is left: the stacks are deleted and their functions and layer versions gone.
   await step('cdk destroy', ['destroy', '--all', '--force', ...app]);
@@ -156,16 +161,31 @@ test('the sample stacks deploy with the CDK CLI to moto_server: CREATE_COMPLETE,
   }
   for (const d of deployed) {
     const response = await lambdaRequest(aws, d.path);
-    expect({ resource: `${d.stack}/${d.logicalId}`, status: response.status }).toEqual({ resource: `${d.stack}/${d.logicalId}`, status: 404 });
+    // moto 5.2.5 deletes a stack's functions but not its layer versions (its LayerVersion model has no delete; real
+    // CloudFormation deletes them, as the template sets no DeletionPolicy). The README says so; when moto starts
+    // deleting them this fails: then expect 404 for both and drop the sentence.
+    const expected = d.kind === 'function' ? 404 : 200;
+    expect({ resource: `${d.stack}/${d.logicalId}`, status: response.status })
+      .toEqual({ resource: `${d.stack}/${d.logicalId}`, status: expected });
   }
 
   console.log([
     `cdk deploy against moto_server: ${stacks.join(', ')}; ${counts('function')} functions and ${counts('layer version')} layer version(s) checked`,
     ...deployed.map(d => `  ${d.stack}/${d.logicalId} (${d.kind}): ${d.size} bytes, ${d.files} file(s)`),
     `moto skipped (not modelled): ${unmodelled.join(', ')}`,
+    `template properties moto's functions do not show: ${[...notReflected].join(', ') || 'none'}`,
     `steps: ${timings.join(', ')}`,
   ].join('\n'));
 });
+
+/** The resource types the README's deploy-test section lists as not modelled by moto (its `- \`AWS::...\`` items). */
+function readmeUnmodelledList(): string[] {
+  const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf-8');
+  const start = readme.indexOf('**`cdk deploy` of the sample app against a local moto_server.**');
+  if (start < 0) throw new Error('README.md has no section on the cdk deploy test against moto_server');
+  const section = readme.slice(start, readme.indexOf('\n**', start + 1));
+  return [...section.matchAll(/^- `(AWS::[A-Za-z0-9:]+)`/gm)].map(m => m[1]).sort();
+}
 
 interface UploadedCode {
   /** The size of the zip the CLI uploaded. */
@@ -276,6 +296,24 @@ async function stackStatus(aws: LocalAws, stack: string): Promise<string | undef
     if (e instanceof QueryError && /does not exist/.test(e.body)) return undefined;
     throw e;
   }
+}
+
+/**
+ * The layer version moto created for a stack's AWS::Lambda::LayerVersion. moto 5.2.5 lists the resource in
+ * DescribeStackResources without a PhysicalResourceId, so it is found by the name moto gives it, as CloudFormation
+ * names resources without an explicit name: `<stack>-<logical id>-<random suffix>`. Exactly one layer, with
+ * exactly one version, must match.
+ */
+async function stackLayerVersion(aws: LocalAws, stack: string, logicalId: string): Promise<{ name: string; version: number }> {
+  const prefix = `${stack}-${logicalId}-`;
+  const layers = (await lambdaApi(aws, '/2018-10-31/layers')).Layers.filter((l: any) => l.LayerName.startsWith(prefix));
+  if (layers.length !== 1) {
+    throw new Error(`${stack}/${logicalId}: expected one layer named ${prefix}* in moto, found ${layers.length}`);
+  }
+  const name: string = layers[0].LayerName;
+  const versions = (await lambdaApi(aws, `/2018-10-31/layers/${encodeURIComponent(name)}/versions`)).LayerVersions;
+  if (versions.length !== 1) throw new Error(`${stack}/${logicalId}: expected one version of layer ${name}, found ${versions.length}`);
+  return { name, version: versions[0].Version };
 }
 
 /** The account moto answers as (moto's default, or $MOTO_ACCOUNT_ID): the one to bootstrap and deploy into. */
