@@ -37,6 +37,8 @@ export interface StartLocalAwsOptions {
   readonly port?: number;
   /** How long to wait for the server to answer. @default 30 s */
   readonly timeoutMs?: number;
+  /** Called with every chunk the server writes (stdout and stderr: its request log and its warnings). */
+  readonly onOutput?: (text: string) => void;
 }
 
 function portInUse(port: number): Promise<boolean> {
@@ -65,7 +67,12 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
   const output: string[] = [];
   const server: ChildProcess = spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)],
     { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
-  const keep = (chunk: Buffer) => { output.push(chunk.toString()); if (output.length > 200) output.shift(); };
+  const keep = (chunk: Buffer) => {
+    const text = chunk.toString();
+    output.push(text);
+    if (output.length > 200) output.shift();
+    options.onOutput?.(text);
+  };
   server.stdout?.on('data', keep);
   server.stderr?.on('data', keep);
   let exited: string | undefined;
