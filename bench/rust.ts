@@ -167,9 +167,14 @@ function main() {
   lines.push('|---|---|---|---|');
   lines.push(`| 1 function vs the CDK floor | ${ratio(times['ours-1'], times['floor-1'])} | ${ratio(times['anchor-1'], times['floor-1'])} | ` +
     `<= 1.5x: ${atFloor <= 1.5 ? 'met' : 'NOT met'} |`);
+  // The issue's "8 functions within 1.2x of one" cannot hold while aws-cdk-lib's own synth of 8 prebuilt functions
+  // takes about twice its synth of one; what the library controls is that 8 functions of one workspace cost no more
+  // above aws-cdk-lib's own 8 than one does above its one (cargo metadata, rustc -V and the fingerprint read once).
+  const eightVsFloor = times['ours-8'] / times['floor-8'];
   lines.push(`| 8 functions vs 1 | ${eightVsOne.toFixed(2)}x | ${ratio(times['anchor-8'], times['anchor-1'])} | ` +
-    `<= 1.2x: ${eightVsOne <= 1.2 ? 'met' : 'NOT met'} (the floor itself: ${floorEight.toFixed(2)}x) |`);
-  lines.push(`| 8 functions vs the CDK floor's 8 | ${ratio(times['ours-8'], times['floor-8'])} | ${ratio(times['anchor-8'], times['floor-8'])} | |`);
+    `<= 1.2x as the issue words it: ${eightVsOne <= 1.2 ? 'met' : 'NOT met'}, and not reachable while aws-cdk-lib's own 8 vs 1 is ${floorEight.toFixed(2)}x |`);
+  lines.push(`| 8 functions vs the CDK floor's 8 | ${eightVsFloor.toFixed(2)}x | ${ratio(times['anchor-8'], times['floor-8'])} | ` +
+    `<= 1.2x (the goal restated: 8 functions cost what aws-cdk-lib's 8 cost, nothing per function on top): ${eightVsFloor <= 1.2 ? 'met' : 'NOT met'} |`);
   lines.push('');
   const over1 = times['ours-1'] - times['floor-1'];
   const over8 = times['ours-8'] - times['floor-8'];
