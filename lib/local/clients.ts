@@ -3,12 +3,16 @@
  *
  *   .rustacean-lambda/runtimes/python<major.minor>-awslambdaric-<v>/   pip install --target
  *   .rustacean-lambda/runtimes/node<major>-aws-lambda-ric-<v>/         npm install --prefix
+ *   .rustacean-lambda/runtimes/python<major.minor>-boto3-<v>/          pip install --target (the SDK Lambda's Python ships)
+ *   .rustacean-lambda/runtimes/nodejs-aws-sdk-<v>/                     npm install --prefix (the SDK v3 Lambda's Node.js ships)
+ *   .rustacean-lambda/runtimes/nodejs-esm-node-path-<hash>/           a module hook: ES modules resolve NODE_PATH, as on Lambda
  *
  * Each install goes to a temporary folder that is renamed into place when complete, so
  * concurrent callers (parallel test workers) never see half an install, and a later call
  * costs one `stat`. `RUSTACEAN_LAMBDA_HOME` moves the root (default `<cwd>/.rustacean-lambda`).
  */
 
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -28,6 +32,28 @@ export function awsLambdaRicVersion(nodeMajor: number): string {
 }
 const COMPLETE = '.complete';
 
+/**
+ * The boto3 the local host puts where Lambda's Python runtimes have theirs. Lambda ships boto3 with every Python
+ * runtime and updates it over time (its documentation no longer names one version: it depends on the runtime
+ * version and the region), so this is a recent release, pinned so that every run imports the same code.
+ */
+export const BOTO3_VERSION = process.env.RUSTACEAN_LAMBDA_BOTO3_VERSION ?? '1.44.8';
+/**
+ * The AWS SDK for JavaScript v3 the local host puts where Lambda's Node.js runtimes have theirs
+ * (/var/runtime/node_modules). Lambda ships the whole SDK v3 with nodejs18.x and later and updates it over time;
+ * this is the release the repository's LLRT bundles use too, so the Node.js and LLRT rows run the same SDK code.
+ */
+export const NODE_SDK_VERSION = process.env.RUSTACEAN_LAMBDA_NODE_SDK_VERSION ?? '3.1169.0';
+/**
+ * The SDK v3 packages installed locally: Lambda has all of them; these are the clients functions use most (each
+ * brings the SDK's shared core). A function that imports another one finds it in its own node_modules or bundle,
+ * which wins on Lambda too.
+ */
+export const NODE_SDK_PACKAGES: ReadonlyArray<string> = [
+  // All published at NODE_SDK_VERSION (not every client is released with every SDK version).
+  'client-dynamodb', 'lib-dynamodb', 'client-s3', 'client-sqs', 'client-sns', 'client-ssm', 'client-sts', 'client-eventbridge',
+].map(name => `@aws-sdk/${name}`);
+
 /** Root of the local installs. */
 export function localHome(): string {
   return path.resolve(process.env.RUSTACEAN_LAMBDA_HOME ?? path.join(process.cwd(), '.rustacean-lambda'));
@@ -40,6 +66,101 @@ export function ensurePythonClient(log: (line: string) => void = () => undefined
   return ensureInstalled(dir, `awslambdaric ${AWSLAMBDARIC_VERSION} (PyPI) for Python ${python.version}`, log, staging => {
     pipInstallInto(staging, [`awslambdaric==${AWSLAMBDARIC_VERSION}`]);
   });
+}
+
+/**
+ * Folder holding boto3 (a `pip --target` folder, put on PYTHONPATH after the function's code and layers, where
+ * Lambda has its runtime-included libraries); installs it for the local Python when missing. pip compiles the
+ * bytecode, as Lambda's runtime has it.
+ */
+export function ensurePythonSdk(log: (line: string) => void = () => undefined): string {
+  const python = findPython();
+  const dir = path.join(localHome(), 'runtimes', `python${python.version}-boto3-${BOTO3_VERSION}`);
+  return ensureInstalled(dir, `boto3 ${BOTO3_VERSION} (PyPI) for Python ${python.version}`, log, staging => {
+    pipInstallInto(staging, [`boto3==${BOTO3_VERSION}`]);
+  });
+}
+
+/**
+ * The `node_modules` folder holding the SDK v3 ({@link NODE_SDK_PACKAGES} at {@link NODE_SDK_VERSION}), put on
+ * NODE_PATH after the layers' folders, where Lambda has /var/runtime/node_modules; installs it when missing.
+ */
+export function ensureNodeSdk(log: (line: string) => void = () => undefined): string {
+  const dir = path.join(localHome(), 'runtimes', `nodejs-aws-sdk-${NODE_SDK_VERSION}`);
+  const installed = ensureInstalled(dir, `the AWS SDK for JavaScript ${NODE_SDK_VERSION} (npm)`, log, staging => {
+    fs.writeFileSync(path.join(staging, 'package.json'), '{"private":true}\n');
+    runChecked('npm', ['install', '--prefix', staging, '--no-audit', '--no-fund', '--no-save', '--loglevel=error', '--ignore-scripts',
+      ...NODE_SDK_PACKAGES.map(p => `${p}@${NODE_SDK_VERSION}`)], `npm install the AWS SDK for JavaScript ${NODE_SDK_VERSION}`);
+  });
+  return path.join(installed, 'node_modules');
+}
+
+/**
+ * A module that makes ES modules resolve bare imports from the NODE_PATH folders, as Lambda's Node.js runtimes
+ * do since nodejs18.x (Node.js itself consults NODE_PATH for `require` only). It only steps in when Node's own
+ * resolution fails, so a function's own copy of a package (its node_modules, its bundle) wins, as on Lambda.
+ * Only NODE_PATH entries that are `node_modules` folders are searched, so nothing above them leaks in. Uses the
+ * in-thread `module.registerHooks` where Node.js has it (22.15+), else `module.register`.
+ */
+export const ESM_NODE_PATH_HOOKS = `// rustacean-lambda: ES module imports resolve NODE_PATH, as on Lambda's Node.js runtimes.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const folders = (process.env.NODE_PATH ?? '').split(path.delimiter).filter(d => path.basename(d) === 'node_modules');
+
+/** Where a bare specifier's package is in a NODE_PATH folder: a parent URL for the folder above it. */
+function parentIn(specifier) {
+  if (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('#') || /^[a-z][a-z0-9+.-]*:/i.test(specifier)) return undefined;
+  const parts = specifier.split('/');
+  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+  const folder = folders.find(d => fs.existsSync(path.join(d, name, 'package.json')));
+  return folder && pathToFileURL(path.join(path.dirname(folder), 'rustacean-lambda-node-path.mjs')).href;
+}
+
+const missing = err => err && (err.code === 'ERR_MODULE_NOT_FOUND');
+
+export function resolveSync(specifier, context, next) {
+  try {
+    return next(specifier, context);
+  } catch (err) {
+    const parentURL = missing(err) && parentIn(specifier);
+    if (!parentURL) throw err;
+    return next(specifier, { ...context, parentURL });
+  }
+}
+
+export async function resolve(specifier, context, next) {
+  try {
+    return await next(specifier, context);
+  } catch (err) {
+    const parentURL = missing(err) && parentIn(specifier);
+    if (!parentURL) throw err;
+    return next(specifier, { ...context, parentURL });
+  }
+}
+`;
+
+/** Registers {@link ESM_NODE_PATH_HOOKS} (the file next to it): what `node --import` loads. */
+const ESM_NODE_PATH_REGISTER = `// rustacean-lambda: registers node-path-hooks.mjs (see there).
+import * as module from 'node:module';
+import { resolveSync } from './node-path-hooks.mjs';
+
+if ((process.env.NODE_PATH ?? '') !== '') {
+  if (typeof module.registerHooks === 'function') module.registerHooks({ resolve: resolveSync });
+  else module.register('./node-path-hooks.mjs', import.meta.url);
+}
+`;
+
+/** The module for `node --import` that registers {@link ESM_NODE_PATH_HOOKS}; written once. */
+export function ensureEsmNodePathHooks(log: (line: string) => void = () => undefined): string {
+  const digest = createHash('sha256').update(ESM_NODE_PATH_HOOKS).update(ESM_NODE_PATH_REGISTER).digest('hex').slice(0, 10);
+  const dir = path.join(localHome(), 'runtimes', `nodejs-esm-node-path-${digest}`);
+  const installed = ensureInstalled(dir, 'the ES-module NODE_PATH hook', log, staging => {
+    fs.writeFileSync(path.join(staging, 'node-path-hooks.mjs'), ESM_NODE_PATH_HOOKS);
+    fs.writeFileSync(path.join(staging, 'register.mjs'), ESM_NODE_PATH_REGISTER);
+  });
+  return path.join(installed, 'register.mjs');
 }
 
 /** A Node.js interpreter the host runs `nodejs*.x` functions with. */

@@ -51,6 +51,8 @@ test('starts Python with the official awslambdaric client and the task root firs
   expect(pythonPath[0]).toBe(plan.taskRoot);
   const client = pythonPath[pythonPath.length - 1];
   expect(fs.existsSync(path.join(client, 'awslambdaric'))).toBe(true);
+  // boto3 where Lambda has its runtime-included libraries: after the code and the layers, before the runtime client.
+  expect(fs.existsSync(path.join(pythonPath[pythonPath.length - 2], 'boto3', '__init__.py'))).toBe(true);
   expect(plan.env).toMatchObject({ PYTHONDONTWRITEBYTECODE: '1', AWS_EXECUTION_ENV: 'AWS_Lambda_python3.12' });
   expect(plan.extensions).toEqual([]);
 });
@@ -80,8 +82,14 @@ test('starts nodejs24.x on a Node.js 24 with the official aws-lambda-ric client;
   expect(execFileSync(plan.bootstrap, ['--version'], { encoding: 'utf8' })).toMatch(/^v24\./);
   expect(plan.notes.join('\n')).not.toMatch(/runs on the local Node\.js/);
   expect(plan.env.PATH.split(path.delimiter)[0]).toBe(path.dirname(plan.bootstrap));
-  expect(plan.bootstrapArgs[0]).toMatch(/aws-lambda-ric[/\\](bin[/\\])?index\.mjs$/);
-  expect(plan.bootstrapArgs[1]).toBe('index.handler');
+  // The hook that lets ES modules resolve NODE_PATH (as on Lambda) is loaded before the client.
+  expect(plan.bootstrapArgs[0]).toBe('--import');
+  expect(plan.bootstrapArgs[1]).toMatch(/^file:.*nodejs-esm-node-path-[0-9a-f]+\/register\.mjs$/);
+  expect(plan.bootstrapArgs[2]).toMatch(/aws-lambda-ric[/\\](bin[/\\])?index\.mjs$/);
+  expect(plan.bootstrapArgs[3]).toBe('index.handler');
+  // The SDK v3 where Lambda has /var/runtime/node_modules: last on NODE_PATH, after the layers' folders.
+  const nodePath = plan.env.NODE_PATH.split(path.delimiter);
+  expect(fs.existsSync(path.join(nodePath[nodePath.length - 1], '@aws-sdk', 'client-dynamodb', 'package.json'))).toBe(true);
   expect(fs.readFileSync(path.join(plan.taskRoot, 'index.js'), 'utf8')).toContain('inline: true');
 });
 
