@@ -42,9 +42,16 @@ pub struct Response {
 /// The key and payload of a request, with the defaults applied.
 pub fn key_and_payload(request: &Request) -> (String, String) {
     let pick = |value: &Option<String>, fallback: &str| {
-        value.as_deref().filter(|v| !v.is_empty()).unwrap_or(fallback).to_owned()
+        value
+            .as_deref()
+            .filter(|v| !v.is_empty())
+            .unwrap_or(fallback)
+            .to_owned()
     };
-    (pick(&request.id, DEFAULT_ID), pick(&request.payload, DEFAULT_PAYLOAD))
+    (
+        pick(&request.id, DEFAULT_ID),
+        pick(&request.payload, DEFAULT_PAYLOAD),
+    )
 }
 
 /// The table from `TABLE_NAME`, or an error naming the variable.
@@ -79,7 +86,11 @@ async fn put_get(client: &Client, table: &str, request: Request) -> Result<Respo
         .and_then(|i| i.get("payload"))
         .and_then(|v| v.as_s().ok())
         .cloned();
-    Ok(Response { id, found: item.is_some(), payload })
+    Ok(Response {
+        id,
+        found: item.is_some(),
+        payload,
+    })
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -113,24 +124,42 @@ mod tests {
 
     #[test]
     fn defaults_apply_to_missing_and_empty_fields() {
-        assert_eq!(key_and_payload(&request(serde_json::json!({}))), ("default".into(), "hello".into()));
-        assert_eq!(key_and_payload(&request(serde_json::json!({"id": "", "payload": ""}))), ("default".into(), "hello".into()));
         assert_eq!(
-            key_and_payload(&request(serde_json::json!({"id": "bench-1", "payload": "x"}))),
+            key_and_payload(&request(serde_json::json!({}))),
+            ("default".into(), "hello".into())
+        );
+        assert_eq!(
+            key_and_payload(&request(serde_json::json!({"id": "", "payload": ""}))),
+            ("default".into(), "hello".into())
+        );
+        assert_eq!(
+            key_and_payload(&request(
+                serde_json::json!({"id": "bench-1", "payload": "x"})
+            )),
             ("bench-1".into(), "x".into())
         );
     }
 
     #[test]
     fn a_missing_table_name_is_an_error_naming_it() {
-        assert!(table_name(None).unwrap_err().to_string().contains("TABLE_NAME"));
+        assert!(table_name(None)
+            .unwrap_err()
+            .to_string()
+            .contains("TABLE_NAME"));
         assert!(table_name(Some(String::new())).is_err());
         assert_eq!(table_name(Some("t".into())).unwrap(), "t");
     }
 
     #[test]
     fn the_response_is_the_contract_json() {
-        let r = Response { id: "a".into(), found: true, payload: Some("p".into()) };
-        assert_eq!(serde_json::to_value(r).unwrap(), serde_json::json!({"id": "a", "found": true, "payload": "p"}));
+        let r = Response {
+            id: "a".into(),
+            found: true,
+            payload: Some("p".into()),
+        };
+        assert_eq!(
+            serde_json::to_value(r).unwrap(),
+            serde_json::json!({"id": "a", "found": true, "payload": "p"})
+        );
     }
 }
