@@ -3,7 +3,7 @@
  * only this repository adds. Its options, the goal lines computed from the figures, the Python remark and the
  * chart's colours. The run itself is `npm run bench:coldstart` (and the end of `npm run samples`).
  */
-import { coldStartTable, goals, parseColdStartArgs, pythonRemark, rowColor } from '../../bench/coldstart';
+import { coldStartTable, goals, parseColdStartArgs, pythonRemark, rowColor, workloadRemark } from '../../bench/coldstart';
 import { BenchResults, BenchRow } from '../../lib/local/bench';
 
 const row = (id: string, label: string, init: number, warm: number): BenchRow => ({
@@ -55,9 +55,23 @@ test('options: --quick is 3 cold / 10 warm, the defaults 20 / 100; bad values an
   expect(parseColdStartArgs(['--quick', '--cold', '5'])).toMatchObject({ cold: 5, warm: 10 });
   expect(parseColdStartArgs(['--help'])).toBeUndefined();
   expect(() => parseColdStartArgs(['--cold', 'x'])).toThrow("--cold must be a positive whole number, got 'x'; for example --cold 20");
-  expect(() => parseColdStartArgs(['--only', 'rust-hello,go-hello'])).toThrow("--only: unknown row 'go-hello'; expected some of rust-hello, nodejs-hello, python-hello, " +
-    'llrt-hello, flask-web-adapter, flask-wsgi');
+  expect(() => parseColdStartArgs(['--only', 'rust-hello,go-hello'])).toThrow("--only: unknown row 'go-hello'; expected some of rust-hello, rust-dynamodb, " +
+    'nodejs-hello, nodejs-dynamodb, python-hello, python-dynamodb, llrt-hello, llrt-dynamodb, flask-web-adapter, flask-wsgi');
   expect(() => parseColdStartArgs(['--fast'])).toThrow(/^bench:coldstart: Unknown option '--fast'/);
+});
+
+test('the workload remark puts each real-workload ratio to Node.js next to hello\'s, from cold start + duration p50', () => {
+  const timed = (id: string, label: string, p50: number): BenchRow => ({
+    ...row(id, label, p50 - 1, 1), coldTotal: { p50, p90: p50, p95: p50, p99: p50, max: p50, samples: [p50] },
+  });
+  const rows = [timed('rust-hello', 'Rust hello', 4), timed('rust-dynamodb', 'Rust DynamoDB', 40), timed('nodejs-hello', 'Node.js 24 hello', 100),
+    timed('nodejs-dynamodb', 'Node.js 24 DynamoDB', 300), timed('llrt-dynamodb', 'LLRT DynamoDB', 120)];
+  expect(workloadRemark(rows)).toEqual([
+    'Cold start + duration p50, hello: Node.js 24 hello 100 ms; Rust hello 4 ms (Node.js 25.0x slower).',
+    'Cold start + duration p50, DynamoDB PutItem + GetItem: Node.js 24 DynamoDB 300 ms; Rust DynamoDB 40 ms (Node.js 7.5x slower); ' +
+    'LLRT DynamoDB 120 ms (Node.js 2.5x slower).',
+  ]);
+  expect(workloadRemark(rows.filter(r => !r.id.startsWith('nodejs')))).toEqual([]);
 });
 
 test('the Python remark says which interpreter built and ran the Python rows, and how much bytecode each asset holds', () => {
