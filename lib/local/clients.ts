@@ -40,7 +40,7 @@ const COMPLETE = '.complete';
 export const BOTO3_VERSION = process.env.RUSTACEAN_LAMBDA_BOTO3_VERSION ?? '1.44.8';
 /**
  * The AWS SDK for JavaScript v3 the local host puts where Lambda's Node.js runtimes have theirs
- * (/var/runtime/node_modules). Lambda ships the whole SDK v3 with nodejs18.x and later and updates it over time;
+ * (/var/runtime/node_modules). Lambda ships the whole SDK v3 with every current Node.js runtime (since Node.js 18) and updates it over time;
  * this is the release the repository's LLRT bundles use too, so the Node.js and LLRT rows run the same SDK code.
  */
 export const NODE_SDK_VERSION = process.env.RUSTACEAN_LAMBDA_NODE_SDK_VERSION ?? '3.1169.0';
@@ -97,7 +97,7 @@ export function ensureNodeSdk(log: (line: string) => void = () => undefined): st
 
 /**
  * A module that makes ES modules resolve bare imports from the NODE_PATH folders, as Lambda's Node.js runtimes
- * do since nodejs18.x (Node.js itself consults NODE_PATH for `require` only). It only steps in when Node's own
+ * do since Node.js 18 (Node.js itself consults NODE_PATH for `require` only). It only steps in when Node's own
  * resolution fails, so a function's own copy of a package (its node_modules, its bundle) wins, as on Lambda.
  * Only NODE_PATH entries that are `node_modules` folders are searched, so nothing above them leaks in. Uses the
  * in-thread `module.registerHooks` where Node.js has it (22.15+), else `module.register`.
