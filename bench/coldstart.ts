@@ -165,10 +165,10 @@ export function workloadRemark(rows: BenchRow[]): string[] {
     if (!base) continue;
     const parts = (['rust', 'llrt'] as const).flatMap(runtime => {
       const r = get(`${runtime}-${suffix}`);
-      return r ? [`${r.label} ${r.coldTotal!.p50} ms (Node.js ${(base.coldTotal!.p50 / r.coldTotal!.p50).toFixed(1)}x slower)`] : [];
+      return r ? [`${r.label} ${r.coldTotal!.p50.toFixed(1)} ms (Node.js ${(base.coldTotal!.p50 / r.coldTotal!.p50).toFixed(1)}x slower)`] : [];
     });
     if (parts.length === 0) continue;
-    out.push(`Cold start + duration p50, ${workload}: ${base.label} ${base.coldTotal!.p50} ms; ${parts.join('; ')}.`);
+    out.push(`Cold start + duration p50, ${workload}: ${base.label} ${base.coldTotal!.p50.toFixed(1)} ms; ${parts.join('; ')}.`);
   }
   return out;
 }

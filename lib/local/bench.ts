@@ -135,7 +135,7 @@ export interface BenchOptions {
 export const FORMULAS: Readonly<Record<string, string>> = {
   init: 'from launching the processes until the runtime has called /runtime/invocation/next and every extension /extension/event/next',
   billedCold: 'ceil(Init Duration p50 + cold invoke Duration p50) ms (INIT is billed since Aug 2025)',
-  coldTotal: 'cold start + duration: Init Duration + Duration of the same cold start (the wait of its caller), then its percentiles (nearest rank) and max',
+  coldTotal: 'Init Duration + Duration of the same cold start (the wait of its caller), then the percentiles (nearest rank) and max of those sums',
   billedWarm: 'ceil(warm Duration p50) ms',
   costPerMillion: '1e6 x billed ms / 1000 x memory MB / 1024 x USD per GB-s (x86_64 0.0000166667, arm64 0.0000133334) + USD 0.20 per 1M requests',
   maxMemory: 'max over the cold starts and the warm environment of: the sum of VmHWM of the process tree, or the highest sampled total VmRSS',
@@ -503,7 +503,7 @@ export interface SvgOptions {
 
 /**
  * A horizontal bar chart of cold start + duration p50 per function on a logarithmic axis (the rows can span orders
- * of magnitude): Init p50 solid, the first invoke's Duration p50 after it in a lighter shade, with the reference
+ * of magnitude): Init p50 solid, then on to cold start + duration p50 in a lighter shade, with the reference
  * Init as a mark where a row has one. Rows of a second workload (see {@link BenchRow.workload}) are hatched, so
  * a runtime's hello and real-workload rows read as a pair.
  */
@@ -521,7 +521,9 @@ export function renderSvg(results: BenchResults, options: SvgOptions = {}): stri
   const plotWidth = width - left - right;
   const legendLines = (withReference ? 1 : 0) + 1 + (workloads.length > 1 ? 1 : 0);
   const height = top + rows.length * rowHeight + 36 + legendLines * 18;
-  const total = (r: BenchRow) => (r.init ? r.init.p50 + (r.coldDuration?.p50 ?? 0) : undefined);
+  // Cold start + duration p50 as the table has it (p50 of the per-cold-start sums); Init p50 + Duration p50 for rows
+  // written before it was measured.
+  const total = (r: BenchRow) => (r.init ? r.coldTotal?.p50 ?? r.init.p50 + (r.coldDuration?.p50 ?? 0) : undefined);
   const values = rows.flatMap(r => [r.init?.p50, total(r), r.reference?.initMs]).filter((v): v is number => v !== undefined && v > 0);
   const minDecade = Math.floor(Math.log10(Math.max(0.1, Math.min(1, ...values))));
   const maxDecade = Math.max(minDecade + 1, Math.ceil(Math.log10(Math.max(10, ...values))));
@@ -566,7 +568,7 @@ export function renderSvg(results: BenchResults, options: SvgOptions = {}): stri
   let legendY = top + rows.length * rowHeight + 44;
   out.push(`<rect x="${left}" y="${legendY - 11}" width="16" height="12" fill="#777"/>` +
     `<rect x="${left + 16}" y="${legendY - 11}" width="16" height="12" fill="#777" fill-opacity="0.45"/>`);
-  out.push(`<text x="${left + 38}" y="${legendY}" fill="#555">Init p50, then the first invoke's Duration p50</text>`);
+  out.push(`<text x="${left + 38}" y="${legendY}" fill="#555">Init p50, then on to cold start + duration p50 (Init + the first invoke's Duration)</text>`);
   if (workloads.length > 1) {
     legendY += 18;
     out.push(`<rect x="${left}" y="${legendY - 11}" width="32" height="12" fill="#777"/><rect x="${left}" y="${legendY - 11}" width="32" height="12" fill="url(#hatch)"/>`);

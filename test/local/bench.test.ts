@@ -124,6 +124,9 @@ test('draws cold start + duration per measured row on a log axis (Init, then Dur
   expect((durations[0][0] + durations[0][1] - 190) / (400 / 3)).toBeCloseTo(Math.log10(5.7), 1);
   expect(svg).toContain('>5.7 ms (Init 4.5)</text>');
   expect(svg).toContain('>123.0 ms (Init 120.0)</text>');
+  // The bar ends at the table's cold start + duration p50 (p50 of the sums), not at Init p50 + Duration p50.
+  const skewed = { ...results.rows[0], coldTotal: { ...results.rows[0].coldTotal!, p50: 8 } };
+  expect(renderSvg({ ...results, rows: [skewed] })).toContain('>8.0 ms (Init 4.5)</text>');
   // The second workload (Node.js row: DynamoDB) is hatched, and the legend names both.
   expect(svg.match(/<rect x="190" y="[\d.]+" width="[\d.]+" height="20" fill="url\(#hatch\)"\/>/g)).toHaveLength(1);
   expect(svg).toContain('>plain: hello; hatched: DynamoDB</text>');

@@ -67,9 +67,9 @@ test('the workload remark puts each real-workload ratio to Node.js next to hello
   const rows = [timed('rust-hello', 'Rust hello', 4), timed('rust-dynamodb', 'Rust DynamoDB', 40), timed('nodejs-hello', 'Node.js 24 hello', 100),
     timed('nodejs-dynamodb', 'Node.js 24 DynamoDB', 300), timed('llrt-dynamodb', 'LLRT DynamoDB', 120)];
   expect(workloadRemark(rows)).toEqual([
-    'Cold start + duration p50, hello: Node.js 24 hello 100 ms; Rust hello 4 ms (Node.js 25.0x slower).',
-    'Cold start + duration p50, DynamoDB PutItem + GetItem: Node.js 24 DynamoDB 300 ms; Rust DynamoDB 40 ms (Node.js 7.5x slower); ' +
-    'LLRT DynamoDB 120 ms (Node.js 2.5x slower).',
+    'Cold start + duration p50, hello: Node.js 24 hello 100.0 ms; Rust hello 4.0 ms (Node.js 25.0x slower).',
+    'Cold start + duration p50, DynamoDB PutItem + GetItem: Node.js 24 DynamoDB 300.0 ms; Rust DynamoDB 40.0 ms (Node.js 7.5x slower); ' +
+    'LLRT DynamoDB 120.0 ms (Node.js 2.5x slower).',
   ]);
   expect(workloadRemark(rows.filter(r => !r.id.startsWith('nodejs')))).toEqual([]);
 });
