@@ -17,7 +17,7 @@ import * as fs from 'fs';
 import { parseArgs } from 'util';
 import { AssemblyFunction, findFunction, readAssembly } from './assembly';
 import { benchAssembly, whyNotRunnable, writeResults } from './bench';
-import { ensureNodeClient, ensurePythonClient } from './clients';
+import { ensureNodeClient, ensureNodeSdk, ensurePythonClient, ensurePythonSdk } from './clients';
 import { SAMPLE_EVENTS, sampleEvent } from './events';
 import { LocalEnvironment, LocalLambda } from './host';
 import { percentile } from './measure';
@@ -118,7 +118,7 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     },
   },
   'install-clients': {
-    summary: 'install the official runtime clients (awslambdaric, aws-lambda-ric) into .rustacean-lambda/',
+    summary: 'install the official runtime clients (awslambdaric, aws-lambda-ric) and the SDKs Lambda\'s runtimes ship (boto3, AWS SDK for JavaScript v3) into .rustacean-lambda/',
     positionals: '',
     maxPositionals: 0,
     options: { help: HELP },
@@ -233,6 +233,8 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
         const log = (line: string) => io.stderr(`${line}\n`);
         io.stdout(`awslambdaric:     ${ensurePythonClient(log)}\n`);
         io.stdout(`aws-lambda-ric:   ${ensureNodeClient(log)}\n`);
+        io.stdout(`boto3:            ${ensurePythonSdk(log)}\n`);
+        io.stdout(`AWS SDK for JS:   ${ensureNodeSdk(log)}\n`);
         return 0;
       }
     }
