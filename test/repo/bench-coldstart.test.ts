@@ -1,8 +1,9 @@
 /**
  * The repository's cold-start table (bench/coldstart.ts): the package's `bench` over the comparison app, plus what
- * only this repository adds. Its options, the goal lines computed from the figures, the Python remark and the
- * chart's colours. The run itself is `npm run bench:coldstart` (and the end of `npm run samples`).
+ * only this repository adds. Its options, the goal lines computed from the figures, the workload and Python remarks,
+ * the chart's colours, and the local moto_server of the DynamoDB rows (started, table created, stopped). The run itself is `npm run bench:coldstart` (and the end of `npm run samples`).
  */
+import * as net from 'net';
 import { coldStartTable, goals, parseColdStartArgs, pythonRemark, rowColor, workloadRemark } from '../../bench/coldstart';
 import { BenchResults, BenchRow } from '../../lib/local/bench';
 
@@ -109,3 +110,22 @@ test('a row that cannot be built is an error row, in the table\'s order, and the
     else process.env.LLRT_BINARY_PATH = saved;
   }
 });
+
+test('the DynamoDB rows run against a moto_server the run starts on 127.0.0.1 with the table, and stops at the end', async () => {
+  const lines: string[] = [];
+  const table = await coldStartTable({ cold: 2, warm: 2, out: 'unused', only: ['nodejs-dynamodb'], docs: false }, line => lines.push(line));
+  expect(table.rows).toHaveLength(1);
+  const row = table.rows[0];
+  expect(row.error).toBeUndefined();
+  expect(row).toMatchObject({ id: 'nodejs-dynamodb', label: 'Node.js 24 DynamoDB', workload: 'DynamoDB PutItem + GetItem' });
+  expect(row.coldTotal!.samples).toHaveLength(2);
+  const started = lines.map(l => /^moto_server on http:\/\/127\.0\.0\.1:(\d+), table rustacean-lambda-bench created, for nodejs-dynamodb$/.exec(l)).find(Boolean);
+  expect(started).toBeTruthy();
+  // Stopped: nothing listens on its port any more.
+  const refused = await new Promise<boolean>(resolve => {
+    const socket = net.connect({ host: '127.0.0.1', port: Number(started![1]) });
+    socket.once('connect', () => { socket.destroy(); resolve(false); });
+    socket.once('error', () => resolve(true));
+  });
+  expect(refused).toBe(true);
+}, 10 * 60_000);
