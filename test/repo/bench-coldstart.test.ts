@@ -115,10 +115,10 @@ test('the DynamoDB rows run against a moto_server the run starts on 127.0.0.1 wi
   const lines: string[] = [];
   const table = await coldStartTable({ cold: 2, warm: 2, out: 'unused', only: ['nodejs-dynamodb'], docs: false }, line => lines.push(line));
   expect(table.rows).toHaveLength(1);
-  const row = table.rows[0];
-  expect(row.error).toBeUndefined();
-  expect(row).toMatchObject({ id: 'nodejs-dynamodb', label: 'Node.js 24 DynamoDB', workload: 'DynamoDB PutItem + GetItem' });
-  expect(row.coldTotal!.samples).toHaveLength(2);
+  const measured = table.rows[0];
+  expect(measured.error).toBeUndefined();
+  expect(measured).toMatchObject({ id: 'nodejs-dynamodb', label: 'Node.js 24 DynamoDB', workload: 'DynamoDB PutItem + GetItem' });
+  expect(measured.coldTotal!.samples).toHaveLength(2);
   const started = lines.map(l => /^moto_server on http:\/\/127\.0\.0\.1:(\d+), table rustacean-lambda-bench created, for nodejs-dynamodb$/.exec(l)).find(Boolean);
   expect(started).toBeTruthy();
   // Stopped: nothing listens on its port any more.
