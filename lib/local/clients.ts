@@ -96,31 +96,31 @@ export function ensureNodeSdk(log: (line: string) => void = () => undefined): st
 }
 
 /**
- * A module that makes ES modules resolve bare imports from the NODE_PATH folders, as Lambda's Node.js runtimes
- * do since Node.js 18 (Node.js itself consults NODE_PATH for `require` only). It only steps in when Node's own
- * resolution fails, so a function's own copy of a package (its node_modules, its bundle) wins, as on Lambda.
- * Only NODE_PATH entries that are `node_modules` folders are searched, so nothing above them leaks in. Uses the
- * in-thread `module.registerHooks` where Node.js has it (22.15+), else `module.register`.
+ * Hooks that make ES modules resolve bare imports from the NODE_PATH folders, as Lambda's Node.js runtimes do since
+ * Node.js 18 (Node.js itself consults NODE_PATH for `require` only). They only step in when Node's own resolution
+ * fails, so a function's own copy of a package (its node_modules, its bundle) wins, as on Lambda. Only NODE_PATH
+ * entries that are `node_modules` folders are searched, so nothing above them leaks in.
  */
-export const ESM_NODE_PATH_HOOKS = `// rustacean-lambda: ES module imports resolve NODE_PATH, as on Lambda's Node.js runtimes.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
+const ESM_NODE_PATH_HOOKS_CJS = `'use strict';
+// rustacean-lambda: ES module imports resolve NODE_PATH, as on Lambda's Node.js runtimes.
+const fs = require('node:fs');
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
 
-const folders = (process.env.NODE_PATH ?? '').split(path.delimiter).filter(d => path.basename(d) === 'node_modules');
+const folders = (process.env.NODE_PATH || '').split(path.delimiter).filter(d => path.basename(d) === 'node_modules');
 
-/** Where a bare specifier's package is in a NODE_PATH folder: a parent URL for the folder above it. */
+/** The parent URL that resolves a bare specifier from the NODE_PATH folder holding its package, if one does. */
 function parentIn(specifier) {
-  if (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('#') || /^[a-z][a-z0-9+.-]*:/i.test(specifier)) return undefined;
+  if (/^[.\/#]/.test(specifier) || /^[a-z][a-z0-9+.-]*:/i.test(specifier)) return undefined;
   const parts = specifier.split('/');
   const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
   const folder = folders.find(d => fs.existsSync(path.join(d, name, 'package.json')));
   return folder && pathToFileURL(path.join(path.dirname(folder), 'rustacean-lambda-node-path.mjs')).href;
 }
 
-const missing = err => err && (err.code === 'ERR_MODULE_NOT_FOUND');
+const missing = err => Boolean(err) && err.code === 'ERR_MODULE_NOT_FOUND';
 
-export function resolveSync(specifier, context, next) {
+function resolveSync(specifier, context, next) {
   try {
     return next(specifier, context);
   } catch (err) {
@@ -130,37 +130,53 @@ export function resolveSync(specifier, context, next) {
   }
 }
 
+module.exports = { parentIn, missing, resolveSync };
+`;
+
+/** The same hooks for `module.register` (Node.js before 22.15: asynchronous, in a loader thread). */
+const ESM_NODE_PATH_HOOKS_MJS = `// rustacean-lambda: node-path-hooks.cjs for module.register.
+import hooks from './node-path-hooks.cjs';
+
 export async function resolve(specifier, context, next) {
   try {
     return await next(specifier, context);
   } catch (err) {
-    const parentURL = missing(err) && parentIn(specifier);
+    const parentURL = hooks.missing(err) && hooks.parentIn(specifier);
     if (!parentURL) throw err;
     return next(specifier, { ...context, parentURL });
   }
 }
 `;
 
-/** Registers {@link ESM_NODE_PATH_HOOKS} (the file next to it): what `node --import` loads. */
-const ESM_NODE_PATH_REGISTER = `// rustacean-lambda: registers node-path-hooks.mjs (see there).
-import * as module from 'node:module';
-import { resolveSync } from './node-path-hooks.mjs';
+/**
+ * Preloaded with `node --require`: registers the hooks in the main thread with `module.registerHooks` where Node.js
+ * has it (22.15+; a CommonJS preload costs well under a millisecond of Init), else with `module.register`.
+ */
+const ESM_NODE_PATH_REGISTER = `'use strict';
+// rustacean-lambda: registers node-path-hooks.cjs (see there).
+const nodeModule = require('node:module');
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
 
-if ((process.env.NODE_PATH ?? '') !== '') {
-  if (typeof module.registerHooks === 'function') module.registerHooks({ resolve: resolveSync });
-  else module.register('./node-path-hooks.mjs', import.meta.url);
+if ((process.env.NODE_PATH || '') !== '') {
+  if (typeof nodeModule.registerHooks === 'function') nodeModule.registerHooks({ resolve: require('./node-path-hooks.cjs').resolveSync });
+  else nodeModule.register(pathToFileURL(path.join(__dirname, 'node-path-hooks.mjs')).href);
 }
 `;
 
-/** The module for `node --import` that registers {@link ESM_NODE_PATH_HOOKS}; written once. */
+/** The CommonJS module for `node --require` that registers the ES-module NODE_PATH hooks; written once. */
 export function ensureEsmNodePathHooks(log: (line: string) => void = () => undefined): string {
-  const digest = createHash('sha256').update(ESM_NODE_PATH_HOOKS).update(ESM_NODE_PATH_REGISTER).digest('hex').slice(0, 10);
+  const files: Record<string, string> = {
+    'node-path-hooks.cjs': ESM_NODE_PATH_HOOKS_CJS,
+    'node-path-hooks.mjs': ESM_NODE_PATH_HOOKS_MJS,
+    'register.cjs': ESM_NODE_PATH_REGISTER,
+  };
+  const digest = createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 10);
   const dir = path.join(localHome(), 'runtimes', `nodejs-esm-node-path-${digest}`);
-  const installed = ensureInstalled(dir, 'the ES-module NODE_PATH hook', log, staging => {
-    fs.writeFileSync(path.join(staging, 'node-path-hooks.mjs'), ESM_NODE_PATH_HOOKS);
-    fs.writeFileSync(path.join(staging, 'register.mjs'), ESM_NODE_PATH_REGISTER);
+  const installed = ensureInstalled(dir, 'the ES-module NODE_PATH hooks', log, staging => {
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(staging, name), text);
   });
-  return path.join(installed, 'register.mjs');
+  return path.join(installed, 'register.cjs');
 }
 
 /** A Node.js interpreter the host runs `nodejs*.x` functions with. */

@@ -8,7 +8,7 @@
  * - `nodejs*`: `node <aws-lambda-ric> <handler>` (the official client from npm) on a Node.js of the declared
  *   major when the machine has one (else this process's, with a note), with NODE_PATH covering the layers'
  *   `nodejs/` folders and then, as Lambda's /var/runtime/node_modules, the AWS SDK v3 (pinned); ES modules
- *   resolve NODE_PATH too, as on Lambda (a hook loaded with `--import`). The function's own copy of a package
+ *   resolve NODE_PATH too, as on Lambda (hooks preloaded with `--require`). The function's own copy of a package
  *   wins in both runtimes, as on Lambda;
  * - `AWS_LAMBDA_EXEC_WRAPPER` (managed runtimes only): the wrapper runs with the runtime's command
  *   line as its arguments; a path under `/opt` is taken from the extracted layers, never from /opt;
@@ -22,7 +22,6 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { pathToFileURL } from 'url';
 import type { AssemblyFunction } from './assembly';
 import { currentNode, ensureEsmNodePathHooks, ensureNodeClient, ensureNodeSdk, ensurePythonClient, ensurePythonSdk, findNode } from './clients';
 import type { ProcessSpec } from './process';
@@ -142,7 +141,7 @@ export function launchPlan(
     if (String(node.major) !== declared) notes.push(`${fn.runtime} runs on the local Node.js ${node.version} (${node.executable})`);
     const client = ensureNodeClient(options.log, node);
     command = node.executable;
-    args = ['--import', pathToFileURL(ensureEsmNodePathHooks(options.log)).href, client, fn.handler ?? 'index.handler'];
+    args = ['--require', ensureEsmNodePathHooks(options.log), client, fn.handler ?? 'index.handler'];
     // Lambda's order: the layers' folders, then the runtime's own node_modules with the SDK.
     env.NODE_PATH = [...optPath('nodejs', `node${declared}`, 'node_modules'), ...optPath('nodejs', 'node_modules'),
       ensureNodeSdk(options.log)].join(path.delimiter);

@@ -84,8 +84,8 @@ test('starts nodejs24.x on a Node.js 24 with the official aws-lambda-ric client;
   expect(plan.notes.join('\n')).not.toMatch(/runs on the local Node\.js/);
   expect(plan.env.PATH.split(path.delimiter)[0]).toBe(path.dirname(plan.bootstrap));
   // The hook that lets ES modules resolve NODE_PATH (as on Lambda) is loaded before the client.
-  expect(plan.bootstrapArgs[0]).toBe('--import');
-  expect(plan.bootstrapArgs[1]).toMatch(/^file:.*nodejs-esm-node-path-[0-9a-f]+\/register\.mjs$/);
+  expect(plan.bootstrapArgs[0]).toBe('--require');
+  expect(plan.bootstrapArgs[1]).toMatch(/nodejs-esm-node-path-[0-9a-f]+[/\\]register\.cjs$/);
   expect(plan.bootstrapArgs[2]).toMatch(/aws-lambda-ric[/\\](bin[/\\])?index\.mjs$/);
   expect(plan.bootstrapArgs[3]).toBe('index.handler');
   // The SDK v3 where Lambda has /var/runtime/node_modules: last on NODE_PATH, after the layers' folders.
@@ -104,11 +104,11 @@ test('the SDKs Lambda\'s runtimes ship resolve as there: boto3, the SDK v3 (from
 
   // Node.js: an ES module in a folder with no node_modules above it imports the SDK from NODE_PATH through the hook.
   const { plan: node } = prepare(named('NodeInline'));
-  const [importFlag, hook] = node.bootstrapArgs;
+  const [preloadFlag, hook] = node.bootstrapArgs;
   const dir = tempDir('esm-node-path');
   fs.writeFileSync(path.join(dir, 'probe.mjs'), "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\n" +
     "console.log(typeof DynamoDBClient, import.meta.resolve('@aws-sdk/client-dynamodb'));\n");
-  const probe = (interpreter: string, withHook = true) => spawnSync(interpreter, [...(withHook ? [importFlag, hook] : []), 'probe.mjs'],
+  const probe = (interpreter: string, withHook = true) => spawnSync(interpreter, [...(withHook ? [preloadFlag, hook] : []), 'probe.mjs'],
     { cwd: dir, env: { PATH: node.env.PATH, NODE_PATH: node.env.NODE_PATH }, encoding: 'utf8' });
   // Node.js names a module by its real path (.rustacean-lambda may be a link).
   const sdk = `${fs.realpathSync(path.join(localHome(), 'runtimes', `nodejs-aws-sdk-${NODE_SDK_VERSION}`, 'node_modules', '@aws-sdk', 'client-dynamodb'))}${path.sep}`;
