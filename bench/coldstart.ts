@@ -16,8 +16,8 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { BENCH_TABLE, DYNAMODB, HELLO, LAMBDA_PERF_SOURCE, LAMBDA_PERF_X86_64, ROW_IDS, STACK, synthesizeComparisonApp } from './coldstart/app';
 import {
-  AssemblyFunction, benchAssembly, BenchResults, BenchRow, describeMachine, FORMULAS, LocalLambda, percentile, readAssembly,
-  round2, round3, writeResults,
+  AssemblyFunction, benchAssembly, BenchResults, BenchRow, BOTO3_VERSION, describeMachine, FORMULAS, LocalLambda, NODE_SDK_VERSION,
+  percentile, readAssembly, round2, round3, writeResults,
 } from '../lib/local';
 import { LocalAws, startLocalAws } from '../test/support/moto';
 
@@ -142,7 +142,7 @@ export async function coldStartTable(options: ColdStartOptions, log: (line: stri
       rows,
       hostOverhead,
       goals: goals(rows, hostOverhead),
-      remarks: [...workloadRemark(rows), ...pythonRemark(rows)],
+      remarks: [...workloadRemark(rows), ...sdkRemark(rows), ...pythonRemark(rows)],
       referenceSource: LAMBDA_PERF_SOURCE,
     };
   } finally {
@@ -171,6 +171,24 @@ export function workloadRemark(rows: BenchRow[]): string[] {
     out.push(`Cold start + duration p50, ${workload}: ${base.label} ${base.coldTotal!.p50.toFixed(1)} ms; ${parts.join('; ')}.`);
   }
   return out;
+}
+
+/** Which SDK each DynamoDB row ran, with its version. */
+export function sdkRemark(rows: BenchRow[]): string[] {
+  const measured = new Set(rows.filter(r => r.workload === DYNAMODB && !r.error && !r.skipped).map(r => r.id));
+  if (measured.size === 0) return [];
+  const repo = path.resolve(__dirname, '..');
+  const lock = fs.readFileSync(path.join(repo, 'rust-handlers', 'Cargo.lock'), 'utf8');
+  const rust = /name = "aws-sdk-dynamodb"\nversion = "([^"]+)"/.exec(lock)?.[1] ?? '?';
+  const bundled = (JSON.parse(fs.readFileSync(require.resolve('@aws-sdk/client-dynamodb/package.json'), 'utf8')) as { version: string }).version;
+  const shipped = '(as the runtime ships it; here the host\'s pinned copy where Lambda has its own)';
+  const parts = [
+    ['rust-dynamodb', `Rust: aws-sdk-dynamodb ${rust} (compiled in; rustls with ring)`],
+    ['nodejs-dynamodb', `Node.js: @aws-sdk/client-dynamodb ${NODE_SDK_VERSION} ${shipped}`],
+    ['python-dynamodb', `Python: boto3 ${BOTO3_VERSION} ${shipped}, with the bytecode pip compiled`],
+    ['llrt-dynamodb', `LLRT: @aws-sdk/client-dynamodb ${bundled} (bundled by esbuild: our LLRT has no SDK inside)`],
+  ].filter(([id]) => measured.has(id)).map(([, text]) => text);
+  return [`SDKs of the DynamoDB rows: ${parts.join('; ')}; every client created at Init, the endpoint from AWS_ENDPOINT_URL (a local moto_server).`];
 }
 
 /** How the Python rows were built and run: for, and by, the local Python, with its bytecode. */

@@ -143,7 +143,7 @@ export function rowDefinitions(temporary: string[]): RowDefinition[] {
         architecture: x86,
         memorySize: 128,
         handler: 'index.handler',
-        code: lambda.Code.fromAsset(path.join(COLDSTART_SAMPLES, 'node')),
+        code: lambda.Code.fromAsset(path.join(COLDSTART_SAMPLES, 'node'), { exclude: ['dynamodb.*'] }),
       }),
     },
     {
@@ -158,7 +158,7 @@ export function rowDefinitions(temporary: string[]): RowDefinition[] {
         architecture: x86,
         memorySize: 128,
         handler: 'dynamodb.handler',
-        code: lambda.Code.fromAsset(path.join(COLDSTART_SAMPLES, 'node')),
+        code: lambda.Code.fromAsset(path.join(COLDSTART_SAMPLES, 'node'), { exclude: ['index.*'] }),
         environment: DYNAMODB_ENVIRONMENT,
       }),
     },
@@ -173,7 +173,8 @@ export function rowDefinitions(temporary: string[]): RowDefinition[] {
         architecture: x86,
         memorySize: 128,
         handler: 'hello.handler',
-        code: lambda.Code.fromAsset(compiledCopy(path.join(COLDSTART_SAMPLES, 'python'), 'rustacean-lambda-hello-')),
+        // Each row's package holds its own handler only (the folder holds both), with its bytecode.
+        code: lambda.Code.fromAsset(compiledCopy(path.join(COLDSTART_SAMPLES, 'python'), 'rustacean-lambda-hello-'), { exclude: ['**/dynamodb.*'] }),
       }),
     },
     {
@@ -188,7 +189,7 @@ export function rowDefinitions(temporary: string[]): RowDefinition[] {
         architecture: x86,
         memorySize: 128,
         handler: 'dynamodb.handler',
-        code: lambda.Code.fromAsset(compiledCopy(path.join(COLDSTART_SAMPLES, 'python'), 'rustacean-lambda-dynamodb-')),
+        code: lambda.Code.fromAsset(compiledCopy(path.join(COLDSTART_SAMPLES, 'python'), 'rustacean-lambda-dynamodb-'), { exclude: ['**/hello.*'] }),
         environment: DYNAMODB_ENVIRONMENT,
       }),
     },

@@ -4,7 +4,8 @@
  * the chart's colours, and the local moto_server of the DynamoDB rows (started, table created, stopped). The run itself is `npm run bench:coldstart` (and the end of `npm run samples`).
  */
 import * as net from 'net';
-import { coldStartTable, goals, parseColdStartArgs, pythonRemark, rowColor, workloadRemark } from '../../bench/coldstart';
+import { coldStartTable, goals, parseColdStartArgs, pythonRemark, rowColor, sdkRemark, workloadRemark } from '../../bench/coldstart';
+import { BOTO3_VERSION, NODE_SDK_VERSION } from '../../lib/local';
 import { BenchResults, BenchRow } from '../../lib/local/bench';
 
 const row = (id: string, label: string, init: number, warm: number): BenchRow => ({
@@ -73,6 +74,16 @@ test('the workload remark puts each real-workload ratio to Node.js next to hello
     'LLRT DynamoDB 120.0 ms (Node.js 2.5x slower).',
   ]);
   expect(workloadRemark(rows.filter(r => !r.id.startsWith('nodejs')))).toEqual([]);
+});
+
+test('the SDK remark names the SDK and version of each measured DynamoDB row', () => {
+  const dynamo = (id: string): BenchRow => ({ ...row(id, id, 10, 1), workload: 'DynamoDB PutItem + GetItem' });
+  const [remark] = sdkRemark([results.rows[0], dynamo('rust-dynamodb'), dynamo('python-dynamodb'), { ...dynamo('nodejs-dynamodb'), error: 'x' }]);
+  expect(remark).toMatch(/^SDKs of the DynamoDB rows: Rust: aws-sdk-dynamodb 1\.\d+\.\d+ \(compiled in; rustls with ring\); /);
+  expect(remark).toContain(`Python: boto3 ${BOTO3_VERSION} (as the runtime ships it; here the host's pinned copy where Lambda has its own), with the bytecode pip compiled;`);
+  expect(remark).not.toContain(NODE_SDK_VERSION); // the Node.js row failed
+  expect(remark).not.toContain('LLRT');
+  expect(sdkRemark([results.rows[0]])).toEqual([]);
 });
 
 test('the Python remark says which interpreter built and ran the Python rows, and how much bytecode each asset holds', () => {
