@@ -1,7 +1,9 @@
 /**
  * The README's cold-start table: `rustacean-lambda bench` run over the comparison app of bench/coldstart/app.ts
- * (Rust, Node.js 24, Python, LLRT hello; Flask behind the Web Adapter and behind apig-wsgi; all x86_64, 128 MB),
- * plus what only this repository adds: lambda-perf's published figures beside each row, the host's own cost per
+ * (Rust, Node.js 24, Python, LLRT: hello, and a DynamoDB PutItem + GetItem through each runtime's SDK; Flask behind
+ * the Web Adapter and behind apig-wsgi; all x86_64, 128 MB). The DynamoDB rows run against a moto_server this
+ * command starts on 127.0.0.1 (the table created first) and stops at the end, also when the run fails. On top of
+ * the package's figures, what only this repository adds: lambda-perf's published figures beside each row, the host's own cost per
  * invoke, the goals computed from the figures, and the chart copied into docs/ with --docs.
  *
  *   npm run bench:coldstart [-- --quick] [--cold N] [--warm M] [--only id,id] [--out dir] [--docs]
@@ -12,11 +14,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { LAMBDA_PERF_SOURCE, LAMBDA_PERF_X86_64, ROW_IDS, STACK, synthesizeComparisonApp } from './coldstart/app';
+import { BENCH_TABLE, DYNAMODB, HELLO, LAMBDA_PERF_SOURCE, LAMBDA_PERF_X86_64, ROW_IDS, STACK, synthesizeComparisonApp } from './coldstart/app';
 import {
-  AssemblyFunction, benchAssembly, BenchResults, BenchRow, describeMachine, FORMULAS, LocalLambda, percentile, readAssembly,
-  round2, round3, writeResults,
+  AssemblyFunction, benchAssembly, BenchResults, BenchRow, BOTO3_VERSION, describeMachine, FORMULAS, LocalLambda, NODE_SDK_VERSION,
+  percentile, readAssembly, round2, round3, writeResults,
 } from '../lib/local';
+import { LocalAws, startLocalAws } from '../test/support/moto';
 
 const DOCS = path.resolve(__dirname, '..', 'docs');
 
@@ -84,11 +87,27 @@ export function parseColdStartArgs(argv: string[]): ColdStartOptions | undefined
 export async function coldStartTable(options: ColdStartOptions, log: (line: string) => void): Promise<BenchResults> {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'rustacean-lambda-bench-'));
   const temporary: string[] = [];
+  let localAws: LocalAws | undefined;
   try {
     const app = synthesizeComparisonApp(outdir, options.only, temporary, log);
-    const built = app.definitions.filter(d => !app.failed.has(d.id) && !app.skipped.has(d.id));
     const byPath = new Map(app.definitions.map(d => [`${STACK}/${d.id}`, d]));
     const reference = (key?: string) => (key ? LAMBDA_PERF_X86_64[key] : undefined);
+    const awsRows = app.definitions.filter(d => d.localAws && !app.failed.has(d.id) && !app.skipped.has(d.id));
+    if (awsRows.length > 0) {
+      try {
+        localAws = await startLocalAws();
+        await localAws.createTable(BENCH_TABLE);
+        log(`moto_server on ${localAws.endpoint}, table ${BENCH_TABLE} created, for ${awsRows.map(d => d.id).join(', ')}`);
+      } catch (err) {
+        // Without the local AWS these rows cannot run; the others still do.
+        await localAws?.stop();
+        localAws = undefined;
+        for (const d of awsRows) app.failed.set(d.id, `no local AWS: ${(err as Error).message.split('\n')[0]}`);
+        log(`cannot start the local AWS for ${awsRows.map(d => d.id).join(', ')}: ${(err as Error).message}`);
+      }
+    }
+    const built = app.definitions.filter(d => !app.failed.has(d.id) && !app.skipped.has(d.id));
+    const awsEnv = localAws?.functionEnvironment();
     const measured = built.length === 0 ? undefined : await benchAssembly({
       assembly: outdir,
       functions: built.map(d => `${STACK}/${d.id}`),
@@ -97,11 +116,13 @@ export async function coldStartTable(options: ColdStartOptions, log: (line: stri
       log,
       describe: fn => {
         const d = byPath.get(fn.constructPath);
-        return d && { id: d.id, label: d.label, event: d.event, reference: reference(d.reference) };
+        return d && {
+          id: d.id, label: d.label, event: d.event, reference: reference(d.reference), workload: d.workload, env: d.localAws ? awsEnv : undefined,
+        };
       },
     });
     const rows: BenchRow[] = app.definitions.map(d => {
-      const base = { id: d.id, label: d.label, reference: reference(d.reference) };
+      const base = { id: d.id, label: d.label, reference: reference(d.reference), workload: d.workload };
       const failure = app.failed.get(d.id);
       const reason = app.skipped.get(d.id);
       if (failure) return { ...base, error: failure };
@@ -121,13 +142,53 @@ export async function coldStartTable(options: ColdStartOptions, log: (line: stri
       rows,
       hostOverhead,
       goals: goals(rows, hostOverhead),
-      remarks: pythonRemark(rows),
+      remarks: [...workloadRemark(rows), ...sdkRemark(rows), ...pythonRemark(rows)],
       referenceSource: LAMBDA_PERF_SOURCE,
     };
   } finally {
+    await localAws?.stop();
     fs.rmSync(outdir, { recursive: true, force: true });
     for (const dir of temporary) fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The real workload next to hello: cold start + duration p50 (Init + Duration of each cold start) of each runtime's
+ * hello and DynamoDB rows, and how many times Node.js's figure each of Rust and LLRT is.
+ */
+export function workloadRemark(rows: BenchRow[]): string[] {
+  const get = (id: string) => rows.find(r => r.id === id && r.coldTotal);
+  const node = { [HELLO]: get('nodejs-hello'), [DYNAMODB]: get('nodejs-dynamodb') };
+  const out: string[] = [];
+  for (const [workload, suffix] of [[HELLO, 'hello'], [DYNAMODB, 'dynamodb']] as const) {
+    const base = node[workload];
+    if (!base) continue;
+    const parts = (['rust', 'llrt'] as const).flatMap(runtime => {
+      const r = get(`${runtime}-${suffix}`);
+      return r ? [`${r.label} ${r.coldTotal!.p50.toFixed(1)} ms (Node.js ${(base.coldTotal!.p50 / r.coldTotal!.p50).toFixed(1)}x slower)`] : [];
+    });
+    if (parts.length === 0) continue;
+    out.push(`Cold start + duration p50, ${workload}: ${base.label} ${base.coldTotal!.p50.toFixed(1)} ms; ${parts.join('; ')}.`);
+  }
+  return out;
+}
+
+/** Which SDK each DynamoDB row ran, with its version. */
+export function sdkRemark(rows: BenchRow[]): string[] {
+  const measured = new Set(rows.filter(r => r.workload === DYNAMODB && !r.error && !r.skipped).map(r => r.id));
+  if (measured.size === 0) return [];
+  const repo = path.resolve(__dirname, '..');
+  const lock = fs.readFileSync(path.join(repo, 'rust-handlers', 'Cargo.lock'), 'utf8');
+  const rust = /name = "aws-sdk-dynamodb"\nversion = "([^"]+)"/.exec(lock)?.[1] ?? '?';
+  const bundled = (JSON.parse(fs.readFileSync(require.resolve('@aws-sdk/client-dynamodb/package.json'), 'utf8')) as { version: string }).version;
+  const shipped = '(as the runtime ships it; here the host\'s pinned copy where Lambda has its own)';
+  const parts = [
+    ['rust-dynamodb', `Rust: aws-sdk-dynamodb ${rust} (compiled in; rustls with ring)`],
+    ['nodejs-dynamodb', `Node.js: @aws-sdk/client-dynamodb ${NODE_SDK_VERSION} ${shipped}`],
+    ['python-dynamodb', `Python: boto3 ${BOTO3_VERSION} ${shipped}, with the bytecode pip compiled`],
+    ['llrt-dynamodb', `LLRT: @aws-sdk/client-dynamodb ${bundled} (bundled by esbuild: our LLRT has no SDK inside)`],
+  ].filter(([id]) => measured.has(id)).map(([, text]) => text);
+  return [`SDKs of the DynamoDB rows: ${parts.join('; ')}; every client created at Init, the endpoint from AWS_ENDPOINT_URL (a local moto_server).`];
 }
 
 /** How the Python rows were built and run: for, and by, the local Python, with its bytecode. */

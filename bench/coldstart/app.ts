@@ -1,7 +1,9 @@
 /**
  * The comparison app behind the README's cold-start table: the sample hello function on Rust, Node.js 24, Python and
- * LLRT, and the Flask sample behind the Web Adapter and in-process behind apig-wsgi, all x86_64 and 128 MB (so times
- * are native on an x86_64 machine). `synthesizeComparisonApp` builds it into a cloud assembly that
+ * LLRT, the same runtimes doing real work (one DynamoDB PutItem and one GetItem through each runtime's AWS SDK, the
+ * client created at Init), and the Flask sample behind the Web Adapter and in-process behind apig-wsgi, all x86_64
+ * and 128 MB (so times are native on an x86_64 machine). The DynamoDB rows run against a local moto_server that
+ * bench/coldstart.ts starts (their rows say so with `localAws`). `synthesizeComparisonApp` builds it into a cloud assembly that
  * `rustacean-lambda bench` then measures like any other app.
  *
  * Every Python row is built for, and run by, the local host's Python (its version in the row) with its bytecode.
@@ -24,6 +26,12 @@ const COLDSTART_SAMPLES = path.join(REPO, 'samples', 'coldstart');
 const FLASK_APP = path.join(REPO, 'samples', 'web-adapter', 'flask');
 const WSGI_ADAPTER = path.join(__dirname, 'flask-wsgi');
 const LLRT_HELLO = path.join(REPO, 'llrt-handlers', 'hello.ts');
+const LLRT_PUT_GET = path.join(REPO, 'llrt-handlers', 'put-get.ts');
+/** The table the DynamoDB rows write to (partition key `pk`, a string); created in the local moto_server. */
+export const BENCH_TABLE = 'rustacean-lambda-bench';
+/** The workloads of the rows, as the chart names them. */
+export const HELLO = 'hello';
+export const DYNAMODB = 'DynamoDB PutItem + GetItem';
 /** Where LLRT's source and builds are kept (shared with the tests and `npm run bench:llrt`). */
 export const LLRT_CACHE = path.join(REPO, '.rustacean-lambda', 'cache');
 /** The stack of the comparison app; each row is the function `<STACK>/<row id>`. */
@@ -47,14 +55,21 @@ export interface RowDefinition {
   /** Key into {@link LAMBDA_PERF_X86_64}. */
   readonly reference?: string;
   readonly event: unknown;
+  /** What the function does (hello or the real workload); undefined for the Flask rows. */
+  readonly workload?: string;
+  /** The function calls AWS: the bench runs it against a local moto_server, its endpoint in the environment. */
+  readonly localAws?: boolean;
   /** Adds the function to the stack; returns a reason instead when it cannot be built here. */
   readonly add: (stack: Stack, id: string) => lambda.Function | string;
 }
 
 /** The ids of the rows, in the table's order. */
-export const ROW_IDS = ['rust-hello', 'nodejs-hello', 'python-hello', 'llrt-hello', 'flask-web-adapter', 'flask-wsgi', ...JAVA_ROW_IDS];
+export const ROW_IDS = ['rust-hello', 'rust-dynamodb', 'nodejs-hello', 'nodejs-dynamodb', 'python-hello', 'python-dynamodb',
+  'llrt-hello', 'llrt-dynamodb', ...JAVA_ROW_IDS, 'flask-web-adapter', 'flask-wsgi'];
 
 const HELLO_EVENT = { name: 'Ferris' };
+const DYNAMODB_EVENT = { id: 'bench-1' };
+const DYNAMODB_ENVIRONMENT = { TABLE_NAME: BENCH_TABLE };
 
 function flaskEvent(): unknown {
   const event = sampleEvent('apigw-v2') as { rawPath: string; requestContext: { http: { path: string } } };
@@ -71,6 +86,14 @@ function flaskEvent(): unknown {
 function localPythonRuntime(): lambda.Runtime {
   const name = `python${localPython().version}`;
   return lambda.Runtime.ALL.find(r => r.name === name) ?? new lambda.Runtime(name, lambda.RuntimeFamily.PYTHON);
+}
+
+/** LLRT_BINARY_PATH when it names a release binary, else LLRT built from crates.io (built here, before the synth, so a failed build fails its rows alone). */
+function llrtBinary(): LlrtBinary {
+  const file = process.env.LLRT_BINARY_PATH;
+  if (file) return LlrtBinary.fromFile(file);
+  buildLlrtFromCrates(OptimizationPreset.BALANCED, 'x86_64', LLRT_CACHE);
+  return LlrtBinary.fromSource({ cacheDirectory: LLRT_CACHE });
 }
 
 /** The rows, whose assets go into temporary folders listed in `temporary` (the caller removes them). */
@@ -97,7 +120,18 @@ export function rowDefinitions(temporary: string[]): RowDefinition[] {
       label: 'Rust hello',
       reference: 'rust',
       event: HELLO_EVENT,
+      workload: HELLO,
       add: (stack, id) => new RustFunction(stack, id, { manifestPath: RUST_HANDLERS, binaryName: 'hello', architecture: x86, memorySize: 128 }),
+    },
+    {
+      id: 'rust-dynamodb',
+      label: 'Rust DynamoDB',
+      event: DYNAMODB_EVENT,
+      workload: DYNAMODB,
+      localAws: true,
+      add: (stack, id) => new RustFunction(stack, id, {
+        manifestPath: RUST_HANDLERS, binaryName: 'dynamodb', architecture: x86, memorySize: 128, environment: DYNAMODB_ENVIRONMENT,
+      }),
     },
     {
       // The newest Node.js Lambda supports; the local host runs it on Node.js 24 (scripts/setup.sh installs one).
@@ -105,12 +139,29 @@ export function rowDefinitions(temporary: string[]): RowDefinition[] {
       label: 'Node.js 24 hello',
       reference: 'node20',
       event: HELLO_EVENT,
+      workload: HELLO,
       add: (stack, id) => new lambda.Function(stack, id, {
         runtime: lambda.Runtime.NODEJS_24_X,
         architecture: x86,
         memorySize: 128,
         handler: 'index.handler',
-        code: lambda.Code.fromAsset(path.join(COLDSTART_SAMPLES, 'node')),
+        code: lambda.Code.fromAsset(path.join(COLDSTART_SAMPLES, 'node'), { exclude: ['dynamodb.*'] }),
+      }),
+    },
+    {
+      // The SDK v3 the runtime ships (locally: the host's pinned copy where Lambda has it), nothing bundled.
+      id: 'nodejs-dynamodb',
+      label: 'Node.js 24 DynamoDB',
+      event: DYNAMODB_EVENT,
+      workload: DYNAMODB,
+      localAws: true,
+      add: (stack, id) => new lambda.Function(stack, id, {
+        runtime: lambda.Runtime.NODEJS_24_X,
+        architecture: x86,
+        memorySize: 128,
+        handler: 'dynamodb.handler',
+        code: lambda.Code.fromAsset(path.join(COLDSTART_SAMPLES, 'node'), { exclude: ['index.*'] }),
+        environment: DYNAMODB_ENVIRONMENT,
       }),
     },
     {
@@ -118,12 +169,30 @@ export function rowDefinitions(temporary: string[]): RowDefinition[] {
       label: `Python ${localPython().version} hello`,
       reference: 'python3.12',
       event: HELLO_EVENT,
+      workload: HELLO,
       add: (stack, id) => new lambda.Function(stack, id, {
         runtime: localPythonRuntime(),
         architecture: x86,
         memorySize: 128,
         handler: 'hello.handler',
-        code: lambda.Code.fromAsset(compiledCopy(path.join(COLDSTART_SAMPLES, 'python'), 'rustacean-lambda-hello-')),
+        // Each row's package holds its own handler only (the folder holds both), with its bytecode.
+        code: lambda.Code.fromAsset(compiledCopy(path.join(COLDSTART_SAMPLES, 'python'), 'rustacean-lambda-hello-'), { exclude: ['**/dynamodb.*'] }),
+      }),
+    },
+    {
+      // boto3 as the runtime ships it (locally: the host's pinned copy, with its bytecode), nothing bundled.
+      id: 'python-dynamodb',
+      label: `Python ${localPython().version} DynamoDB`,
+      event: DYNAMODB_EVENT,
+      workload: DYNAMODB,
+      localAws: true,
+      add: (stack, id) => new lambda.Function(stack, id, {
+        runtime: localPythonRuntime(),
+        architecture: x86,
+        memorySize: 128,
+        handler: 'dynamodb.handler',
+        code: lambda.Code.fromAsset(compiledCopy(path.join(COLDSTART_SAMPLES, 'python'), 'rustacean-lambda-dynamodb-'), { exclude: ['**/hello.*'] }),
+        environment: DYNAMODB_ENVIRONMENT,
       }),
     },
     {
@@ -131,16 +200,22 @@ export function rowDefinitions(temporary: string[]): RowDefinition[] {
       label: 'LLRT hello',
       reference: 'llrt',
       event: HELLO_EVENT,
-      add: (stack, id) => {
-        const file = process.env.LLRT_BINARY_PATH;
-        if (!file) {
-          // Built here, before the synth, so a failed build fails this row alone.
-          buildLlrtFromCrates(OptimizationPreset.BALANCED, 'x86_64', LLRT_CACHE);
-        }
-        const llrtBinary = file ? LlrtBinary.fromFile(file) : LlrtBinary.fromSource({ cacheDirectory: LLRT_CACHE });
-        return new LlrtFunction(stack, id, { entry: LLRT_HELLO, architecture: x86, memorySize: 128, llrtBinary });
-      },
+      workload: HELLO,
+      add: (stack, id) => new LlrtFunction(stack, id, { entry: LLRT_HELLO, architecture: x86, memorySize: 128, llrtBinary: llrtBinary() }),
     },
+    {
+      // LLRT from crates.io has no SDK inside: the DynamoDB client is bundled (a release binary's STANDARD type
+      // would ship its own).
+      id: 'llrt-dynamodb',
+      label: 'LLRT DynamoDB',
+      event: DYNAMODB_EVENT,
+      workload: DYNAMODB,
+      localAws: true,
+      add: (stack, id) => new LlrtFunction(stack, id, {
+        entry: LLRT_PUT_GET, architecture: x86, memorySize: 128, llrtBinary: llrtBinary(), environment: DYNAMODB_ENVIRONMENT,
+      }),
+    },
+    ...javaRows(),
     {
       // The Flask sample with the adapter layer built from crates.io for x86_64 (no other account's layer, nothing
       // to download but crates); pip for the local Python's version, and its bytecode (WebAdapterFunction's default).
@@ -168,7 +243,6 @@ export function rowDefinitions(temporary: string[]): RowDefinition[] {
         code: lambda.Code.fromAsset(wsgiAsset()),
       }),
     },
-    ...javaRows(),
   ];
 }
 

@@ -4,10 +4,10 @@
  *
  *   rustacean-lambda list    [--assembly cdk.out] [--json]
  *   rustacean-lambda invoke  <function> [--event <file> | --event - | --sample apigw-v2|function-url|sqs]
- *                            [--cold] [--count N] [--env NAME=VALUE]... [--assembly cdk.out]
+ *                            [--cold] [--count N] [--env NAME=VALUE]... [--endpoint URL] [--assembly cdk.out]
  *   rustacean-lambda bench   [<function>...] [--assembly cdk.out] [--cold N] [--warm M]
  *                            [--event <file> | --sample <name>] [--event-for <function>=<file>|sample:<name>]
- *                            [--out bench-results]
+ *                            [--env NAME=VALUE]... [--endpoint URL] [--out bench-results]
  *   rustacean-lambda install-clients
  *
  * Responses go to stdout (one per line); the function's logs and Lambda-style START, END and
@@ -17,7 +17,7 @@ import * as fs from 'fs';
 import { parseArgs } from 'util';
 import { AssemblyFunction, findFunction, readAssembly } from './assembly';
 import { benchAssembly, whyNotRunnable, writeResults } from './bench';
-import { ensureNodeClient, ensurePythonClient } from './clients';
+import { ensureNodeClient, ensureNodeSdk, ensurePythonClient, ensurePythonSdk } from './clients';
 import { SAMPLE_EVENTS, sampleEvent } from './events';
 import { LocalEnvironment, LocalLambda } from './host';
 import { percentile } from './measure';
@@ -59,6 +59,12 @@ interface CommandSpec {
 }
 
 const ASSEMBLY: OptionSpec = { type: 'string', value: 'dir', help: 'the cloud assembly of the synthesized app (default: cdk.out)' };
+const ENV: OptionSpec = { type: 'string', multiple: true, value: 'NAME=VALUE', help: 'set an environment variable for the functions (repeatable)' };
+const ENDPOINT: OptionSpec = {
+  type: 'string',
+  value: 'url',
+  help: 'send the functions\' AWS SDK calls to this endpoint (AWS_ENDPOINT_URL), e.g. a local moto_server; checked before the first invoke',
+};
 const HELP: OptionSpec = { type: 'boolean', help: 'this help' };
 
 const COMMANDS: Readonly<Record<string, CommandSpec>> = {
@@ -82,13 +88,15 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       sample: { type: 'string', value: 'name', help: `a built-in event: ${SAMPLE_EVENTS.join(', ')}` },
       count: { type: 'string', value: 'n', help: 'number of invocations (default: 1)' },
       cold: { type: 'boolean', help: 'a fresh execution environment (a cold start) for every invocation' },
-      env: { type: 'string', multiple: true, value: 'NAME=VALUE', help: 'set an environment variable for the function (repeatable)' },
+      env: ENV,
+      endpoint: ENDPOINT,
       help: HELP,
     },
   },
   'bench': {
-    summary: 'cold starts and warm invokes of the functions (all, or the ones named): Init p50/p90/p99, warm p50/p99, ' +
-      'max memory, package size and cost per 1M invocations, written as coldstart.{md,json,svg}',
+    summary: 'cold starts and warm invokes of the functions (all, or the ones named): Init p50/p90/p99, Duration p50 cold ' +
+      'and warm, cold start + duration p50/p90/p95/p99/max, max memory, package size and cost per 1M invocations, ' +
+      'written as coldstart.{md,json,svg}',
     positionals: '[<function>...]',
     maxPositionals: Infinity,
     options: {
@@ -103,12 +111,14 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
         value: 'fn=file',
         help: 'the event of one function, from a JSON file or sample:<name> (repeatable); the others send --event/--sample',
       },
+      'env': ENV,
+      'endpoint': ENDPOINT,
       'out': { type: 'string', value: 'dir', help: 'where coldstart.{md,json,svg} go (default: bench-results)' },
       'help': HELP,
     },
   },
   'install-clients': {
-    summary: 'install the official runtime clients (awslambdaric, aws-lambda-ric) into .rustacean-lambda/',
+    summary: 'install the official runtime clients (awslambdaric, aws-lambda-ric) and the SDKs Lambda\'s runtimes ship (boto3, AWS SDK for JavaScript v3) into .rustacean-lambda/',
     positionals: '',
     maxPositionals: 0,
     options: { help: HELP },
@@ -223,6 +233,8 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
         const log = (line: string) => io.stderr(`${line}\n`);
         io.stdout(`awslambdaric:     ${ensurePythonClient(log)}\n`);
         io.stdout(`aws-lambda-ric:   ${ensureNodeClient(log)}\n`);
+        io.stdout(`boto3:            ${ensurePythonSdk(log)}\n`);
+        io.stdout(`AWS SDK for JS:   ${ensureNodeSdk(log)}\n`);
         return 0;
       }
     }
@@ -336,14 +348,51 @@ function readOwnEvents(args: Parsed): Array<{ function: string; event: unknown }
   });
 }
 
-function parseEnv(args: Parsed): Record<string, string> {
+/** The environment `--endpoint` gives the functions: the endpoint, and a region (the shell's, else us-east-1). */
+export function endpointEnvironment(endpoint: string, shell: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const region = shell.AWS_REGION || shell.AWS_DEFAULT_REGION || 'us-east-1';
+  // Credentials: the host's placeholders (every function gets them), unless --env sets others.
+  return { AWS_ENDPOINT_URL: endpoint, AWS_REGION: region, AWS_DEFAULT_REGION: region };
+}
+
+/** `--endpoint URL` then `--env NAME=VALUE` (repeatable; they win): the functions' extra environment. */
+function parseEnv(command: string, args: Parsed): Record<string, string> {
   const env: Record<string, string> = {};
+  const endpoint = stringOption(args.values, 'endpoint');
+  if (endpoint !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new UsageError(`--endpoint expects an http(s) URL, got '${endpoint}'; for example --endpoint http://127.0.0.1:5000`, command);
+    }
+    Object.assign(env, endpointEnvironment(endpoint));
+  }
   for (const pair of (args.values.env as string[] | undefined) ?? []) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--env expects NAME=VALUE, got '${pair}'; for example --env LOG_LEVEL=debug`, 'invoke');
+    if (eq <= 0) throw new UsageError(`--env expects NAME=VALUE, got '${pair}'; for example --env LOG_LEVEL=debug`, command);
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return env;
+}
+
+/**
+ * Checks that something answers HTTP at the endpoint (any status will do), so an unreachable endpoint is one clear
+ * error before the first invoke, not a function timing out on every call.
+ */
+export async function probeEndpoint(endpoint: string, timeoutMs = 3_000): Promise<void> {
+  try {
+    const response = await fetch(endpoint, { method: 'GET', signal: AbortSignal.timeout(timeoutMs) });
+    await response.body?.cancel();
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    const reason = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : e.cause?.code ?? e.cause?.message ?? e.message;
+    throw new Error(`--endpoint ${endpoint} is not reachable (${reason}); start the local endpoint first ` +
+      '(for example `moto_server -H 127.0.0.1 -p 5000` and --endpoint http://127.0.0.1:5000), or fix the URL');
+  }
 }
 
 async function invoke(args: Parsed, io: CliIo): Promise<number> {
@@ -352,8 +401,10 @@ async function invoke(args: Parsed, io: CliIo): Promise<number> {
   const count = positiveInt('invoke', args.values, 'count', 1);
   const cold = args.values.cold === true;
   const event = await readEvent('invoke', args, io);
-  const env = parseEnv(args);
+  const env = parseEnv('invoke', args);
   const info = readAssembly(stringOption(args.values, 'assembly') ?? 'cdk.out');
+  const endpoint = stringOption(args.values, 'endpoint');
+  if (endpoint !== undefined) await probeEndpoint(endpoint);
   const fn = findFunction(info, name);
   const log = (line: string) => io.stderr(`${line}\n`);
 
@@ -410,6 +461,9 @@ async function bench(args: Parsed, io: CliIo): Promise<number> {
   const event = JSON.parse(await readEvent('bench', args, io)) as unknown;
   const events = readOwnEvents(args);
   const out = stringOption(args.values, 'out') ?? 'bench-results';
+  const env = parseEnv('bench', args);
+  const endpoint = stringOption(args.values, 'endpoint');
+  if (endpoint !== undefined) await probeEndpoint(endpoint);
   const log = (line: string) => io.stderr(`${line}\n`);
   const results = await benchAssembly({
     assembly: stringOption(args.values, 'assembly') ?? 'cdk.out',
@@ -418,6 +472,7 @@ async function bench(args: Parsed, io: CliIo): Promise<number> {
     warm,
     event,
     events,
+    env: Object.keys(env).length > 0 ? env : undefined,
     log,
   });
   const written = writeResults(results, out);

@@ -4,12 +4,16 @@
  *   .rustacean-lambda/runtimes/python<major.minor>-awslambdaric-<v>/   pip install --target
  *   .rustacean-lambda/runtimes/node<major>-aws-lambda-ric-<v>/         npm install --prefix
  *   .rustacean-lambda/runtimes/java-ric-<v>/                            Maven: the client's jars in lib/, its JNI library in jni/
+ *   .rustacean-lambda/runtimes/python<major.minor>-boto3-<v>/          pip install --target (the SDK Lambda's Python ships)
+ *   .rustacean-lambda/runtimes/nodejs-aws-sdk-<v>/                     npm install --prefix (the SDK v3 Lambda's Node.js ships)
+ *   .rustacean-lambda/runtimes/nodejs-esm-node-path-<hash>/           a module hook: ES modules resolve NODE_PATH, as on Lambda
  *
  * Each install goes to a temporary folder that is renamed into place when complete, so
  * concurrent callers (parallel test workers) never see half an install, and a later call
  * costs one `stat`. `RUSTACEAN_LAMBDA_HOME` moves the root (default `<cwd>/.rustacean-lambda`).
  */
 
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -33,6 +37,28 @@ export function awsLambdaRicVersion(nodeMajor: number): string {
 export const JAVA_RIC_VERSION = process.env.RUSTACEAN_LAMBDA_JAVA_RIC_VERSION ?? '2.10.1';
 const COMPLETE = '.complete';
 
+/**
+ * The boto3 the local host puts where Lambda's Python runtimes have theirs. Lambda ships boto3 with every Python
+ * runtime and updates it over time (its documentation no longer names one version: it depends on the runtime
+ * version and the region), so this is a recent release, pinned so that every run imports the same code.
+ */
+export const BOTO3_VERSION = process.env.RUSTACEAN_LAMBDA_BOTO3_VERSION ?? '1.44.8';
+/**
+ * The AWS SDK for JavaScript v3 the local host puts where Lambda's Node.js runtimes have theirs
+ * (/var/runtime/node_modules). Lambda ships the whole SDK v3 with every current Node.js runtime (since Node.js 18) and updates it over time;
+ * this is the release the repository's LLRT bundles use too, so the Node.js and LLRT rows run the same SDK code.
+ */
+export const NODE_SDK_VERSION = process.env.RUSTACEAN_LAMBDA_NODE_SDK_VERSION ?? '3.1169.0';
+/**
+ * The SDK v3 packages installed locally: Lambda has all of them; these are the clients functions use most (each
+ * brings the SDK's shared core). A function that imports another one finds it in its own node_modules or bundle,
+ * which wins on Lambda too.
+ */
+export const NODE_SDK_PACKAGES: ReadonlyArray<string> = [
+  // All published at NODE_SDK_VERSION (not every client is released with every SDK version).
+  'client-dynamodb', 'lib-dynamodb', 'client-s3', 'client-sqs', 'client-sns', 'client-ssm', 'client-sts', 'client-eventbridge',
+].map(name => `@aws-sdk/${name}`);
+
 /** Root of the local installs. */
 export function localHome(): string {
   return path.resolve(process.env.RUSTACEAN_LAMBDA_HOME ?? path.join(process.cwd(), '.rustacean-lambda'));
@@ -45,6 +71,117 @@ export function ensurePythonClient(log: (line: string) => void = () => undefined
   return ensureInstalled(dir, `awslambdaric ${AWSLAMBDARIC_VERSION} (PyPI) for Python ${python.version}`, log, staging => {
     pipInstallInto(staging, [`awslambdaric==${AWSLAMBDARIC_VERSION}`]);
   });
+}
+
+/**
+ * Folder holding boto3 (a `pip --target` folder, put on PYTHONPATH after the function's code and layers, where
+ * Lambda has its runtime-included libraries); installs it for the local Python when missing. pip compiles the
+ * bytecode, as Lambda's runtime has it.
+ */
+export function ensurePythonSdk(log: (line: string) => void = () => undefined): string {
+  const python = findPython();
+  const dir = path.join(localHome(), 'runtimes', `python${python.version}-boto3-${BOTO3_VERSION}`);
+  return ensureInstalled(dir, `boto3 ${BOTO3_VERSION} (PyPI) for Python ${python.version}`, log, staging => {
+    pipInstallInto(staging, [`boto3==${BOTO3_VERSION}`]);
+  });
+}
+
+/**
+ * The `node_modules` folder holding the SDK v3 ({@link NODE_SDK_PACKAGES} at {@link NODE_SDK_VERSION}), put on
+ * NODE_PATH after the layers' folders, where Lambda has /var/runtime/node_modules; installs it when missing.
+ */
+export function ensureNodeSdk(log: (line: string) => void = () => undefined): string {
+  const dir = path.join(localHome(), 'runtimes', `nodejs-aws-sdk-${NODE_SDK_VERSION}`);
+  const installed = ensureInstalled(dir, `the AWS SDK for JavaScript ${NODE_SDK_VERSION} (npm)`, log, staging => {
+    fs.writeFileSync(path.join(staging, 'package.json'), '{"private":true}\n');
+    runChecked('npm', ['install', '--prefix', staging, '--no-audit', '--no-fund', '--no-save', '--loglevel=error', '--ignore-scripts',
+      ...NODE_SDK_PACKAGES.map(p => `${p}@${NODE_SDK_VERSION}`)], `npm install the AWS SDK for JavaScript ${NODE_SDK_VERSION}`);
+  });
+  return path.join(installed, 'node_modules');
+}
+
+/**
+ * Hooks that make ES modules resolve bare imports from the NODE_PATH folders, as Lambda's Node.js runtimes do since
+ * Node.js 18 (Node.js itself consults NODE_PATH for `require` only). They only step in when Node's own resolution
+ * fails, so a function's own copy of a package (its node_modules, its bundle) wins, as on Lambda. Only NODE_PATH
+ * entries that are `node_modules` folders are searched, so nothing above them leaks in.
+ */
+const ESM_NODE_PATH_HOOKS_CJS = `'use strict';
+// rustacean-lambda: ES module imports resolve NODE_PATH, as on Lambda's Node.js runtimes.
+const fs = require('node:fs');
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
+
+const folders = (process.env.NODE_PATH || '').split(path.delimiter).filter(d => path.basename(d) === 'node_modules');
+
+/** The parent URL that resolves a bare specifier from the NODE_PATH folder holding its package, if one does. */
+function parentIn(specifier) {
+  if (/^[.\/#]/.test(specifier) || /^[a-z][a-z0-9+.-]*:/i.test(specifier)) return undefined;
+  const parts = specifier.split('/');
+  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+  const folder = folders.find(d => fs.existsSync(path.join(d, name, 'package.json')));
+  return folder && pathToFileURL(path.join(path.dirname(folder), 'rustacean-lambda-node-path.mjs')).href;
+}
+
+const missing = err => Boolean(err) && err.code === 'ERR_MODULE_NOT_FOUND';
+
+function resolveSync(specifier, context, next) {
+  try {
+    return next(specifier, context);
+  } catch (err) {
+    const parentURL = missing(err) && parentIn(specifier);
+    if (!parentURL) throw err;
+    return next(specifier, { ...context, parentURL });
+  }
+}
+
+module.exports = { parentIn, missing, resolveSync };
+`;
+
+/** The same hooks for `module.register` (Node.js before 22.15: asynchronous, in a loader thread). */
+const ESM_NODE_PATH_HOOKS_MJS = `// rustacean-lambda: node-path-hooks.cjs for module.register.
+import hooks from './node-path-hooks.cjs';
+
+export async function resolve(specifier, context, next) {
+  try {
+    return await next(specifier, context);
+  } catch (err) {
+    const parentURL = hooks.missing(err) && hooks.parentIn(specifier);
+    if (!parentURL) throw err;
+    return next(specifier, { ...context, parentURL });
+  }
+}
+`;
+
+/**
+ * Preloaded with `node --require`: registers the hooks in the main thread with `module.registerHooks` where Node.js
+ * has it (22.15+; a CommonJS preload costs well under a millisecond of Init), else with `module.register`.
+ */
+const ESM_NODE_PATH_REGISTER = `'use strict';
+// rustacean-lambda: registers node-path-hooks.cjs (see there).
+const nodeModule = require('node:module');
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
+
+if ((process.env.NODE_PATH || '') !== '') {
+  if (typeof nodeModule.registerHooks === 'function') nodeModule.registerHooks({ resolve: require('./node-path-hooks.cjs').resolveSync });
+  else nodeModule.register(pathToFileURL(path.join(__dirname, 'node-path-hooks.mjs')).href);
+}
+`;
+
+/** The CommonJS module for `node --require` that registers the ES-module NODE_PATH hooks; written once. */
+export function ensureEsmNodePathHooks(log: (line: string) => void = () => undefined): string {
+  const files: Record<string, string> = {
+    'node-path-hooks.cjs': ESM_NODE_PATH_HOOKS_CJS,
+    'node-path-hooks.mjs': ESM_NODE_PATH_HOOKS_MJS,
+    'register.cjs': ESM_NODE_PATH_REGISTER,
+  };
+  const digest = createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 10);
+  const dir = path.join(localHome(), 'runtimes', `nodejs-esm-node-path-${digest}`);
+  const installed = ensureInstalled(dir, 'the ES-module NODE_PATH hooks', log, staging => {
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(staging, name), text);
+  });
+  return path.join(installed, 'register.cjs');
 }
 
 /** A Node.js interpreter the host runs `nodejs*.x` functions with. */

@@ -3,10 +3,13 @@
  *
  * - `provided.*`: the asset's `bootstrap` (arm64 ones through qemu-user on x86_64);
  * - `python3.x`: `python3 -m awslambdaric <handler>` (the official client from PyPI), with
- *   PYTHONPATH covering the task root and the layers' `python/` folders;
+ *   PYTHONPATH covering the task root, the layers' `python/` folders and then, as Lambda's runtime-included
+ *   libraries, boto3 (pinned, see clients.ts);
  * - `nodejs*`: `node <aws-lambda-ric> <handler>` (the official client from npm) on a Node.js of the declared
  *   major when the machine has one (else this process's, with a note), with NODE_PATH covering the layers'
- *   `nodejs/` folders;
+ *   `nodejs/` folders and then, as Lambda's /var/runtime/node_modules, the AWS SDK v3 (pinned); ES modules
+ *   resolve NODE_PATH too, as on Lambda (hooks preloaded with `--require`). The function's own copy of a package
+ *   wins in both runtimes, as on Lambda;
  * - `java<N>`: `java ... com.amazonaws.services.lambda.runtime.api.client.AWSLambda <handler>` (the official client
  *   from Maven Central) on a local JDK of major N or newer, with JVM flags like Lambda's own command line (serial GC,
  *   C1 only, heap from the memory setting; JAVA_TOOL_OPTIONS is read by the JVM itself). The client loads the
@@ -25,7 +28,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { AssemblyFunction } from './assembly';
-import { currentNode, ensureJavaClient, ensureNodeClient, ensurePythonClient, findJdk, findNode } from './clients';
+import { currentNode, ensureEsmNodePathHooks, ensureJavaClient, ensureNodeClient, ensureNodeSdk, ensurePythonClient, ensurePythonSdk, findJdk, findNode } from './clients';
 import type { ProcessSpec } from './process';
 import type { Architecture } from '../core/arch';
 import { findPython } from '../core/python';
@@ -130,7 +133,8 @@ export function launchPlan(
     command = python.executable;
     args = ['-m', 'awslambdaric', fn.handler ?? 'index.handler'];
     const sitePackages = [...new Set([declared, python.version])].flatMap(v => optPath('python', 'lib', `python${v}`, 'site-packages'));
-    env.PYTHONPATH = [taskRoot, ...sitePackages, ...optPath('python'), client].join(path.delimiter);
+    // Lambda's order: the task root, the layers, the runtime-included libraries (boto3), the runtime (awslambdaric).
+    env.PYTHONPATH = [taskRoot, ...sitePackages, ...optPath('python'), ensurePythonSdk(options.log), client].join(path.delimiter);
     env.PYTHONDONTWRITEBYTECODE = '1';
     env.PYTHONNOUSERSITE = '1';
     env.PYTHONUNBUFFERED = '1';
@@ -149,8 +153,10 @@ export function launchPlan(
     if (String(node.major) !== declared) notes.push(`${fn.runtime} runs on the local Node.js ${node.version} (${node.executable})`);
     const client = ensureNodeClient(options.log, node);
     command = node.executable;
-    args = [client, fn.handler ?? 'index.handler'];
-    env.NODE_PATH = [...optPath('nodejs', `node${declared}`, 'node_modules'), ...optPath('nodejs', 'node_modules')].join(path.delimiter);
+    args = ['--require', ensureEsmNodePathHooks(options.log), client, fn.handler ?? 'index.handler'];
+    // Lambda's order: the layers' folders, then the runtime's own node_modules with the SDK.
+    env.NODE_PATH = [...optPath('nodejs', `node${declared}`, 'node_modules'), ...optPath('nodejs', 'node_modules'),
+      ensureNodeSdk(options.log)].join(path.delimiter);
     env.AWS_EXECUTION_ENV = `AWS_Lambda_${fn.runtime}`;
     env.PATH = [path.dirname(node.executable), basePath, ...optPath('bin')].join(path.delimiter);
   }

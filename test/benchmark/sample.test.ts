@@ -101,8 +101,9 @@ test('synthesized with every asset staged (javac, fake LLRT, stubbed cargo-lambd
 
   const files = (fn: any) => fs.readdirSync(functionAssetDir(outdir, fn), { recursive: true }).map(String).sort();
   expect(files(stack.functions.java)).toEqual(['hello', path.join('hello', 'Hello.class')]);
-  expect(files(stack.functions.python)).toEqual(['hello.py']);
-  expect(files(stack.functions.node)).toEqual(['index.mjs']);
+  // The folders hold the real workload's handler too (dynamodb.py, dynamodb.mjs: the same asset, another handler).
+  expect(files(stack.functions.python)).toEqual(['dynamodb.py', 'hello.py']);
+  expect(files(stack.functions.node)).toEqual(['dynamodb.mjs', 'index.mjs']);
   expect(files(stack.functions.llrt)).toEqual(expect.arrayContaining(['bootstrap', 'index.mjs']));
   expect(files(stack.functions.rust)).toEqual(['bootstrap']);
   expect(files(stack.benchmark.driver)).toEqual(['bootstrap']);

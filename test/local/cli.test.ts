@@ -151,7 +151,7 @@ describe('arguments (util.parseArgs, one option set per command)', () => {
     const ran = await cli(['invoke', 'Hello', '--assembly', rustOut, '--evnt', 'e.json']);
     expect(ran.code).toBe(2);
     expect(ran.stderr).toContain("rustacean-lambda: invoke: unknown option '--evnt'; expected one of --assembly, --event, --sample, --count, " +
-      '--cold, --env, --help (see rustacean-lambda invoke --help)');
+      '--cold, --env, --endpoint, --help (see rustacean-lambda invoke --help)');
     // The command's own usage follows, not the general one.
     expect(ran.stderr).toContain('usage: rustacean-lambda invoke <function> [options]');
     // An option of another command is unknown here.
@@ -191,6 +191,9 @@ describe('arguments (util.parseArgs, one option set per command)', () => {
       expect(ran.stdout).toMatch(/^ {2}--assembly <dir> +the cloud assembly/m);
     }
     expect((await cli(['invoke', '--help'])).stdout).toMatch(/^ {2}--env <NAME=VALUE> +set an environment variable/m);
+    const bench = (await cli(['bench', '--help'])).stdout;
+    expect(bench).toMatch(/^ {2}--env <NAME=VALUE> +set an environment variable for the functions \(repeatable\)$/m);
+    expect(bench).toMatch(/^ {2}--endpoint <url> +send the functions' AWS SDK calls to this endpoint \(AWS_ENDPOINT_URL\)/m);
     const none = await cli([]);
     expect(none.code).toBe(2);
     expect(none.stdout).toMatch(/^ {2}bench \[<function>\.\.\.\] +cold starts and warm invokes of the functions/m);

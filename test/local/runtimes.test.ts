@@ -1,10 +1,11 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { pathToFileURL } from 'url';
 import { synthScripted, tempDir } from './apps';
 import { extractZip } from '../../lib/core/zip';
 import { AssemblyFunction, readAssembly } from '../../lib/local/assembly';
-import { findNode } from '../../lib/local/clients';
+import { BOTO3_VERSION, findNode, localHome, NODE_SDK_VERSION } from '../../lib/local/clients';
 import { prepareRuntime, PreparedRuntime, runtimeFamily } from '../../lib/local/runtimes';
 
 // Python and Node.js plans install the official clients on first use (npm builds a native addon: minutes).
@@ -52,6 +53,8 @@ test('starts Python with the official awslambdaric client and the task root firs
   expect(pythonPath[0]).toBe(plan.taskRoot);
   const client = pythonPath[pythonPath.length - 1];
   expect(fs.existsSync(path.join(client, 'awslambdaric'))).toBe(true);
+  // boto3 where Lambda has its runtime-included libraries: after the code and the layers, before the runtime client.
+  expect(fs.existsSync(path.join(pythonPath[pythonPath.length - 2], 'boto3', '__init__.py'))).toBe(true);
   expect(plan.env).toMatchObject({ PYTHONDONTWRITEBYTECODE: '1', AWS_EXECUTION_ENV: 'AWS_Lambda_python3.12' });
   expect(plan.extensions).toEqual([]);
 });
@@ -81,9 +84,50 @@ test('starts nodejs24.x on a Node.js 24 with the official aws-lambda-ric client;
   expect(execFileSync(plan.bootstrap, ['--version'], { encoding: 'utf8' })).toMatch(/^v24\./);
   expect(plan.notes.join('\n')).not.toMatch(/runs on the local Node\.js/);
   expect(plan.env.PATH.split(path.delimiter)[0]).toBe(path.dirname(plan.bootstrap));
-  expect(plan.bootstrapArgs[0]).toMatch(/aws-lambda-ric[/\\](bin[/\\])?index\.mjs$/);
-  expect(plan.bootstrapArgs[1]).toBe('index.handler');
+  // The hook that lets ES modules resolve NODE_PATH (as on Lambda) is loaded before the client.
+  expect(plan.bootstrapArgs[0]).toBe('--require');
+  expect(plan.bootstrapArgs[1]).toMatch(/nodejs-esm-node-path-[0-9a-f]+[/\\]register\.cjs$/);
+  expect(plan.bootstrapArgs[2]).toMatch(/aws-lambda-ric[/\\](bin[/\\])?index\.mjs$/);
+  expect(plan.bootstrapArgs[3]).toBe('index.handler');
+  // The SDK v3 where Lambda has /var/runtime/node_modules: last on NODE_PATH, after the layers' folders.
+  const nodePath = plan.env.NODE_PATH.split(path.delimiter);
+  expect(fs.existsSync(path.join(nodePath[nodePath.length - 1], '@aws-sdk', 'client-dynamodb', 'package.json'))).toBe(true);
   expect(fs.readFileSync(path.join(plan.taskRoot, 'index.js'), 'utf8')).toContain('inline: true');
+});
+
+test('the SDKs Lambda\'s runtimes ship resolve as there: boto3, the SDK v3 (from ES modules too), the function\'s own copy first', () => {
+  // Python: the host's pinned boto3 wins over any boto3 the local Python has in its own site-packages.
+  const { plan: py } = prepare(named('PyHello'));
+  const boto3 = spawnSync(py.bootstrap, ['-c', 'import boto3; print(boto3.__version__, boto3.__file__)'],
+    { env: { PATH: py.env.PATH, PYTHONPATH: py.env.PYTHONPATH, PYTHONNOUSERSITE: '1' }, encoding: 'utf8' });
+  expect(boto3.stderr).toBe('');
+  expect(boto3.stdout.trim()).toBe(`${BOTO3_VERSION} ${path.join(localHome(), 'runtimes')}${path.sep}python${py.env.PYTHONPATH.match(/python(3\.\d+)-boto3/)![1]}-boto3-${BOTO3_VERSION}${path.sep}boto3${path.sep}__init__.py`);
+
+  // Node.js: an ES module in a folder with no node_modules above it imports the SDK from NODE_PATH through the hook.
+  const { plan: node } = prepare(named('NodeInline'));
+  const [preloadFlag, hook] = node.bootstrapArgs;
+  const dir = tempDir('esm-node-path');
+  fs.writeFileSync(path.join(dir, 'probe.mjs'), "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\n" +
+    "console.log(typeof DynamoDBClient, import.meta.resolve('@aws-sdk/client-dynamodb'));\n");
+  const probe = (interpreter: string, withHook = true) => spawnSync(interpreter, [...(withHook ? [preloadFlag, hook] : []), 'probe.mjs'],
+    { cwd: dir, env: { PATH: node.env.PATH, NODE_PATH: node.env.NODE_PATH }, encoding: 'utf8' });
+  // Node.js names a module by its real path (.rustacean-lambda may be a link).
+  const sdk = `${fs.realpathSync(path.join(localHome(), 'runtimes', `nodejs-aws-sdk-${NODE_SDK_VERSION}`, 'node_modules', '@aws-sdk', 'client-dynamodb'))}${path.sep}`;
+  // On the function's Node.js (module.registerHooks) and on this process's (module.register, before Node.js 22.15).
+  for (const interpreter of [node.bootstrap, process.execPath]) {
+    const ran = probe(interpreter);
+    expect(ran.stderr).toBe('');
+    expect(ran.stdout).toMatch(new RegExp(`^function file://${sdk.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  }
+  // Without the hook, Node.js's ES module resolution ignores NODE_PATH: the hook is what makes it Lambda's.
+  expect(probe(node.bootstrap, false).stderr).toMatch(/ERR_MODULE_NOT_FOUND|Cannot find package '@aws-sdk\/client-dynamodb'/);
+  // The function's own copy wins over the runtime's, as on Lambda.
+  const own = path.join(dir, 'node_modules', '@aws-sdk', 'client-dynamodb');
+  fs.mkdirSync(own, { recursive: true });
+  fs.writeFileSync(path.join(own, 'package.json'), '{"name":"@aws-sdk/client-dynamodb","version":"0.0.1","type":"module","main":"index.js"}');
+  fs.writeFileSync(path.join(own, 'index.js'), 'export class DynamoDBClient {}\n');
+  expect(probe(node.bootstrap).stdout).toBe(`function ${pathToFileURL(path.join(own, 'index.js')).href}\n`);
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('starts provided.* functions from the asset\'s bootstrap and refuses an asset without one', () => {

@@ -13,8 +13,8 @@ import { BenchResults } from '../../lib/local/bench';
 
 jest.setTimeout(10 * 60_000);
 
-test('the Java rows are in the table, after the others, with lambda-perf\'s java21 Init as their reference', () => {
-  expect(ROW_IDS.slice(-2)).toEqual(['java-hello', 'java-dynamodb']);
+test('the Java rows are in the table, after LLRT\'s and before the web apps, with lambda-perf\'s java21 Init as their reference', () => {
+  expect(ROW_IDS.slice(-4)).toEqual(['java-hello', 'java-dynamodb', 'flask-web-adapter', 'flask-wsgi']);
   expect(LAMBDA_PERF_X86_64.java21).toEqual({ initMs: 242 });
   expect(LAMBDA_PERF_X86_64.java25).toEqual({ initMs: 185 });
   const [hello, dynamodb] = javaRows();
@@ -60,5 +60,5 @@ test('a reference without a memory figure shows the memory as unknown', () => {
     referenceSource: 'lambda-perf',
     formulas: {},
   } as unknown as BenchResults;
-  expect(renderMarkdown(results)).toContain('| Java 21 hello | skipped: not run | | | | | | | | | 242 ms / ? MB |');
+  expect(renderMarkdown(results)).toContain('| Java 21 hello | skipped: not run | | | | | | | 242 ms / ? MB |');
 });

@@ -1,9 +1,11 @@
 /**
  * The repository's cold-start table (bench/coldstart.ts): the package's `bench` over the comparison app, plus what
- * only this repository adds. Its options, the goal lines computed from the figures, the Python remark and the
- * chart's colours. The run itself is `npm run bench:coldstart` (and the end of `npm run samples`).
+ * only this repository adds. Its options, the goal lines computed from the figures, the workload and Python remarks,
+ * the chart's colours, and the local moto_server of the DynamoDB rows (started, table created, stopped). The run itself is `npm run bench:coldstart` (and the end of `npm run samples`).
  */
-import { coldStartTable, goals, parseColdStartArgs, pythonRemark, rowColor } from '../../bench/coldstart';
+import * as net from 'net';
+import { coldStartTable, goals, parseColdStartArgs, pythonRemark, rowColor, sdkRemark, workloadRemark } from '../../bench/coldstart';
+import { BOTO3_VERSION, NODE_SDK_VERSION } from '../../lib/local';
 import { BenchResults, BenchRow } from '../../lib/local/bench';
 
 const row = (id: string, label: string, init: number, warm: number): BenchRow => ({
@@ -55,9 +57,33 @@ test('options: --quick is 3 cold / 10 warm, the defaults 20 / 100; bad values an
   expect(parseColdStartArgs(['--quick', '--cold', '5'])).toMatchObject({ cold: 5, warm: 10 });
   expect(parseColdStartArgs(['--help'])).toBeUndefined();
   expect(() => parseColdStartArgs(['--cold', 'x'])).toThrow("--cold must be a positive whole number, got 'x'; for example --cold 20");
-  expect(() => parseColdStartArgs(['--only', 'rust-hello,go-hello'])).toThrow("--only: unknown row 'go-hello'; expected some of rust-hello, nodejs-hello, python-hello, " +
-    'llrt-hello, flask-web-adapter, flask-wsgi, java-hello, java-dynamodb');
+  expect(() => parseColdStartArgs(['--only', 'rust-hello,go-hello'])).toThrow("--only: unknown row 'go-hello'; expected some of rust-hello, rust-dynamodb, " +
+    'nodejs-hello, nodejs-dynamodb, python-hello, python-dynamodb, llrt-hello, llrt-dynamodb, java-hello, java-dynamodb, flask-web-adapter, flask-wsgi');
   expect(() => parseColdStartArgs(['--fast'])).toThrow(/^bench:coldstart: Unknown option '--fast'/);
+});
+
+test('the workload remark puts each real-workload ratio to Node.js next to hello\'s, from cold start + duration p50', () => {
+  const timed = (id: string, label: string, p50: number): BenchRow => ({
+    ...row(id, label, p50 - 1, 1), coldTotal: { p50, p90: p50, p95: p50, p99: p50, max: p50, samples: [p50] },
+  });
+  const rows = [timed('rust-hello', 'Rust hello', 4), timed('rust-dynamodb', 'Rust DynamoDB', 40), timed('nodejs-hello', 'Node.js 24 hello', 100),
+    timed('nodejs-dynamodb', 'Node.js 24 DynamoDB', 300), timed('llrt-dynamodb', 'LLRT DynamoDB', 120)];
+  expect(workloadRemark(rows)).toEqual([
+    'Cold start + duration p50, hello: Node.js 24 hello 100.0 ms; Rust hello 4.0 ms (Node.js 25.0x slower).',
+    'Cold start + duration p50, DynamoDB PutItem + GetItem: Node.js 24 DynamoDB 300.0 ms; Rust DynamoDB 40.0 ms (Node.js 7.5x slower); ' +
+    'LLRT DynamoDB 120.0 ms (Node.js 2.5x slower).',
+  ]);
+  expect(workloadRemark(rows.filter(r => !r.id.startsWith('nodejs')))).toEqual([]);
+});
+
+test('the SDK remark names the SDK and version of each measured DynamoDB row', () => {
+  const dynamo = (id: string): BenchRow => ({ ...row(id, id, 10, 1), workload: 'DynamoDB PutItem + GetItem' });
+  const [remark] = sdkRemark([results.rows[0], dynamo('rust-dynamodb'), dynamo('python-dynamodb'), { ...dynamo('nodejs-dynamodb'), error: 'x' }]);
+  expect(remark).toMatch(/^SDKs of the DynamoDB rows: Rust: aws-sdk-dynamodb 1\.\d+\.\d+ \(compiled in; rustls with ring\); /);
+  expect(remark).toContain(`Python: boto3 ${BOTO3_VERSION} (as the runtime ships it; here the host's pinned copy where Lambda has its own), with the bytecode pip compiled;`);
+  expect(remark).not.toContain(NODE_SDK_VERSION); // the Node.js row failed
+  expect(remark).not.toContain('LLRT');
+  expect(sdkRemark([results.rows[0]])).toEqual([]);
 });
 
 test('the Python remark says which interpreter built and ran the Python rows, and how much bytecode each asset holds', () => {
@@ -95,3 +121,22 @@ test('a row that cannot be built is an error row, in the table\'s order, and the
     else process.env.LLRT_BINARY_PATH = saved;
   }
 });
+
+test('the DynamoDB rows run against a moto_server the run starts on 127.0.0.1 with the table, and stops at the end', async () => {
+  const lines: string[] = [];
+  const table = await coldStartTable({ cold: 2, warm: 2, out: 'unused', only: ['nodejs-dynamodb'], docs: false }, line => lines.push(line));
+  expect(table.rows).toHaveLength(1);
+  const measured = table.rows[0];
+  expect(measured.error).toBeUndefined();
+  expect(measured).toMatchObject({ id: 'nodejs-dynamodb', label: 'Node.js 24 DynamoDB', workload: 'DynamoDB PutItem + GetItem' });
+  expect(measured.coldTotal!.samples).toHaveLength(2);
+  const started = lines.map(l => /^moto_server on http:\/\/127\.0\.0\.1:(\d+), table rustacean-lambda-bench created, for nodejs-dynamodb$/.exec(l)).find(Boolean);
+  expect(started).toBeTruthy();
+  // Stopped: nothing listens on its port any more.
+  const refused = await new Promise<boolean>(resolve => {
+    const socket = net.connect({ host: '127.0.0.1', port: Number(started![1]) });
+    socket.once('connect', () => { socket.destroy(); resolve(false); });
+    socket.once('error', () => resolve(true));
+  });
+  expect(refused).toBe(true);
+}, 10 * 60_000);
