@@ -7,6 +7,7 @@ import { LlrtBootstrap, RuntimeImports } from './bootstrap';
 import { checkLoadable, checkSameVersion, compileBundle, displayPath, sourcePosition } from './compiler';
 import { LlrtBinaryType, LlrtBundlingOptions, LlrtVersion } from './types';
 import { LlrtWarnings } from './warnings';
+import { hostArchitecture } from '../core/arch';
 import { sha256 } from '../core/hash';
 import { localAsset } from '../core/local-asset';
 
@@ -278,7 +279,18 @@ function formatMessage(m: EsbuildMessage): string {
  */
 export function functionCode(request: BundleRequest, bootstrap: LlrtBootstrap, includeBootstrap: boolean, warnings: LlrtWarnings): lambda.AssetCode {
   const binary = bootstrap.spec;
-  const bytecode = request.options.bytecode ?? bootstrap.bytecode?.byDefault ?? false;
+  let bytecode = request.options.bytecode ?? bootstrap.bytecode?.byDefault ?? false;
+  // The compiler is an LLRT binary for Linux that runs at synth. Where bytecode is only the default, a synth on
+  // another machine (macOS, Windows) deploys JavaScript and says so, instead of failing; asked for, it fails.
+  if (bytecode && request.options.bytecode === undefined && (process.platform !== 'linux' || !hostArchitecture())) {
+    warnings.push({
+      id: 'llrt-bytecode-skipped',
+      message: 'deployed as JavaScript (index.mjs), not bytecode: LLRT\'s bytecode compiler runs at synth on Linux ' +
+        `(x86_64 or arm64), and this machine is ${process.platform} ${process.arch}; synthesize on Linux (CI) for ` +
+        'bytecode, or set bundling.bytecode to false to say JavaScript is meant',
+    });
+    bytecode = false;
+  }
   const compilerKey = bytecode ? bootstrap.bytecode?.key ?? null : null;
   const key = sha256(JSON.stringify({ v: 1, request, binary: { ...binary, version: binary.version.version }, includeBootstrap, compilerKey }));
   // The output is hashed: unchanged sources, binary and compiler give an unchanged asset.

@@ -199,9 +199,12 @@ export interface LlrtBundlingOptions {
    * this to true builds it from crates.io for that version (Rust, cargo-lambda and zig needed, minutes the first
    * time, then cached); `fromFile(file, { compiler })` names one. Imports are checked before compiling, and a
    * compile error names the source file and line. A `fromFile()` binary of unknown version with no compiler
-   * named is deployed as JavaScript, with the warning `rustacean-lambda:llrt-bytecode-unknown-version`.
+   * named is deployed as JavaScript, with the warning `rustacean-lambda:llrt-bytecode-unknown-version`. Where it
+   * is only the default, a synth on macOS or Windows (where the compiler cannot run) deploys JavaScript with the
+   * warning `rustacean-lambda:llrt-bytecode-skipped`.
    *
-   * @default - true for `LlrtBinary.fromSource()` and for `fromFile()` with a `compiler`; false otherwise
+   * @default - true for `LlrtBinary.fromSource()` and for `fromFile()` with a `compiler` when synthesized on Linux;
+   * false otherwise
    */
   readonly bytecode?: boolean;
 }

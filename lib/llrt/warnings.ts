@@ -13,7 +13,8 @@ export type LlrtWarningId =
   | 'llrt-lock-not-written'
   | 'llrt-latest-stale'
   | 'llrt-latest-resolved'
-  | 'llrt-bytecode-unknown-version';
+  | 'llrt-bytecode-unknown-version'
+  | 'llrt-bytecode-skipped';
 
 /** A warning found while the asset is built (inside the construct's `super()`), added to the construct afterwards. */
 export interface LlrtWarning {
@@ -40,6 +41,7 @@ export function addLlrtWarnings(scope: IConstruct, warnings: LlrtWarnings): void
       case 'llrt-latest-stale': warn(scope, 'llrt-latest-stale', message); break;
       case 'llrt-latest-resolved': warn(scope, 'llrt-latest-resolved', message); break;
       case 'llrt-bytecode-unknown-version': warn(scope, 'llrt-bytecode-unknown-version', message); break;
+      case 'llrt-bytecode-skipped': warn(scope, 'llrt-bytecode-skipped', message); break;
       default: {
         const unknown: never = id; // a new LlrtWarningId needs its case above
         throw new Error(`LLRT warning id '${unknown}' has no case in addLlrtWarnings (internal error)`);

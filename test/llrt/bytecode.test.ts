@@ -150,6 +150,35 @@ describe('refusals and fallbacks (stand-in compilers)', () => {
     Annotations.fromStack(stack).hasWarning('/Test/Fn', Match.stringLikeRegexp('ack: rustacean-lambda:llrt-bytecode-unknown-version'));
   });
 
+  describe('on a machine where the compiler cannot run (macOS here, by its platform)', () => {
+    const platform = process.platform;
+    beforeEach(() => Object.defineProperty(process, 'platform', { value: 'darwin' }));
+    afterEach(() => Object.defineProperty(process, 'platform', { value: platform }));
+
+    test('bytecode by default: JavaScript, nothing compiled, and the warning llrt-bytecode-skipped says why', () => {
+      const dir = scratch('darwin');
+      const compiler = fakeCompiler(dir, 'v0.8.1-beta');
+      const { app, stack, fn } = newFunction({
+        llrtBinary: LlrtBinary.fromFile(fakeRuntime(dir), { version: LlrtVersion.of('v0.8.1-beta'), compiler: compiler.file }),
+      });
+      expect(listFiles(functionAssetDir(app.outdir, fn))).toEqual(['bootstrap', 'index.mjs']);
+      expect(fs.existsSync(compiler.compiled)).toBe(false);
+      Annotations.fromStack(stack).hasWarning('/Test/Fn', Match.stringLikeRegexp(
+        'not bytecode: LLRT\'s bytecode compiler runs at synth on Linux .*this machine is darwin .*ack: rustacean-lambda:llrt-bytecode-skipped'));
+    });
+
+    test('bytecode asked for: no silent JavaScript, the compiler is tried (and its failure fails the synth)', () => {
+      const dir = scratch('darwin-asked');
+      const compiler = fakeCompiler(dir, 'v0.8.1-beta');
+      const message = synthError(() => newFunction({
+        llrtBinary: LlrtBinary.fromFile(fakeRuntime(dir), { version: LlrtVersion.of('v0.8.1-beta'), compiler: compiler.file }),
+        bundling: { bytecode: true },
+      }));
+      expect(message).toContain('compile refused by the stand-in');
+      expect(fs.existsSync(compiler.compiled)).toBe(true);
+    });
+  });
+
   test('releases and files stay JavaScript unless asked (their compiler would need a Rust build)', () => {
     const dir = scratch('default');
     const { app, fn } = newFunction({ llrtBinary: LlrtBinary.fromFile(fakeRuntime(dir)) });
