@@ -277,7 +277,8 @@ function checkFunctions(functions: lambda.IFunction[] | undefined): lambda.IFunc
     if (qualified) {
       throw new Error(`functions includes the version or alias '${Token.isUnresolved(arn) ? fn.node.path : arn}'; ` +
         'the benchmark updates and invokes $LATEST, so a published version would never start cold; pass the ' +
-        'function itself (e.g. alias.version.lambda or lambda.Function.fromFunctionName)');
+        'function itself (e.g. alias.version.lambda or lambda.Function.fromFunctionName); for SnapStart, the ' +
+        'benchmark publishes a version per round itself (snapStartFunctions)');
     }
   }
   return list;
