@@ -186,8 +186,9 @@ export class ColdStartBenchmark extends Construct {
       }
       if (Stack.of(fn) !== stack) {
         // The benchmark's stack references the function (its ARN), so the function cannot reference the table back.
-        throw validationError(`workload: function '${fn.node.path}' is in stack '${Stack.of(fn).stackName}' but ` +
-          `the benchmark in stack '${stack.stackName}'; the benchmark refers to the function and the function would ` +
+        const [there, here] = [Stack.of(fn).stackName, stack.stackName];
+        throw validationError(`workload: function '${fn.node.path}' is in stack '${there}' but the benchmark in stack '${here}'` +
+          '; the benchmark refers to the function and the function would ' +
           'refer to the table, a cycle between the stacks; create the benchmark in the functions\' stack to use a workload', this);
       }
       for (const [name, value] of Object.entries(bound.environment)) fn.addEnvironment(name, value);
