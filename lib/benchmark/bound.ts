@@ -1,4 +1,5 @@
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 
 // Internal to the benchmark (not exported by the package): what a workload hands to ColdStartBenchmark.
 
@@ -7,6 +8,8 @@ export interface BoundWorkload {
   readonly table: dynamodb.Table;
   readonly environment: { [name: string]: string };
   readonly actions: string[];
+  /** The measured functions the workload is for; all of them when undefined. */
+  readonly functions?: lambda.IFunction[];
 }
 
 /** The environment variable a workload function reads the table's name from. */

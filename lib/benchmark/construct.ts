@@ -70,6 +70,9 @@ export class ColdStartBenchmark extends Construct {
   /** Warm invocations per function after its cold rounds. */
   public readonly warmInvokes: number;
 
+  /** The functions measured through published versions (SnapStart): the listed and the detected ones. */
+  public readonly snapStartFunctions: lambda.IFunction[];
+
   /** The workload's table, when `workload` is `BenchmarkWorkload.dynamoDb()`. */
   public readonly table?: dynamodb.ITable;
 
@@ -84,6 +87,7 @@ export class ColdStartBenchmark extends Construct {
       validating(this, undefined, () => checkProps(props));
     this.coldStarts = coldStarts;
     this.warmInvokes = warmInvokes;
+    this.snapStartFunctions = snapStart;
     this.prefix = prefix;
 
     this.bucket = props.bucket ?? new s3.Bucket(this, 'Results', {
@@ -179,7 +183,15 @@ export class ColdStartBenchmark extends Construct {
     const bound = workload._bind(this);
     const stack = Stack.of(this);
     const untouched: string[] = [];
-    for (const fn of functions) {
+    const measured = new Set(functions.map(arnKey));
+    for (const fn of bound.functions ?? []) {
+      if (!measured.has(arnKey(fn))) {
+        throw validationError(`workload: the workload's functions include '${fn.node.path}', which is not in ` +
+          'functions; add it to functions or leave it out of the workload', this);
+      }
+    }
+    const given = bound.functions ? new Set(bound.functions.map(arnKey)) : undefined;
+    for (const fn of functions.filter(f => given === undefined || given.has(arnKey(f)))) {
       if (!(fn instanceof lambda.Function)) {
         untouched.push(fn.node.path);
         continue;

@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { BoundWorkload, TABLE_NAME_VARIABLE } from './bound';
 
@@ -14,6 +15,14 @@ export interface DynamoDbWorkloadOptions {
    * @default RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * The measured functions that get the table (each also in the benchmark's `functions`), when not all of them do:
+   * e.g. a benchmark over hello functions and table functions side by side grants only the latter.
+   *
+   * @default - every measured function
+   */
+  readonly functions?: lambda.IFunction[];
 }
 
 /**
@@ -30,8 +39,8 @@ export interface DynamoDbWorkloadOptions {
 export abstract class BenchmarkWorkload {
   /**
    * A DynamoDB table (partition key `pk`, a string; on-demand capacity; point-in-time recovery on; encrypted with
-   * an AWS-owned key; destroyed with the stack unless told otherwise). Each measured function that is a
-   * `lambda.Function` of the benchmark's stack gets the table's name as `TABLE_NAME` and may call exactly
+   * an AWS-owned key; destroyed with the stack unless told otherwise). Each measured function (or each of
+   * `options.functions`) that is a `lambda.Function` of the benchmark's stack gets the table's name as `TABLE_NAME` and may call exactly
    * `dynamodb:PutItem` and `dynamodb:GetItem` on it. The driver sends every invocation an `id` of its own, so a
    * function that puts an item under `id` and reads it back writes one item per invocation.
    */
@@ -64,6 +73,7 @@ class DynamoDbWorkload extends BenchmarkWorkload {
       table,
       environment: { [TABLE_NAME_VARIABLE]: table.tableName },
       actions: ['dynamodb:PutItem', 'dynamodb:GetItem'],
+      functions: this.options.functions,
     };
   }
 }

@@ -439,7 +439,8 @@ describe('ColdStartBenchmark SnapStart', () => {
   test('a lambda.Function with snapStart is detected: measured through versions, with rights on its versions only', () => {
     const { stack, functions } = setup(1);
     const java = javaFunction(stack, 'Java');
-    new ColdStartBenchmark(stack, 'Benchmark', { functions: [functions[0], java] });
+    const bench = new ColdStartBenchmark(stack, 'Benchmark', { functions: [functions[0], java] });
+    expect(bench.snapStartFunctions).toEqual([java]);
     const template = Template.fromStack(stack);
     expect(driverVariables(template).COLDSTART_SNAPSTART_FUNCTIONS).toEqual(arnOf(stack, java));
 
@@ -579,6 +580,30 @@ describe('ColdStartBenchmark workload', () => {
     expect(JSON.stringify(driverPolicy)).not.toContain('dynamodb:');
     // The driver's environment does not carry the table: the functions have it.
     expect(driverVariables(template).TABLE_NAME).toBeUndefined();
+  });
+
+  test('options.functions limits the table to some of the measured functions: the others get nothing', () => {
+    const { stack, functions } = setup(2);
+    const bench = new ColdStartBenchmark(stack, 'Benchmark', {
+      functions,
+      workload: BenchmarkWorkload.dynamoDb({ functions: [functions[1]] }),
+    });
+    const tableId = stack.getLogicalId(bench.table!.node.defaultChild as dynamodb.CfnTable);
+    expect(stack.resolve((functions[0].node.defaultChild as lambda.CfnFunction).environment)).toBeUndefined();
+    expect(stack.resolve((functions[1].node.defaultChild as lambda.CfnFunction).environment))
+      .toEqual({ variables: { TABLE_NAME: { Ref: tableId } } });
+    const template = Template.fromStack(stack);
+    const roleOf = (fn: lambda.Function) => ({ Ref: stack.getLogicalId(fn.role!.node.defaultChild as iam.CfnRole) });
+    expect(Object.keys(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [roleOf(functions[0])] } }))).toEqual([]);
+    expect(Object.keys(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [roleOf(functions[1])] } }))).toHaveLength(1);
+
+    const { stack: other, functions: measured } = setup(1);
+    const stray = lambda.Function.fromFunctionName(other, 'Stray', 'not-measured');
+    expect(errorOf(() => new ColdStartBenchmark(other, 'Benchmark', {
+      functions: measured,
+      workload: BenchmarkWorkload.dynamoDb({ functions: [stray] }),
+    }))).toBe("workload: the workload's functions include 'Bench/Stray', which is not in functions; add it to functions " +
+      'or leave it out of the workload');
   });
 
   test('removalPolicy keeps the table when asked', () => {
