@@ -1,6 +1,6 @@
 /**
  * Facts about Lambda runtimes and the adapter that decide how the adapter is wired into a function: which runtimes
- * start the app through the exec wrapper, which have SnapStart, which adapter release has the SnapStart hooks. Facts
+ * start the app through the exec wrapper, which adapter release has the SnapStart hooks. Facts
  * only: the checks that use them are in settings.ts.
  */
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -25,21 +25,6 @@ export function isOsOnlyRuntime(runtime: lambda.Runtime): boolean {
 /** True for container image functions, which take no layers. */
 export function isImageRuntime(runtime: lambda.Runtime): boolean {
   return runtime.name === lambda.Runtime.FROM_IMAGE.name;
-}
-
-/**
- * Whether Lambda SnapStart is available for a runtime: Java 11 and later, Python 3.12 and later, .NET 8 and later
- * (by name, so `new Runtime('python3.13', ...)` counts too).
- */
-export function supportsSnapStart(runtime: lambda.Runtime): boolean {
-  const name = runtime.name;
-  const java = /^java(\d+)/.exec(name);
-  if (java) return Number(java[1]) >= 11;
-  const python = /^python3\.(\d+)$/.exec(name);
-  if (python) return Number(python[1]) >= 12;
-  const dotnet = /^dotnet(\d+)$/.exec(name);
-  if (dotnet) return Number(dotnet[1]) >= 8;
-  return false;
 }
 
 /** A handler that names a script (`run.sh`, `bin/start`) rather than a `module.function` of a runtime. */

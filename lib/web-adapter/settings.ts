@@ -12,11 +12,12 @@ import { AppBundlingOptions } from './app-bundling';
 import { WebAdapterLayer } from './layer';
 import {
   DEFAULT_START_SCRIPT, EXEC_WRAPPER, isImageRuntime, isOsOnlyRuntime, looksLikeScript, OS_ONLY_BOOTSTRAP,
-  SNAPSTART_HOOKS_RELEASE, supportsSnapStart,
+  SNAPSTART_HOOKS_RELEASE,
 } from './runtime';
 import { PythonBundling, ReadinessCheckProtocol, WebAdapterAttachOptions, WebAdapterFunctionProps, WebAdapterOptions } from './types';
 import { architectureOf } from '../core/arch';
 import { warn } from '../core/errors';
+import { supportsSnapStart } from '../core/snapstart';
 import { compareVersions } from '../core/version';
 
 /** The port this library gives web apps unless told otherwise (the adapter's own 8080 clashes with emulators). */

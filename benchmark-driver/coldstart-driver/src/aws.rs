@@ -62,6 +62,35 @@ pub fn region_of(function: &str) -> Option<&str> {
         .then(|| parts[3])
 }
 
+/// The parts of a function's configuration the benchmark reads, from `GetFunctionConfiguration` or
+/// `PublishVersion` (two output types of the same shape).
+macro_rules! config_of {
+    ($out:expr, $function:expr) => {{
+        let out = $out;
+        FunctionConfig {
+            name: out.function_name().unwrap_or($function).to_owned(),
+            runtime: out.runtime().map(|r| r.as_str().to_owned()),
+            architecture: out.architectures().first().map(|a| a.as_str().to_owned()),
+            memory_size_mb: out.memory_size().and_then(|m| u64::try_from(m).ok()),
+            environment: out
+                .environment()
+                .and_then(|e| e.variables())
+                .map(|vars| vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
+            state: out.state().map(|s| s.as_str().to_owned()),
+            state_reason: out.state_reason().map(str::to_owned),
+            last_update_status: out.last_update_status().map(|s| s.as_str().to_owned()),
+            last_update_status_reason: out.last_update_status_reason().map(str::to_owned),
+            snap_start_apply_on: out
+                .snap_start()
+                .and_then(|s| s.apply_on())
+                .map(|a| a.as_str().to_owned())
+                .filter(|a| a != "None"),
+            version: out.version().map(str::to_owned),
+        }
+    }};
+}
+
 fn message<E: std::error::Error>(error: E) -> String {
     DisplayErrorContext(error).to_string()
 }
@@ -75,21 +104,30 @@ impl Platform for AwsPlatform {
             .send()
             .await
             .map_err(message)?;
-        Ok(FunctionConfig {
-            name: out.function_name().unwrap_or(function).to_owned(),
-            runtime: out.runtime().map(|r| r.as_str().to_owned()),
-            architecture: out.architectures().first().map(|a| a.as_str().to_owned()),
-            memory_size_mb: out.memory_size().and_then(|m| u64::try_from(m).ok()),
-            environment: out
-                .environment()
-                .and_then(|e| e.variables())
-                .map(|vars| vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                .unwrap_or_default(),
-            state: out.state().map(|s| s.as_str().to_owned()),
-            state_reason: out.state_reason().map(str::to_owned),
-            last_update_status: out.last_update_status().map(|s| s.as_str().to_owned()),
-            last_update_status_reason: out.last_update_status_reason().map(str::to_owned),
-        })
+        Ok(config_of!(out, function))
+    }
+
+    async fn publish_version(&self, function: &str) -> Result<FunctionConfig, String> {
+        let out = self
+            .lambda_for(function)
+            .publish_version()
+            .function_name(function)
+            .description("ColdStartBenchmark round; deleted by the benchmark after its measurement")
+            .send()
+            .await
+            .map_err(message)?;
+        Ok(config_of!(out, function))
+    }
+
+    async fn delete_version(&self, function: &str, version: &str) -> Result<(), String> {
+        self.lambda_for(function)
+            .delete_function()
+            .function_name(function)
+            .qualifier(version)
+            .send()
+            .await
+            .map_err(message)?;
+        Ok(())
     }
 
     async fn update_environment(

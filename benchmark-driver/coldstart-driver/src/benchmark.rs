@@ -3,8 +3,13 @@
 //! For each function and each round: wait until no update is in progress, set `COLDSTART_BENCHMARK_RUN` to a
 //! new value (all other variables kept), wait until the update is `Successful`, invoke with `LogType: Tail` and
 //! read the REPORT record from the returned log tail. A changed configuration makes Lambda retire the warm
-//! execution environments, so the invocation after it is a cold start. When every round is done the variable
-//! is removed again.
+//! execution environments, so the invocation after it is a cold start. After the cold rounds, `warm_invokes`
+//! more invocations reuse the last environment (warm ones). When every round is done the variable is removed again.
+//!
+//! A SnapStart function is measured through versions, as SnapStart applies only to published versions: each round
+//! also publishes a version of the updated `$LATEST`, waits until it is `Active` (its snapshot taken) and invokes
+//! that version, whose first invocation restores the snapshot (`Restore Duration`). The driver deletes every
+//! version it published, and only those, once it no longer needs it.
 
 use crate::plan::{format_utc, Plan};
 use base64::Engine;
@@ -24,6 +29,8 @@ const ROUND_RESERVE_MS: u64 = 30_000;
 const FINISH_RESERVE_MS: u64 = 10_000;
 /// How often an update that collides with another one (`ResourceConflictException`) is tried.
 const UPDATE_ATTEMPTS: u32 = 3;
+/// A warm invocation is not started with less than this (plus the finish reserve) left.
+const WARM_RESERVE_MS: u64 = 5_000;
 
 /// The parts of `GetFunctionConfiguration` the benchmark reads.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -39,6 +46,10 @@ pub struct FunctionConfig {
     /// `InProgress`, `Successful` or `Failed`.
     pub last_update_status: Option<String>,
     pub last_update_status_reason: Option<String>,
+    /// `PublishedVersions` when SnapStart is on, `None` otherwise.
+    pub snap_start_apply_on: Option<String>,
+    /// `$LATEST` or the version number.
+    pub version: Option<String>,
 }
 
 /// The result of a synchronous invocation.
@@ -58,7 +69,12 @@ pub trait Platform {
         function: &str,
         variables: &BTreeMap<String, String>,
     ) -> Result<(), String>;
+    /// Invokes `function`, which may be qualified with a version (`name:7`, `arn:...:function:name:7`).
     async fn invoke(&self, function: &str, payload: &[u8]) -> Result<Invocation, String>;
+    /// Publishes a version of `$LATEST`; returns the version's configuration.
+    async fn publish_version(&self, function: &str) -> Result<FunctionConfig, String>;
+    /// Deletes one version (`DeleteFunction` with a qualifier, never the function).
+    async fn delete_version(&self, function: &str, version: &str) -> Result<(), String>;
     async fn put_object(&self, bucket: &str, key: &str, body: Vec<u8>) -> Result<(), String>;
     async fn sleep(&self, duration: Duration);
     /// Epoch milliseconds.
@@ -68,15 +84,20 @@ pub trait Platform {
 /// Measures every function of the plan, `plan.concurrency` functions at a time, and summarises the results.
 pub async fn run<P: Platform>(platform: &P, plan: &Plan) -> BenchmarkSummary {
     let pricing = Pricing::us_east_1();
-    let functions: Vec<FunctionSummary> = stream::iter(plan.functions.iter())
+    let measured: Vec<(FunctionSummary, Vec<String>)> = stream::iter(plan.functions.iter())
         .map(|function| measure(platform, plan, function, &pricing))
         .buffered(plan.concurrency)
         .collect()
         .await;
+    let mut notes = Vec::new();
+    let mut functions = Vec::new();
+    for (summary, function_notes) in measured {
+        notes.extend(function_notes);
+        functions.push(summary);
+    }
     let complete = functions
         .iter()
         .all(|f| f.error.is_none() && f.invocations == plan.cold_starts as usize);
-    let mut notes = Vec::new();
     if functions.iter().any(|f| f.warm_starts > 0) {
         notes.push(
             "some invocations reused a warm environment although the configuration had changed; they are \
@@ -122,13 +143,14 @@ async fn measure<P: Platform>(
     plan: &Plan,
     function: &str,
     pricing: &Pricing,
-) -> FunctionSummary {
+) -> (FunctionSummary, Vec<String>) {
     let mut info = FunctionInfo {
         function: function.to_owned(),
+        snap_start: plan.is_snap_start(function),
         ..FunctionInfo::default()
     };
-    let mut samples = Vec::new();
-    let error = measure_rounds(platform, plan, function, &mut info, &mut samples)
+    let mut measured = Measured::default();
+    let error = measure_rounds(platform, plan, function, &mut info, &mut measured)
         .await
         .err();
     if let Some(error) = &error {
@@ -138,7 +160,17 @@ async fn measure<P: Platform>(
             "benchmark of the function stopped"
         );
     }
-    FunctionSummary::new(info, samples, error, pricing)
+    let summary = FunctionSummary::new(info, measured.cold, error, pricing)
+        .with_warm_samples(measured.warm, pricing);
+    (summary, measured.notes)
+}
+
+/// What the rounds of one function gathered, kept when a later round fails.
+#[derive(Default)]
+struct Measured {
+    cold: Vec<Sample>,
+    warm: Vec<Sample>,
+    notes: Vec<String>,
 }
 
 async fn measure_rounds<P: Platform>(
@@ -146,7 +178,7 @@ async fn measure_rounds<P: Platform>(
     plan: &Plan,
     function: &str,
     info: &mut FunctionInfo,
-    samples: &mut Vec<Sample>,
+    measured: &mut Measured,
 ) -> Result<(), String> {
     let config = settle(platform, plan, function, false).await?;
     info.function_name = Some(config.name.clone());
@@ -156,9 +188,24 @@ async fn measure_rounds<P: Platform>(
         .as_deref()
         .and_then(Architecture::from_lambda);
     info.memory_size_mb = config.memory_size_mb;
+    let name = config.name.clone();
+    let snap_start_on = config.snap_start_apply_on.as_deref() == Some("PublishedVersions");
+    if info.snap_start && !snap_start_on {
+        measured.notes.push(format!(
+            "{name} was measured through published versions, but SnapStart is off on it: its cold starts are \
+             ordinary inits (Init Duration), not restores"
+        ));
+    } else if !info.snap_start && snap_start_on {
+        measured.notes.push(format!(
+            "{name} has SnapStart on published versions, but the benchmark measured $LATEST, where SnapStart does \
+             not apply; list it in snapStartFunctions to measure its restores"
+        ));
+    }
 
     let mut outcome = Ok(());
     let mut updated = config.environment.contains_key(MARKER);
+    // The version published by the current round, deleted before the next one publishes its own.
+    let mut published: Option<String> = None;
     for round in 1..=plan.cold_starts {
         if !time_left(platform, plan, ROUND_RESERVE_MS) {
             outcome = Err(format!(
@@ -169,13 +216,30 @@ async fn measure_rounds<P: Platform>(
             ));
             break;
         }
+        if let Some(version) = published.take() {
+            if let Err(e) = delete_version(platform, function, &version).await {
+                outcome = Err(e);
+                break;
+            }
+        }
         updated = true;
-        match cold_start(platform, plan, function, round).await {
+        match cold_start(
+            platform,
+            plan,
+            function,
+            &name,
+            round,
+            info.snap_start,
+            &mut published,
+        )
+        .await
+        {
             Ok(sample) => {
                 let r = &sample.report;
                 tracing::info!(
                     function,
                     round,
+                    version = published.as_deref(),
                     init_ms = r.init_duration_ms,
                     restore_ms = r.restore_duration_ms,
                     duration_ms = r.duration_ms,
@@ -183,7 +247,7 @@ async fn measure_rounds<P: Platform>(
                     max_memory_mb = r.max_memory_used_mb,
                     "cold start measured"
                 );
-                samples.push(sample);
+                measured.cold.push(sample);
             }
             Err(e) => {
                 outcome = Err(format!("cold start {round} of {}: {e}", plan.cold_starts));
@@ -191,14 +255,50 @@ async fn measure_rounds<P: Platform>(
             }
         }
     }
+    if outcome.is_ok() && !measured.cold.is_empty() {
+        // The environment of the last cold round (of its version, for SnapStart) is warm now.
+        let target = match &published {
+            Some(version) => format!("{function}:{version}"),
+            None => function.to_owned(),
+        };
+        for k in 1..=plan.warm_invokes {
+            if !time_left(platform, plan, FINISH_RESERVE_MS + WARM_RESERVE_MS) {
+                outcome = Err(format!(
+                    "stopped after {} of {} warm invocations: the driver's timeout is near",
+                    k - 1,
+                    plan.warm_invokes
+                ));
+                break;
+            }
+            let id = format!("{}-{name}-warm-{k}", plan.run_id);
+            match invoke_and_read(platform, &target, &plan.payload_for(&id), k).await {
+                Ok(sample) => measured.warm.push(sample),
+                Err(e) => {
+                    outcome = Err(format!("warm invocation {k} of {}: {e}", plan.warm_invokes));
+                    break;
+                }
+            }
+        }
+    }
+    let mut cleanup = Vec::new();
+    if let Some(version) = published.take() {
+        if let Err(e) = delete_version(platform, function, &version).await {
+            cleanup.push(e);
+        }
+    }
     if updated {
         if let Err(e) = remove_marker(platform, plan, function).await {
-            let restore = format!("removing {MARKER} from the function's environment failed: {e}");
-            outcome = Err(match outcome {
-                Ok(()) => restore,
-                Err(first) => format!("{first}; {restore}"),
-            });
+            cleanup.push(format!(
+                "removing {MARKER} from the function's environment failed: {e}"
+            ));
         }
+    }
+    if !cleanup.is_empty() {
+        let cleanup = cleanup.join("; ");
+        outcome = Err(match outcome {
+            Ok(()) => cleanup,
+            Err(first) => format!("{first}; {cleanup}"),
+        });
     }
     outcome
 }
@@ -207,7 +307,10 @@ async fn cold_start<P: Platform>(
     platform: &P,
     plan: &Plan,
     function: &str,
+    name: &str,
     round: u32,
+    snap_start: bool,
+    published: &mut Option<String>,
 ) -> Result<Sample, String> {
     let marker = format!("{}-{round}", plan.run_id);
     update_variables(platform, plan, function, |variables| {
@@ -216,7 +319,28 @@ async fn cold_start<P: Platform>(
     .await?;
     settle(platform, plan, function, true).await?;
 
-    let invocation = platform.invoke(function, &plan.payload).await?;
+    let target = if snap_start {
+        let version = publish(platform, plan, function, &marker).await?;
+        *published = Some(version.clone());
+        let qualified = format!("{function}:{version}");
+        // A SnapStart version stays Pending until its snapshot is taken.
+        settle(platform, plan, &qualified, true).await?;
+        qualified
+    } else {
+        function.to_owned()
+    };
+    let id = format!("{}-{name}-{round}", plan.run_id);
+    invoke_and_read(platform, &target, &plan.payload_for(&id), round).await
+}
+
+/// Invokes with `LogType: Tail` and reads the REPORT record of the invocation.
+async fn invoke_and_read<P: Platform>(
+    platform: &P,
+    target: &str,
+    payload: &[u8],
+    round: u32,
+) -> Result<Sample, String> {
+    let invocation = platform.invoke(target, payload).await?;
     let tail = invocation
         .log_result
         .ok_or("Lambda returned no log tail although LogType was Tail")?;
@@ -230,6 +354,52 @@ async fn cold_start<P: Platform>(
         report,
         function_error: invocation.function_error,
     })
+}
+
+/// Publishes a version of the updated `$LATEST` and checks that it is this round's (it carries the marker):
+/// Lambda returns an existing version instead of a new one when nothing changed, and the driver must not
+/// delete a version it did not create.
+async fn publish<P: Platform>(
+    platform: &P,
+    plan: &Plan,
+    function: &str,
+    marker: &str,
+) -> Result<String, String> {
+    let mut attempt = 1;
+    let config = loop {
+        match platform.publish_version(function).await {
+            Ok(config) => break config,
+            Err(e) if attempt < UPDATE_ATTEMPTS && e.contains("ResourceConflictException") => {
+                attempt += 1;
+                settle(platform, plan, function, false).await?;
+            }
+            Err(e) => return Err(format!("publishing a version failed: {e}")),
+        }
+    };
+    let version = config
+        .version
+        .filter(|v| !v.is_empty() && v != "$LATEST")
+        .ok_or("PublishVersion returned no version number")?;
+    if config.environment.get(MARKER).map(String::as_str) != Some(marker) {
+        return Err(format!(
+            "PublishVersion returned version {version}, which is not this round's (its {MARKER} is not \
+             '{marker}'); it is left alone"
+        ));
+    }
+    Ok(version)
+}
+
+async fn delete_version<P: Platform>(
+    platform: &P,
+    function: &str,
+    version: &str,
+) -> Result<(), String> {
+    platform
+        .delete_version(function, version)
+        .await
+        .map_err(|e| {
+            format!("deleting version {version}, which the benchmark published, failed: {e}")
+        })
 }
 
 async fn remove_marker<P: Platform>(
@@ -355,6 +525,27 @@ mod tests {
         /// Invocations never start a new environment (as if the update did not retire warm ones).
         always_warm: bool,
         function_error: Option<String>,
+        /// Published versions: their configuration, polls still `Pending`, and whether they ran yet.
+        versions: BTreeMap<String, FakeVersion>,
+        next_version: u32,
+        /// Polls a new version stays `Pending` (SnapStart takes its snapshot).
+        version_pending_polls: u32,
+        restore_ms: f64,
+    }
+
+    #[derive(Clone)]
+    struct FakeVersion {
+        config: FunctionConfig,
+        pending_polls: u32,
+        invoked: bool,
+    }
+
+    /// `f:7` → (`f`, Some(`7`)); `f` → (`f`, None).
+    fn split_qualifier(function: &str) -> (&str, Option<&str>) {
+        match function.rsplit_once(':') {
+            Some((name, q)) if q.chars().all(|c| c.is_ascii_digit()) => (name, Some(q)),
+            _ => (function, None),
+        }
     }
 
     impl FakeFunction {
@@ -370,6 +561,8 @@ mod tests {
                     state_reason: None,
                     last_update_status: Some("Successful".to_owned()),
                     last_update_status_reason: None,
+                    snap_start_apply_on: None,
+                    version: Some("$LATEST".to_owned()),
                 },
                 polls_per_update: 2,
                 pending_polls: 0,
@@ -380,7 +573,16 @@ mod tests {
                 stuck: false,
                 always_warm: false,
                 function_error: None,
+                versions: BTreeMap::new(),
+                next_version: 1,
+                version_pending_polls: 3,
+                restore_ms: 380.0,
             }
+        }
+
+        fn snap_start(mut self) -> FakeFunction {
+            self.config.snap_start_apply_on = Some("PublishedVersions".to_owned());
+            self
         }
     }
 
@@ -390,6 +592,8 @@ mod tests {
         Update(String, BTreeMap<String, String>),
         Invoke(String, Vec<u8>),
         Put(String, String),
+        Publish(String),
+        Delete(String, String),
     }
 
     struct FakeLambda {
@@ -442,10 +646,22 @@ mod tests {
         async fn get_configuration(&self, function: &str) -> Result<FunctionConfig, String> {
             self.tick();
             self.calls.borrow_mut().push(Call::Get(function.to_owned()));
+            let (function, qualifier) = split_qualifier(function);
             let mut functions = self.functions.borrow_mut();
             let f = functions
                 .get_mut(function)
                 .ok_or_else(|| not_found(function))?;
+            if let Some(q) = qualifier {
+                let v = f.versions.get_mut(q).ok_or_else(|| not_found(q))?;
+                if v.pending_polls > 0 && !f.stuck {
+                    v.pending_polls -= 1;
+                }
+                let mut config = v.config.clone();
+                if v.pending_polls > 0 || f.stuck {
+                    config.state = Some("Pending".to_owned());
+                }
+                return Ok(config);
+            }
             if f.pending_polls > 0 && !f.stuck {
                 f.pending_polls -= 1;
             }
@@ -486,13 +702,35 @@ mod tests {
             self.calls
                 .borrow_mut()
                 .push(Call::Invoke(function.to_owned(), payload.to_vec()));
+            let (function, qualifier) = split_qualifier(function);
             let mut functions = self.functions.borrow_mut();
             let f = functions
                 .get_mut(function)
                 .ok_or_else(|| not_found(function))?;
+            let rid = format!("req-{}", self.clock.get());
+            if let Some(q) = qualifier {
+                let v = f.versions.get_mut(q).ok_or_else(|| not_found(q))?;
+                let cold = !v.invoked;
+                v.invoked = true;
+                let snap = v.config.snap_start_apply_on.is_some();
+                let start = match (cold, snap) {
+                    (true, true) => format!(
+                        "\tRestore Duration: {:.2} ms\tBilled Restore Duration: 150 ms",
+                        f.restore_ms
+                    ),
+                    (true, false) => format!("\tInit Duration: {:.2} ms", f.init_ms),
+                    (false, _) => String::new(),
+                };
+                let log = format!(
+                    "START RequestId: {rid} Version: {q}\nEND RequestId: {rid}\nREPORT RequestId: {rid}\tDuration: 40.00 ms\tBilled Duration: 40 ms\tMemory Size: 512 MB\tMax Memory Used: 120 MB{start}\t\n"
+                );
+                return Ok(Invocation {
+                    log_result: Some(base64::engine::general_purpose::STANDARD.encode(log)),
+                    function_error: f.function_error.clone(),
+                });
+            }
             let cold = f.changed && !f.always_warm;
             f.changed = false;
-            let rid = format!("req-{}", self.clock.get());
             let log = match (f.log_format_json, cold) {
                 (false, true) => format!(
                     "START RequestId: {rid} Version: $LATEST\nEND RequestId: {rid}\nREPORT RequestId: {rid}\tDuration: 1.50 ms\tBilled Duration: {} ms\tMemory Size: 128 MB\tMax Memory Used: 15 MB\tInit Duration: {:.2} ms\t\n",
@@ -512,6 +750,49 @@ mod tests {
                 log_result: Some(base64::engine::general_purpose::STANDARD.encode(log)),
                 function_error: f.function_error.clone(),
             })
+        }
+
+        async fn publish_version(&self, function: &str) -> Result<FunctionConfig, String> {
+            self.tick();
+            self.calls
+                .borrow_mut()
+                .push(Call::Publish(function.to_owned()));
+            let mut functions = self.functions.borrow_mut();
+            let f = functions
+                .get_mut(function)
+                .ok_or_else(|| not_found(function))?;
+            if f.pending_polls > 0 {
+                return Err("ResourceConflictException: an update is in progress".to_owned());
+            }
+            let number = f.next_version.to_string();
+            f.next_version += 1;
+            let mut config = f.config.clone();
+            config.version = Some(number.clone());
+            f.versions.insert(
+                number,
+                FakeVersion {
+                    config: config.clone(),
+                    pending_polls: f.version_pending_polls,
+                    invoked: false,
+                },
+            );
+            config.state = Some("Pending".to_owned());
+            Ok(config)
+        }
+
+        async fn delete_version(&self, function: &str, version: &str) -> Result<(), String> {
+            self.tick();
+            self.calls
+                .borrow_mut()
+                .push(Call::Delete(function.to_owned(), version.to_owned()));
+            let mut functions = self.functions.borrow_mut();
+            let f = functions
+                .get_mut(function)
+                .ok_or_else(|| not_found(function))?;
+            f.versions
+                .remove(version)
+                .map(|_| ())
+                .ok_or_else(|| not_found(&format!("{function}:{version}")))
         }
 
         async fn put_object(&self, bucket: &str, key: &str, body: Vec<u8>) -> Result<(), String> {
@@ -791,12 +1072,15 @@ mod tests {
     fn sends_the_payload() {
         let fake = FakeLambda::new(vec![FakeFunction::new("f", "python3.12", "arm64", 76.0)]);
         let mut plan = plan(&["f"], 1);
-        plan.payload = br#"{"name":"Ferris"}"#.to_vec();
+        plan.payload = serde_json::json!({"name": "Ferris"});
         block_on(run(&fake, &plan));
-        assert!(fake.calls().contains(&Call::Invoke(
-            "f".to_owned(),
-            br#"{"name":"Ferris"}"#.to_vec()
-        )));
+        let sent = format!(r#"{{"id":"{}-f-1","name":"Ferris"}}"#, plan.run_id);
+        assert!(
+            fake.calls()
+                .contains(&Call::Invoke("f".to_owned(), sent.into_bytes())),
+            "{:#?}",
+            fake.calls()
+        );
     }
 
     #[test]
@@ -853,5 +1137,225 @@ mod tests {
             err.contains("s3://results/coldstart/runs/") && err.contains("AccessDenied"),
             "{err}"
         );
+    }
+
+    fn invokes(fake: &FakeLambda) -> Vec<(String, serde_json::Value)> {
+        fake.calls()
+            .into_iter()
+            .filter_map(|c| match c {
+                Call::Invoke(target, payload) => {
+                    Some((target, serde_json::from_slice(&payload).unwrap()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn warm_invocations_follow_the_cold_rounds_before_the_marker_is_removed() {
+        let fake = FakeLambda::new(vec![FakeFunction::new("f", "nodejs24.x", "arm64", 120.0)]);
+        let mut plan = plan(&["f"], 2);
+        plan.warm_invokes = 3;
+        let summary = block_on(run(&fake, &plan));
+        assert!(summary.complete, "{summary:#?}");
+        let f = &summary.functions[0];
+        assert_eq!(
+            (f.invocations, f.cold_starts, f.warm_invocations),
+            (2, 2, 3)
+        );
+        let warm = f.warm_duration_ms.unwrap();
+        assert_eq!((warm.count, warm.p50), (3, 1.2));
+        assert!(f.cost_per_million_warm_invocations.is_some());
+        // every invocation has its own id; warm ones after the cold rounds, all before the clean-up update
+        let run_id = &plan.run_id;
+        let ids: Vec<String> = invokes(&fake)
+            .into_iter()
+            .map(|(_, p)| p["id"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            ids,
+            vec![
+                format!("{run_id}-f-1"),
+                format!("{run_id}-f-2"),
+                format!("{run_id}-f-warm-1"),
+                format!("{run_id}-f-warm-2"),
+                format!("{run_id}-f-warm-3"),
+            ]
+        );
+        let calls = fake.calls();
+        let last_invoke = calls
+            .iter()
+            .rposition(|c| matches!(c, Call::Invoke(..)))
+            .unwrap();
+        let last_update = calls
+            .iter()
+            .rposition(|c| matches!(c, Call::Update(..)))
+            .unwrap();
+        assert!(last_invoke < last_update, "{calls:#?}");
+        assert_eq!(fake.function("f").config.environment.get(MARKER), None);
+    }
+
+    #[test]
+    fn snapstart_rounds_publish_wait_invoke_the_version_and_delete_it() {
+        let fake = FakeLambda::new(vec![
+            FakeFunction::new("java", "java21", "arm64", 900.0).snap_start()
+        ]);
+        let mut plan = plan(&["java"], 3);
+        plan.snap_start = vec!["java".to_owned()];
+        plan.warm_invokes = 2;
+        let summary = block_on(run(&fake, &plan));
+        assert!(summary.complete, "{summary:#?}");
+        assert_eq!(summary.notes, Vec::<String>::new());
+        let f = &summary.functions[0];
+        assert!(f.snap_start);
+        assert_eq!(
+            (f.invocations, f.cold_starts, f.warm_invocations),
+            (3, 3, 2)
+        );
+        assert_eq!(f.init_duration_ms, None);
+        assert_eq!(f.restore_duration_ms.unwrap().p50, 380.0);
+        let total = f.cold_start_total_ms.unwrap();
+        assert_eq!((total.p50, total.p99, total.max), (420.0, 420.0, 420.0));
+        assert_eq!(f.warm_duration_ms.unwrap().count, 2);
+
+        // round by round: publish, invoke the new version, delete it before the next round publishes
+        let lifecycle: Vec<String> = fake
+            .calls()
+            .into_iter()
+            .filter_map(|c| match c {
+                Call::Publish(f) => Some(format!("publish {f}")),
+                Call::Invoke(t, _) => Some(format!("invoke {t}")),
+                Call::Delete(f, v) => Some(format!("delete {f}:{v}")),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            lifecycle,
+            vec![
+                "publish java",
+                "invoke java:1",
+                "delete java:1",
+                "publish java",
+                "invoke java:2",
+                "delete java:2",
+                "publish java",
+                "invoke java:3",
+                "invoke java:3",
+                "invoke java:3",
+                "delete java:3",
+            ]
+        );
+        // each version was invoked only once it was Active (its pending polls used up), none is left
+        let calls = fake.calls();
+        let first_invoke = calls
+            .iter()
+            .position(|c| matches!(c, Call::Invoke(..)))
+            .unwrap();
+        let polls = calls[..first_invoke]
+            .iter()
+            .filter(|c| matches!(c, Call::Get(t) if t == "java:1"))
+            .count();
+        assert_eq!(polls, 3, "{calls:#?}");
+        assert!(fake.function("java").versions.is_empty());
+        assert_eq!(fake.function("java").config.environment.get(MARKER), None);
+    }
+
+    #[test]
+    fn a_version_that_never_becomes_active_is_deleted_too() {
+        let mut f = FakeFunction::new("java", "java21", "arm64", 900.0).snap_start();
+        f.version_pending_polls = 1_000;
+        let fake = FakeLambda::new(vec![f]);
+        let mut plan = plan(&["java"], 2);
+        plan.snap_start = vec!["java".to_owned()];
+        plan.polling.limit = Duration::from_secs(20);
+        let summary = block_on(run(&fake, &plan));
+        let f = &summary.functions[0];
+        assert!(
+            f.error
+                .as_deref()
+                .unwrap()
+                .contains("cold start 1 of 2: still updating"),
+            "{:?}",
+            f.error
+        );
+        assert_eq!(f.invocations, 0);
+        assert!(fake
+            .calls()
+            .contains(&Call::Delete("java".to_owned(), "1".to_owned())));
+        assert!(fake.function("java").versions.is_empty());
+        assert_eq!(fake.function("java").config.environment.get(MARKER), None);
+    }
+
+    #[test]
+    fn a_published_version_without_this_rounds_marker_is_left_alone() {
+        // as if Lambda returned an existing version because nothing had changed
+        struct Stale(FakeLambda);
+        impl Platform for Stale {
+            async fn get_configuration(&self, f: &str) -> Result<FunctionConfig, String> {
+                self.0.get_configuration(f).await
+            }
+            async fn update_environment(
+                &self,
+                f: &str,
+                v: &BTreeMap<String, String>,
+            ) -> Result<(), String> {
+                self.0.update_environment(f, v).await
+            }
+            async fn invoke(&self, f: &str, p: &[u8]) -> Result<Invocation, String> {
+                self.0.invoke(f, p).await
+            }
+            async fn publish_version(&self, f: &str) -> Result<FunctionConfig, String> {
+                let mut config = self.0.publish_version(f).await?;
+                config.environment.remove(MARKER);
+                Ok(config)
+            }
+            async fn delete_version(&self, f: &str, v: &str) -> Result<(), String> {
+                self.0.delete_version(f, v).await
+            }
+            async fn put_object(&self, b: &str, k: &str, body: Vec<u8>) -> Result<(), String> {
+                self.0.put_object(b, k, body).await
+            }
+            async fn sleep(&self, d: Duration) {
+                self.0.sleep(d).await
+            }
+            fn now_ms(&self) -> u64 {
+                self.0.now_ms()
+            }
+        }
+        let fake = Stale(FakeLambda::new(vec![FakeFunction::new(
+            "java", "java21", "arm64", 900.0,
+        )
+        .snap_start()]));
+        let mut plan = plan(&["java"], 1);
+        plan.snap_start = vec!["java".to_owned()];
+        let summary = block_on(run(&fake, &plan));
+        let error = summary.functions[0].error.clone().unwrap();
+        assert!(
+            error.contains("PublishVersion returned version 1, which is not this round's"),
+            "{error}"
+        );
+        assert!(!fake.0.calls().iter().any(|c| matches!(c, Call::Delete(..))));
+    }
+
+    #[test]
+    fn snapstart_mismatches_are_noted() {
+        let fake = FakeLambda::new(vec![
+            FakeFunction::new("on", "java21", "arm64", 900.0).snap_start(),
+            FakeFunction::new("off", "java21", "arm64", 900.0),
+        ]);
+        let mut plan = plan(&["on", "off"], 1);
+        plan.snap_start = vec!["off".to_owned()];
+        let summary = block_on(run(&fake, &plan));
+        assert!(summary.complete, "{summary:#?}");
+        assert_eq!(summary.notes.len(), 2, "{:#?}", summary.notes);
+        assert!(summary.notes[0].starts_with(
+            "on has SnapStart on published versions, but the benchmark measured $LATEST"
+        ));
+        assert!(summary.notes[1]
+            .starts_with("off was measured through published versions, but SnapStart is off"));
+        // without SnapStart the version starts with an ordinary init
+        let off = &summary.functions[1];
+        assert_eq!(off.init_duration_ms.unwrap().p50, 900.0);
+        assert_eq!(off.cold_start_total_ms.unwrap().p50, 940.0);
     }
 }

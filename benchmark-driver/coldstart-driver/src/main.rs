@@ -3,7 +3,8 @@
 //! Event (every field optional, defaults from the environment the `ColdStartBenchmark` construct sets):
 //!
 //! ```json
-//! { "functions": ["name or ARN", ...], "coldStarts": 10, "bucket": "...", "key": "...", "payload": {}, "concurrency": 4 }
+//! { "functions": ["name or ARN", ...], "coldStarts": 10, "bucket": "...", "key": "...", "payload": {}, "concurrency": 4,
+//!   "warmInvokes": 5, "snapStartFunctions": ["name or ARN, also in functions", ...] }
 //! ```
 //!
 //! Response: the summary (see `coldstart_report::BenchmarkSummary`), also written to `s3://bucket/key` and

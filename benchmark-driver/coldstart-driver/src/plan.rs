@@ -10,20 +10,29 @@ pub const ENV_BUCKET: &str = "COLDSTART_BUCKET";
 pub const ENV_PREFIX: &str = "COLDSTART_PREFIX";
 pub const ENV_PAYLOAD: &str = "COLDSTART_PAYLOAD";
 pub const ENV_CONCURRENCY: &str = "COLDSTART_CONCURRENCY";
+pub const ENV_WARM_INVOKES: &str = "COLDSTART_WARM_INVOKES";
+pub const ENV_SNAPSTART_FUNCTIONS: &str = "COLDSTART_SNAPSTART_FUNCTIONS";
 
 pub const DEFAULT_COLD_STARTS: u32 = 10;
 pub const MAX_COLD_STARTS: u32 = 100;
 pub const DEFAULT_CONCURRENCY: usize = 4;
 pub const MAX_CONCURRENCY: usize = 10;
 pub const DEFAULT_PREFIX: &str = "coldstart/";
+/// Without the variable (a driver deployed before warm invocations existed) none are made.
+pub const DEFAULT_WARM_INVOKES: u32 = 0;
+pub const MAX_WARM_INVOKES: u32 = 50;
 
 /// The invocation event. Every field is optional; missing ones come from the environment.
 ///
 /// ```json
 /// { "functions": ["hello-rust", "arn:aws:lambda:us-east-1:123456789012:function:hello-node"],
 ///   "coldStarts": 10, "bucket": "my-results", "key": "coldstart/runs/today.json",
-///   "payload": {"name": "Ferris"}, "concurrency": 4 }
+///   "payload": {"name": "Ferris"}, "concurrency": 4, "warmInvokes": 5,
+///   "snapStartFunctions": ["arn:aws:lambda:us-east-1:123456789012:function:hello-java"] }
 /// ```
+///
+/// `snapStartFunctions` lists functions (also in `functions`, spelled the same) measured through a published
+/// version per round, so that SnapStart restores a snapshot.
 ///
 /// Unknown fields are ignored, so an EventBridge scheduled event works as a trigger too.
 #[derive(Debug, Default, Deserialize, PartialEq)]
@@ -35,6 +44,8 @@ pub struct Request {
     pub key: Option<String>,
     pub payload: Option<serde_json::Value>,
     pub concurrency: Option<usize>,
+    pub warm_invokes: Option<u32>,
+    pub snap_start_functions: Option<Vec<String>>,
 }
 
 impl Request {
@@ -85,7 +96,12 @@ pub struct Plan {
     pub key: String,
     /// A second copy, `<prefix>latest.json`, written when the key was not given explicitly.
     pub latest_key: Option<String>,
-    pub payload: Vec<u8>,
+    /// The event sent to every function; an object without `id` gets one per invocation (see [`Plan::payload_for`]).
+    pub payload: serde_json::Value,
+    /// Warm invocations after the cold rounds, per function.
+    pub warm_invokes: u32,
+    /// The functions measured through a published version per round (SnapStart).
+    pub snap_start: Vec<String>,
     /// Epoch milliseconds when the driver's own invocation times out.
     pub deadline_ms: Option<u64>,
     pub polling: Polling,
@@ -102,11 +118,7 @@ impl Plan {
     ) -> Result<Plan, String> {
         let listed = match request.functions {
             Some(functions) => functions,
-            None => env(ENV_FUNCTIONS)
-                .unwrap_or_default()
-                .split(',')
-                .map(str::to_owned)
-                .collect(),
+            None => list_of(env(ENV_FUNCTIONS).unwrap_or_default()),
         };
         let mut functions: Vec<String> = Vec::new();
         for f in listed.iter().map(|f| f.trim()).filter(|f| !f.is_empty()) {
@@ -151,6 +163,38 @@ impl Plan {
             },
         };
 
+        let warm_invokes = match request.warm_invokes {
+            Some(n) => n,
+            None => number(env, ENV_WARM_INVOKES)?.unwrap_or(DEFAULT_WARM_INVOKES as u64) as u32,
+        };
+        if warm_invokes > MAX_WARM_INVOKES {
+            return Err(format!(
+                "warmInvokes is {warm_invokes}; expected 0 to {MAX_WARM_INVOKES} warm invocations per function after \
+                 the cold rounds"
+            ));
+        }
+
+        let snap_listed = match request.snap_start_functions {
+            Some(list) => list,
+            None => list_of(env(ENV_SNAPSTART_FUNCTIONS).unwrap_or_default()),
+        };
+        let mut snap_start: Vec<String> = Vec::new();
+        for f in snap_listed
+            .iter()
+            .map(|f| f.trim())
+            .filter(|f| !f.is_empty())
+        {
+            if !functions.iter().any(|listed| listed == f) {
+                return Err(format!(
+                    "snapStartFunctions lists '{f}', which is not one of the functions to measure; add it to \
+                     functions (spelled the same way) or remove it"
+                ));
+            }
+            if !snap_start.iter().any(|seen| seen == f) {
+                snap_start.push(f.to_owned());
+            }
+        }
+
         let run_id = format!("{}-{}", compact_utc(now_ms), short_id(request_id));
         let prefix = env(ENV_PREFIX).unwrap_or_else(|| DEFAULT_PREFIX.to_owned());
         let (key, latest_key) = match request.key.filter(|k| !k.is_empty()) {
@@ -173,11 +217,36 @@ impl Plan {
                 .filter(|b| !b.is_empty()),
             key,
             latest_key,
-            payload: serde_json::to_vec(&payload).expect("a JSON value serializes"),
+            payload,
+            warm_invokes,
+            snap_start,
             deadline_ms,
             polling: Polling::default(),
         })
     }
+}
+
+impl Plan {
+    /// The bytes sent to a function for one invocation: the payload, and when it is a JSON object without an
+    /// `id`, with `"id": id` added, so that every round of a workload writes its own item.
+    pub fn payload_for(&self, id: &str) -> Vec<u8> {
+        let mut payload = self.payload.clone();
+        if let Some(object) = payload.as_object_mut() {
+            object
+                .entry("id")
+                .or_insert_with(|| serde_json::Value::String(id.to_owned()));
+        }
+        serde_json::to_vec(&payload).expect("a JSON value serializes")
+    }
+
+    /// True when the function is measured through published versions.
+    pub fn is_snap_start(&self, function: &str) -> bool {
+        self.snap_start.iter().any(|f| f == function)
+    }
+}
+
+fn list_of(text: String) -> Vec<String> {
+    text.split(',').map(str::to_owned).collect()
 }
 
 fn number(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Result<Option<u64>, String> {
@@ -295,7 +364,9 @@ mod tests {
         assert_eq!(plan.run_id, "20261127T030405Z-8f5b2c1e");
         assert_eq!(plan.key, "bench/runs/20261127T030405Z-8f5b2c1e.json");
         assert_eq!(plan.latest_key.as_deref(), Some("bench/latest.json"));
-        assert_eq!(plan.payload, br#"{"name":"Ferris"}"#.to_vec());
+        assert_eq!(plan.payload, json!({"name": "Ferris"}));
+        assert_eq!(plan.warm_invokes, 0);
+        assert!(plan.snap_start.is_empty());
     }
 
     #[test]
@@ -312,7 +383,9 @@ mod tests {
             (plan.key.as_str(), plan.latest_key.clone()),
             ("k.json", None)
         );
-        assert_eq!(plan.payload, b"[1]".to_vec());
+        assert_eq!(plan.payload, json!([1]));
+        // not an object: sent as is
+        assert_eq!(plan.payload_for("r-1"), b"[1]".to_vec());
     }
 
     #[test]
@@ -321,7 +394,59 @@ mod tests {
         assert_eq!(plan.cold_starts, 10);
         assert_eq!(plan.bucket, None);
         assert!(plan.key.starts_with("coldstart/runs/"));
-        assert_eq!(plan.payload, b"{}".to_vec());
+        assert_eq!(plan.payload, json!({}));
+        assert_eq!(plan.payload_for("run-f-1"), br#"{"id":"run-f-1"}"#.to_vec());
+    }
+
+    #[test]
+    fn every_invocation_gets_an_id_unless_the_payload_has_one() {
+        let plan = resolve(
+            json!({}),
+            &[(ENV_FUNCTIONS, "f"), (ENV_PAYLOAD, r#"{"payload":"hi"}"#)],
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&plan.payload_for("x-1")).unwrap(),
+            json!({"payload": "hi", "id": "x-1"})
+        );
+        let own = resolve(json!({"payload": {"id": "mine"}}), &[(ENV_FUNCTIONS, "f")]).unwrap();
+        assert_eq!(own.payload_for("x-1"), br#"{"id":"mine"}"#.to_vec());
+    }
+
+    #[test]
+    fn warm_invokes_and_snapstart_functions_from_the_environment_and_the_event() {
+        let vars = [
+            (
+                ENV_FUNCTIONS,
+                "arn:aws:lambda:us-east-1:1:function:java,rust",
+            ),
+            (ENV_WARM_INVOKES, "5"),
+            (
+                ENV_SNAPSTART_FUNCTIONS,
+                "arn:aws:lambda:us-east-1:1:function:java",
+            ),
+        ];
+        let plan = resolve(json!({}), &vars).unwrap();
+        assert_eq!(plan.warm_invokes, 5);
+        assert_eq!(
+            plan.snap_start,
+            vec!["arn:aws:lambda:us-east-1:1:function:java"]
+        );
+        assert!(plan.is_snap_start("arn:aws:lambda:us-east-1:1:function:java"));
+        assert!(!plan.is_snap_start("rust"));
+        let plan = resolve(json!({"warmInvokes": 0, "snapStartFunctions": []}), &vars).unwrap();
+        assert_eq!((plan.warm_invokes, plan.snap_start.len()), (0, 0));
+
+        let err = resolve(json!({"warmInvokes": 51}), &vars).unwrap_err();
+        assert!(
+            err.contains("warmInvokes is 51") && err.contains("0 to 50"),
+            "{err}"
+        );
+        let err = resolve(json!({"snapStartFunctions": ["java"]}), &vars).unwrap_err();
+        assert!(
+            err.contains("snapStartFunctions lists 'java'") && err.contains("add it to functions"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Count, extremes, mean and percentiles of a sample.
+/// Count, extremes, mean and percentiles (p50, p90, p95, p99) of a sample.
 ///
 /// Percentiles use the nearest-rank method: `pN` is the smallest measured value such that at least N% of the
 /// sample is less than or equal to it. It always reports a value that was actually measured; with 10 samples,
@@ -14,6 +14,9 @@ pub struct Stats {
     pub mean: f64,
     pub p50: f64,
     pub p90: f64,
+    /// Added after the first release: summaries written before it have none (read back as 0).
+    #[serde(default)]
+    pub p95: f64,
     pub p99: f64,
     pub max: f64,
 }
@@ -34,6 +37,7 @@ impl Stats {
             mean: round2(mean),
             p50: nearest_rank(&sorted, 50.0),
             p90: nearest_rank(&sorted, 90.0),
+            p95: nearest_rank(&sorted, 95.0),
             p99: nearest_rank(&sorted, 99.0),
             max: sorted[count - 1],
         })
@@ -73,6 +77,7 @@ mod tests {
                 mean: 14.56,
                 p50: 14.56,
                 p90: 14.56,
+                p95: 14.56,
                 p99: 14.56,
                 max: 14.56
             }
@@ -91,13 +96,18 @@ mod tests {
         // sorted: 13.7 13.9 14.0 14.1 14.3 | 14.4 14.6 15.2 16.8 22.5
         assert_eq!(s.p50, 14.3);
         assert_eq!(s.p90, 16.8);
+        // with 10 samples p95 and p99 are both the largest: nearest rank ceil(9.5) = 10
+        assert_eq!(s.p95, 22.5);
         assert_eq!(s.p99, 22.5);
     }
 
     #[test]
     fn hundred_values_percentiles_pick_the_rank() {
         let s = Stats::of((1..=100).map(f64::from)).unwrap();
-        assert_eq!((s.p50, s.p90, s.p99, s.mean), (50.0, 90.0, 99.0, 50.5));
+        assert_eq!(
+            (s.p50, s.p90, s.p95, s.p99, s.mean),
+            (50.0, 90.0, 95.0, 99.0, 50.5)
+        );
     }
 
     #[test]
@@ -116,6 +126,23 @@ mod tests {
     }
 
     #[test]
+    fn twenty_samples_separate_p90_p95_and_p99() {
+        // 20 values 10, 20, ..., 200: p90 = 18th, p95 = 19th, p99 = 20th smallest
+        let s = Stats::of((1..=20).rev().map(|i| f64::from(i * 10))).unwrap();
+        assert_eq!(
+            (s.p50, s.p90, s.p95, s.p99, s.max),
+            (100.0, 180.0, 190.0, 200.0, 200.0)
+        );
+    }
+
+    #[test]
+    fn summaries_written_before_p95_still_read() {
+        let old = serde_json::json!({"count": 1, "min": 2.0, "mean": 2.0, "p50": 2.0, "p90": 2.0, "p99": 2.0, "max": 2.0});
+        let s: Stats = serde_json::from_value(old).unwrap();
+        assert_eq!((s.p95, s.p99), (0.0, 2.0));
+    }
+
+    #[test]
     fn mean_is_rounded_to_hundredths() {
         assert_eq!(Stats::of([1.0, 1.0, 2.0]).unwrap().mean, 1.33);
     }
@@ -125,7 +152,7 @@ mod tests {
         let json = serde_json::to_value(Stats::of([2.0, 4.0]).unwrap()).unwrap();
         assert_eq!(
             json,
-            serde_json::json!({"count": 2, "min": 2.0, "mean": 3.0, "p50": 2.0, "p90": 4.0, "p99": 4.0, "max": 4.0})
+            serde_json::json!({"count": 2, "min": 2.0, "mean": 3.0, "p50": 2.0, "p90": 4.0, "p95": 4.0, "p99": 4.0, "max": 4.0})
         );
     }
 }

@@ -26,6 +26,16 @@ pub struct FunctionInfo {
     pub runtime: Option<String>,
     pub architecture: Option<Architecture>,
     pub memory_size_mb: Option<u64>,
+    /// Measured through a published version per round (SnapStart restores) rather than `$LATEST`.
+    pub snap_start: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+fn is_zero(value: &usize) -> bool {
+    *value == 0
 }
 
 /// The result for one function.
@@ -46,6 +56,9 @@ pub struct FunctionSummary {
         skip_serializing_if = "Option::is_none"
     )]
     pub memory_size_mb: Option<u64>,
+    /// True when every round published a version and invoked it, so that SnapStart restored a snapshot.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub snap_start: bool,
     /// Invocations measured (one per round).
     pub invocations: usize,
     /// Invocations whose report shows an init (or a snapshot restore): the samples the statistics are made of.
@@ -72,7 +85,25 @@ pub struct FunctionSummary {
     /// What one million invocations would cost if each were a cold start like the mean one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_per_million_cold_starts: Option<CostEstimate>,
+    /// What the caller waits for on a cold start: Init Duration + Duration of each cold invocation (Restore
+    /// Duration + Duration for a SnapStart restore), with p50, p90, p95, p99 and max.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cold_start_total_ms: Option<Stats>,
+    /// Invocations made after the cold rounds without changing anything, to measure warm ones.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub warm_invocations: usize,
+    /// Duration of the warm invocations (those that really reused an environment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warm_duration_ms: Option<Stats>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warm_billed_duration_ms: Option<Stats>,
+    /// What one million invocations would cost if each were a warm one like the mean one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_per_million_warm_invocations: Option<CostEstimate>,
     pub samples: Vec<Sample>,
+    /// The warm invocations, numbered from 1 in `round`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warm_samples: Vec<Sample>,
     /// Why the function was not measured (completely); the samples gathered before are kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -97,18 +128,14 @@ impl FunctionSummary {
             .last()
             .map(|r| r.memory_size_mb)
             .or(info.memory_size_mb);
-        let cost = match (billed, memory, info.architecture) {
-            (Some(billed), Some(memory), Some(architecture)) => {
-                Some(pricing.per_million(billed.mean, memory, architecture))
-            }
-            _ => None,
-        };
+        let cost = cost_of(billed, memory, info.architecture, pricing);
         FunctionSummary {
             function: info.function,
             function_name: info.function_name,
             runtime: info.runtime,
             architecture: info.architecture,
             memory_size_mb: memory,
+            snap_start: info.snap_start,
             invocations: samples.len(),
             cold_starts: cold.len(),
             warm_starts: samples.len() - cold.len(),
@@ -122,9 +149,68 @@ impl FunctionSummary {
             billed_duration_ms: billed,
             max_memory_used_mb: Stats::of(cold.iter().map(|r| r.max_memory_used_mb as f64)),
             cost_per_million_cold_starts: cost,
+            cold_start_total_ms: Stats::of(cold.iter().map(|r| cold_start_total(r))),
+            warm_invocations: 0,
+            warm_duration_ms: None,
+            warm_billed_duration_ms: None,
+            cost_per_million_warm_invocations: None,
             samples,
+            warm_samples: Vec::new(),
             error,
         }
+    }
+
+    /// Adds the warm invocations made after the cold rounds. Statistics cover those that reused an
+    /// environment; one that started cold anyway (Lambda may scale out) is kept in `warm_samples` only.
+    pub fn with_warm_samples(
+        mut self,
+        warm_samples: Vec<Sample>,
+        pricing: &Pricing,
+    ) -> FunctionSummary {
+        let warm: Vec<&Report> = warm_samples
+            .iter()
+            .map(|s| &s.report)
+            .filter(|r| !r.is_cold())
+            .collect();
+        let billed = Stats::of(warm.iter().map(|r| r.total_billed_ms() as f64));
+        let memory = warm
+            .last()
+            .map(|r| r.memory_size_mb)
+            .or(self.memory_size_mb);
+        self.cost_per_million_warm_invocations =
+            cost_of(billed, memory, self.architecture, pricing);
+        self.warm_duration_ms = Stats::of(warm.iter().map(|r| r.duration_ms));
+        self.warm_billed_duration_ms = billed;
+        self.warm_invocations = warm_samples.len();
+        self.function_errors += warm_samples
+            .iter()
+            .filter(|s| s.function_error.is_some())
+            .count();
+        self.warm_samples = warm_samples;
+        self
+    }
+}
+
+/// Init (or snapshot restore) plus handler time of one cold invocation, rounded to hundredths.
+pub fn cold_start_total(report: &Report) -> f64 {
+    let start = report
+        .init_duration_ms
+        .or(report.restore_duration_ms)
+        .unwrap_or(0.0);
+    crate::stats::round2(start + report.duration_ms)
+}
+
+fn cost_of(
+    billed: Option<Stats>,
+    memory: Option<u64>,
+    architecture: Option<Architecture>,
+    pricing: &Pricing,
+) -> Option<CostEstimate> {
+    match (billed, memory, architecture) {
+        (Some(billed), Some(memory), Some(architecture)) => {
+            Some(pricing.per_million(billed.mean, memory, architecture))
+        }
+        _ => None,
     }
 }
 
@@ -169,9 +255,14 @@ impl BenchmarkSummary {
             "init p50",
             "init mean",
             "init p90",
+            "dur p50",
+            "cold+dur p50",
+            "cold+dur p99",
+            "warm p50",
             "max mem",
             "billed",
             "USD/1M cold",
+            "USD/1M warm",
         ];
         let mut lines: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
         let ms = |s: Option<Stats>, f: fn(&Stats) -> f64| {
@@ -193,10 +284,16 @@ impl BenchmarkSummary {
                 ms(init, |s| s.p50),
                 ms(init, |s| s.mean),
                 ms(init, |s| s.p90),
+                ms(f.duration_ms, |s| s.p50),
+                ms(f.cold_start_total_ms, |s| s.p50),
+                ms(f.cold_start_total_ms, |s| s.p99),
+                ms(f.warm_duration_ms, |s| s.p50),
                 f.max_memory_used_mb
                     .map_or("-".to_owned(), |s| format!("{} MB", s.max)),
                 ms(f.billed_duration_ms, |s| s.mean),
                 f.cost_per_million_cold_starts
+                    .map_or("-".to_owned(), |c| format!("{:.4}", c.total_usd)),
+                f.cost_per_million_warm_invocations
                     .map_or("-".to_owned(), |c| format!("{:.4}", c.total_usd)),
             ]);
         }
@@ -251,6 +348,7 @@ mod tests {
             runtime: Some(runtime.to_owned()),
             architecture: Some(architecture),
             memory_size_mb: Some(128),
+            snap_start: false,
         }
     }
 
@@ -339,6 +437,137 @@ mod tests {
         assert_eq!(s.restore_duration_ms.unwrap().p50, 381.44);
         assert_eq!(s.billed_duration_ms.unwrap().mean, 231.0);
         assert_eq!(s.memory_size_mb, Some(512));
+    }
+
+    fn line(init: f64, duration: f64, billed: u64, mem: u64) -> String {
+        format!(
+            "REPORT RequestId: r{init}\tDuration: {duration:.2} ms\tBilled Duration: {billed} ms\tMemory Size: 128 MB\tMax Memory Used: {mem} MB\tInit Duration: {init:.2} ms\t"
+        )
+    }
+
+    #[test]
+    fn cold_start_total_adds_init_and_duration_per_invocation_with_the_talks_percentiles() {
+        // 20 cold starts: init 100 + 10*i ms, duration 5 + i ms (i = 1..=20), out of order.
+        let samples: Vec<Sample> = (1..=20u32)
+            .rev()
+            .map(|i| {
+                let i = f64::from(i);
+                sample(i as u32, &line(100.0 + 10.0 * i, 5.0 + i, 0, 20 + i as u64))
+            })
+            .collect();
+        let s = FunctionSummary::new(
+            info("f", "nodejs24.x", Architecture::Arm64),
+            samples,
+            None,
+            &Pricing::us_east_1(),
+        );
+        // totals 105 + 11 i: 116, 127, ..., 325
+        let total = s.cold_start_total_ms.unwrap();
+        assert_eq!(total.count, 20);
+        assert_eq!(total.min, 116.0);
+        assert_eq!(total.p50, 105.0 + 11.0 * 10.0);
+        assert_eq!(total.p90, 105.0 + 11.0 * 18.0);
+        assert_eq!(total.p95, 105.0 + 11.0 * 19.0);
+        assert_eq!(total.p99, 325.0);
+        assert_eq!(total.max, 325.0);
+        assert_eq!(total.mean, 220.5);
+        assert_eq!(s.init_duration_ms.unwrap().p50, 200.0);
+        assert_eq!(s.duration_ms.unwrap().p50, 15.0);
+        assert_eq!(s.max_memory_used_mb.unwrap().max, 40.0);
+        // The total is not the sum of the percentiles: p90 of the totals of the same invocations.
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["coldStartTotalMs"]["p95"], 314.0);
+        assert!(json.get("warmInvocations").is_none());
+        assert!(json.get("warmSamples").is_none());
+        assert!(json.get("snapStart").is_none());
+    }
+
+    #[test]
+    fn cold_start_total_of_a_snapstart_restore_is_restore_plus_duration() {
+        let lines = [
+            "REPORT RequestId: a\tDuration: 60.12 ms\tBilled Duration: 61 ms\tMemory Size: 512 MB\tMax Memory Used: 121 MB\tRestore Duration: 381.44 ms\tBilled Restore Duration: 170 ms",
+            "REPORT RequestId: b\tDuration: 40.00 ms\tBilled Duration: 40 ms\tMemory Size: 512 MB\tMax Memory Used: 119 MB\tRestore Duration: 300.50 ms\tBilled Restore Duration: 150 ms\t\nXRAY TraceId: 1-5e1b4151\tSegmentId: 4d1e\tSampled: true",
+        ];
+        let mut i = info("java", "java21", Architecture::Arm64);
+        i.snap_start = true;
+        let s = FunctionSummary::new(
+            i,
+            lines
+                .iter()
+                .enumerate()
+                .map(|(n, l)| sample(n as u32 + 1, l))
+                .collect(),
+            None,
+            &Pricing::us_east_1(),
+        );
+        assert!(s.snap_start);
+        assert_eq!(s.cold_starts, 2);
+        let total = s.cold_start_total_ms.unwrap();
+        assert_eq!((total.min, total.max), (340.5, 441.56));
+        assert_eq!(s.restore_duration_ms.unwrap().p50, 300.5);
+        assert_eq!(serde_json::to_value(&s).unwrap()["snapStart"], true);
+        // (61 + 170 + 40 + 150) / 2 = 210.5 billed ms on average
+        assert_eq!(s.billed_duration_ms.unwrap().mean, 210.5);
+    }
+
+    #[test]
+    fn warm_invocations_get_their_own_stats_and_cost() {
+        let cold = FunctionSummary::new(
+            info("hello-rust", "provided.al2023", Architecture::Arm64),
+            vec![sample(1, &rust_line(14.0, 16, 15))],
+            None,
+            &Pricing::us_east_1(),
+        );
+        let warm_line = |d: f64, billed: u64| {
+            format!("REPORT RequestId: w{d}\tDuration: {d:.2} ms\tBilled Duration: {billed} ms\tMemory Size: 128 MB\tMax Memory Used: 16 MB")
+        };
+        let mut failed = sample(3, &warm_line(1.0, 2));
+        failed.function_error = Some("Handled".to_owned());
+        let warm = vec![
+            sample(1, &warm_line(1.2, 2)),
+            sample(2, &warm_line(0.9, 1)),
+            failed,
+            // Lambda started a new environment for this one: kept, not counted as warm
+            sample(4, &rust_line(13.0, 15, 15)),
+        ];
+        let s = cold.with_warm_samples(warm, &Pricing::us_east_1());
+        assert_eq!(s.warm_invocations, 4);
+        let d = s.warm_duration_ms.unwrap();
+        assert_eq!((d.count, d.min, d.p50, d.max), (3, 0.9, 1.0, 1.2));
+        assert_eq!(s.warm_billed_duration_ms.unwrap().mean, 1.67);
+        assert_eq!(s.function_errors, 1);
+        let cost = s.cost_per_million_warm_invocations.unwrap();
+        // 1.67 ms x 0.125 GB x 0.0000133334 USD/GB-s x 1e6 = 0.002783; plus 0.20 for the requests
+        assert!((cost.compute_usd - 0.002783).abs() < 1e-6, "{cost:?}");
+        assert!((cost.total_usd - 0.202783).abs() < 1e-6, "{cost:?}");
+        // the cold side is untouched
+        assert_eq!((s.invocations, s.cold_starts), (1, 1));
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["warmInvocations"], 4);
+        assert_eq!(json["warmDurationMs"]["p50"], 1.0);
+        assert_eq!(json["warmSamples"][3]["initDurationMs"], 13.0);
+        assert!(
+            json["costPerMillionWarmInvocations"]["totalUsd"]
+                .as_f64()
+                .unwrap()
+                > 0.2
+        );
+        let back: FunctionSummary = serde_json::from_value(json).unwrap();
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn summaries_of_the_first_release_still_read() {
+        let old = serde_json::json!({
+            "function": "f", "invocations": 1, "coldStarts": 1, "warmStarts": 0, "functionErrors": 0,
+            "initDurationMs": {"count": 1, "min": 14.0, "mean": 14.0, "p50": 14.0, "p90": 14.0, "p99": 14.0, "max": 14.0},
+            "samples": []
+        });
+        let s: FunctionSummary = serde_json::from_value(old).unwrap();
+        assert_eq!(
+            (s.warm_invocations, s.cold_start_total_ms, s.snap_start),
+            (0, None, false)
+        );
     }
 
     #[test]
