@@ -6,10 +6,11 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { javaMavenCode } from './java-maven';
 import { LLRT_HANDLERS, sampleLlrtBinary } from './llrt';
 import { suppressBasicExecutionRole, suppressColdStartBenchmark } from './nag';
 import { RUST_HANDLERS } from './stack';
-import { ColdStartBenchmark, LlrtBinary, LlrtFunction, RustFunction } from '../lib';
+import { BenchmarkWorkload, ColdStartBenchmark, LlrtBinary, LlrtFunction, RustFunction } from '../lib';
 
 /** The hello handlers of the other runtimes. */
 export const COLDSTART_HANDLERS = path.join(__dirname, 'coldstart');
@@ -21,6 +22,22 @@ export interface ColdStartSampleStackProps extends StackProps {
    * @default true
    */
   readonly java?: boolean;
+
+  /**
+   * Include the real-workload variant of each runtime (one DynamoDB PutItem and GetItem per invoke, through that
+   * runtime's AWS SDK, the client created at Init) and the table the benchmark creates for them.
+   *
+   * @default true
+   */
+  readonly workload?: boolean;
+
+  /**
+   * Include the Java hello function with SnapStart, measured by a second benchmark through published versions
+   * (Restore Duration instead of Init Duration). Needs `java`.
+   *
+   * @default true
+   */
+  readonly snapStart?: boolean;
 
   /**
    * The LLRT binary (arm64) of the LLRT hello function.
@@ -47,7 +64,9 @@ export interface ColdStartSampleStackProps extends StackProps {
 
 /**
  * The talk's comparison in your own account: the same hello function on Rust, LLRT, Python 3.12, Node.js 24 and
- * Java 21 (all arm64, 128 MB, zip packages), plus a `ColdStartBenchmark` that forces 10 cold starts of each.
+ * Java 21 (all arm64, 128 MB, zip packages), the same real workload on each (DynamoDB PutItem + GetItem in a table
+ * the benchmark creates), plus a `ColdStartBenchmark` that forces 10 cold starts of each; and the Java hello with
+ * SnapStart, measured through published versions by a second benchmark.
  *
  * After `cdk deploy`, run `aws lambda invoke --function-name <DriverFunctionName> summary.json`; the summary is
  * also stored in the results bucket under `coldstart/`.
@@ -56,6 +75,8 @@ export class ColdStartSampleStack extends Stack {
   /** The measured functions, by runtime label. */
   public readonly functions: { [runtime: string]: lambda.IFunction } = {};
   public readonly benchmark: ColdStartBenchmark;
+  /** The benchmark of the SnapStart function (through published versions), when there is one. */
+  public readonly snapStartBenchmark?: ColdStartBenchmark;
 
   constructor(scope: Construct, id: string, props: ColdStartSampleStackProps = {}) {
     super(scope, id, props);
@@ -79,7 +100,7 @@ export class ColdStartSampleStack extends Stack {
       ...common,
       runtime: lambda.Runtime.PYTHON_3_12,
       handler: 'hello.handler',
-      code: lambda.Code.fromAsset(path.join(COLDSTART_HANDLERS, 'python')),
+      code: lambda.Code.fromAsset(path.join(COLDSTART_HANDLERS, 'python'), { exclude: ['dynamodb.py'] }),
       description: 'Cold-start sample: Python 3.12 hello',
     });
 
@@ -88,7 +109,7 @@ export class ColdStartSampleStack extends Stack {
       ...common,
       runtime: nodeRuntime,
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(path.join(COLDSTART_HANDLERS, 'node')),
+      code: lambda.Code.fromAsset(path.join(COLDSTART_HANDLERS, 'node'), { exclude: ['dynamodb.mjs'] }),
       description: `Cold-start sample: ${nodeRuntime.name} hello`,
     });
     this.functions.node = node;
@@ -103,25 +124,99 @@ export class ColdStartSampleStack extends Stack {
       });
     }
 
+    // The real workload: the same PutItem + GetItem on each runtime, in the table the benchmark creates (each of
+    // these functions may put and get items there, nothing else). Each package holds only its own handler.
+    const workload: lambda.IFunction[] = [];
+    if (props.workload ?? true) {
+      this.functions.rustDynamoDb = new RustFunction(this, 'RustDynamoDb', {
+        ...common,
+        manifestPath: RUST_HANDLERS,
+        binaryName: 'dynamodb',
+        description: 'Cold-start sample: Rust DynamoDB PutItem + GetItem (aws-sdk-dynamodb)',
+      });
+      this.functions.llrtDynamoDb = new LlrtFunction(this, 'LlrtDynamoDb', {
+        ...common,
+        entry: path.join(LLRT_HANDLERS, 'put-get.ts'),
+        llrtBinary: props.llrtBinary ?? sampleLlrtBinary(),
+        description: 'Cold-start sample: LLRT DynamoDB PutItem + GetItem (SDK v3 bundled)',
+      });
+      this.functions.pythonDynamoDb = new lambda.Function(this, 'PythonDynamoDb', {
+        ...common,
+        runtime: lambda.Runtime.PYTHON_3_12,
+        handler: 'dynamodb.handler',
+        code: lambda.Code.fromAsset(path.join(COLDSTART_HANDLERS, 'python'), { exclude: ['*', '!dynamodb.py'] }),
+        description: 'Cold-start sample: Python 3.12 DynamoDB PutItem + GetItem (boto3 of the runtime)',
+      });
+      this.functions.nodeDynamoDb = new lambda.Function(this, 'NodeDynamoDb', {
+        ...common,
+        runtime: nodeRuntime,
+        handler: 'dynamodb.handler',
+        code: lambda.Code.fromAsset(path.join(COLDSTART_HANDLERS, 'node'), { exclude: ['*', '!dynamodb.mjs'] }),
+        description: `Cold-start sample: ${nodeRuntime.name} DynamoDB PutItem + GetItem (SDK v3 of the runtime)`,
+      });
+      if (props.java ?? true) {
+        this.functions.javaDynamoDb = new lambda.Function(this, 'JavaDynamoDb', {
+          ...common,
+          runtime: lambda.Runtime.JAVA_21,
+          handler: 'bench.DynamoDbHandler::handleRequest',
+          code: javaMavenCode(path.join(COLDSTART_HANDLERS, 'java-dynamodb')),
+          description: 'Cold-start sample: Java 21 DynamoDB PutItem + GetItem (SDK v2, url-connection client)',
+        });
+      }
+      workload.push(...['rustDynamoDb', 'llrtDynamoDb', 'pythonDynamoDb', 'nodeDynamoDb', 'javaDynamoDb']
+        .map(key => this.functions[key]).filter(f => f !== undefined));
+    }
+
     this.benchmark = new ColdStartBenchmark(this, 'Benchmark', {
       functions: Object.values(this.functions),
       schedule: props.schedule,
+      workload: workload.length > 0 ? BenchmarkWorkload.dynamoDb({ functions: workload }) : undefined,
     });
+    const benchmarks = [this.benchmark];
+
+    // SnapStart applies to published versions only: a second benchmark measures the Java hello through a version
+    // per round (Restore Duration), 5 rounds (publishing takes longer than an update), into the same bucket.
+    if ((props.java ?? true) && (props.snapStart ?? true)) {
+      const snap = new lambda.Function(this, 'JavaHelloSnapStart', {
+        ...common,
+        runtime: lambda.Runtime.JAVA_21,
+        handler: 'hello.Hello::handleRequest',
+        code: javaCode(path.join(COLDSTART_HANDLERS, 'java')),
+        snapStart: lambda.SnapStartConf.ON_PUBLISHED_VERSIONS,
+        description: 'Cold-start sample: Java 21 hello with SnapStart',
+      });
+      this.functions.javaSnapStart = snap;
+      // A published version at deploy (cfn-lint W2530: SnapStart without a version does nothing): callers other than
+      // the benchmark, which publishes its own each round, invoke this one.
+      new CfnOutput(this, 'JavaSnapStartVersionArn', { value: snap.currentVersion.functionArn });
+      this.snapStartBenchmark = new ColdStartBenchmark(this, 'SnapStartBenchmark', {
+        functions: [snap],
+        coldStarts: 5,
+        bucket: this.benchmark.bucket,
+        prefix: 'coldstart-snapstart/',
+        schedule: props.schedule,
+      });
+      benchmarks.push(this.snapStartBenchmark);
+    }
 
     // cdk-nag (AwsSolutions): what the checks flag here, and why it stays.
-    suppressBasicExecutionRole([...Object.values(this.functions), this.benchmark.driver]);
-    for (const fn of [this.functions.python, this.functions.java].filter(f => f !== undefined)) {
+    suppressBasicExecutionRole([...Object.values(this.functions), ...benchmarks.map(b => b.driver)]);
+    const pinned = [this.functions.python, this.functions.pythonDynamoDb, this.functions.java, this.functions.javaDynamoDb, this.functions.javaSnapStart];
+    for (const fn of pinned.filter(f => f !== undefined)) {
       NagSuppressions.addResourceSuppressions(fn, [{
         id: 'AwsSolutions-L1',
         reason: 'The comparison pins the runtime versions it measures (Python 3.12, Java 21) so that runs stay ' +
           'comparable over time. Both are supported Lambda runtimes that AWS still patches (deprecation 2028-10-31 ' +
           "and 2029-06-30 in the pinned cfn-lint's lifecycle data; test/repo/runtimes.test.ts fails the build once a " +
-          'date has passed), and these hello functions touch no data.',
+          'date has passed); the hello functions touch no data, the DynamoDB ones only the benchmark\'s own table.',
       }]);
     }
-    suppressColdStartBenchmark(this.benchmark);
+    for (const benchmark of benchmarks) suppressColdStartBenchmark(benchmark);
 
     new CfnOutput(this, 'DriverFunctionName', { value: this.benchmark.driver.functionName });
+    if (this.snapStartBenchmark) {
+      new CfnOutput(this, 'SnapStartDriverFunctionName', { value: this.snapStartBenchmark.driver.functionName });
+    }
     new CfnOutput(this, 'ResultsBucketName', { value: this.benchmark.bucket.bucketName });
   }
 }

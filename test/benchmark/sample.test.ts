@@ -46,18 +46,22 @@ afterEach(() => {
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const RUNTIMES = ['provided.al2023', 'provided.al2023', 'python3.12', 'nodejs24.x', 'java21'];
 
+/** The functions each benchmark's driver may force cold starts of, by the driver's policy. */
 function measuredArns(template: Template): unknown[] {
   const statements = Object.values(template.findResources('AWS::IAM::Policy'))
     .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
-  return statements.find((s: any) => s.Sid === 'ForceColdStartsOfTheListedFunctions').Resource;
+  return statements.filter((s: any) => s.Sid === 'ForceColdStartsOfTheListedFunctions').flatMap((s: any) => s.Resource);
 }
 
-test('template snapshot: five arm64 128 MB hello functions and the benchmark over them (build skipped)', () => {
+const HELLOS = ['rust', 'llrt', 'python', 'node', 'java'];
+const WORKLOAD = ['rustDynamoDb', 'llrtDynamoDb', 'pythonDynamoDb', 'nodeDynamoDb', 'javaDynamoDb'];
+
+test('template snapshot: hello and the real workload on five runtimes, SnapStart Java, two benchmarks (build skipped)', () => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new ColdStartSampleStack(app, 'ColdStart', { env: ENV });
   const template = Template.fromStack(stack);
 
-  expect(Object.keys(stack.functions)).toEqual(['rust', 'llrt', 'python', 'node', 'java']);
+  expect(Object.keys(stack.functions)).toEqual([...HELLOS, ...WORKLOAD, 'javaSnapStart']);
   for (const runtime of RUNTIMES) {
     template.hasResourceProperties('AWS::Lambda::Function', { Runtime: runtime, Architectures: ['arm64'], MemorySize: 128 });
   }
@@ -68,26 +72,45 @@ test('template snapshot: five arm64 128 MB hello functions and the benchmark ove
     Properties: Match.objectLike({ Runtime: 'nodejs24.x', Handler: 'index.handler' }),
     Metadata: Match.absent(),
   });
-  template.resourceCountIs('AWS::Lambda::Function', 6); // five measured plus the driver
-  expect(measuredArns(template)).toEqual(Object.values(stack.functions).map(fn => ({
-    'Fn::GetAtt': [stack.getLogicalId(fn.node.defaultChild as any), 'Arn'],
-  })));
+  template.resourceCountIs('AWS::Lambda::Function', 13); // eleven measured plus two drivers
+  const arn = (fn: lambda.IFunction) => ({ 'Fn::GetAtt': [stack.getLogicalId(fn.node.defaultChild as any), 'Arn'] });
+  expect(measuredArns(template)).toEqual(Object.values(stack.functions).map(arn));
+  expect(stack.snapStartBenchmark!.snapStartFunctions).toEqual([stack.functions.javaSnapStart]);
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Runtime: 'java21', SnapStart: { ApplyOn: 'PublishedVersions' }, Handler: 'hello.Hello::handleRequest',
+  });
+  // The real-workload functions, and only they, get the benchmark's table.
+  template.resourceCountIs('AWS::DynamoDB::Table', 1);
+  const tableEnv = Object.values(template.findResources('AWS::Lambda::Function'))
+    .filter((r: any) => r.Properties.Environment?.Variables?.TABLE_NAME).length;
+  expect(tableEnv).toBe(WORKLOAD.length);
   template.hasOutput('DriverFunctionName', Match.anyValue());
+  template.hasOutput('SnapStartDriverFunctionName', Match.anyValue());
   template.hasOutput('ResultsBucketName', Match.anyValue());
   expect(template.toJSON()).toMatchSnapshot();
 });
 
-test('without Java and on another supported Node.js: four measured functions', () => {
+test('without Java and on another supported Node.js: hello and the workload on four runtimes, no SnapStart benchmark', () => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new ColdStartSampleStack(app, 'ColdStart', { env: ENV, java: false, nodeRuntime: lambda.Runtime.NODEJS_22_X });
   const template = Template.fromStack(stack);
-  expect(Object.keys(stack.functions)).toEqual(['rust', 'llrt', 'python', 'node']);
-  expect(measuredArns(template)).toHaveLength(4);
+  expect(Object.keys(stack.functions)).toEqual([...HELLOS.slice(0, 4), ...WORKLOAD.slice(0, 4)]);
+  expect(measuredArns(template)).toHaveLength(8);
+  expect(stack.snapStartBenchmark).toBeUndefined();
   template.hasResource('AWS::Lambda::Function', { Properties: Match.objectLike({ Runtime: 'nodejs22.x' }), Metadata: Match.absent() });
 });
 
+test('workload: false and snapStart: false give the five hello functions and one benchmark', () => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new ColdStartSampleStack(app, 'ColdStart', { env: ENV, workload: false, snapStart: false });
+  const template = Template.fromStack(stack);
+  expect(Object.keys(stack.functions)).toEqual(HELLOS);
+  template.resourceCountIs('AWS::DynamoDB::Table', 0);
+  template.resourceCountIs('AWS::Lambda::Function', 6);
+});
+
 test('synthesized with every asset staged (javac, fake LLRT, stubbed cargo-lambda) passes cfn-lint', () => {
-  const calls = stubBuild(['hello', 'coldstart-driver']);
+  const calls = stubBuild(['hello', 'dynamodb', 'coldstart-driver']);
   const llrtZip = path.join(sandbox.dir, 'llrt-lambda-arm64.zip');
   fs.writeFileSync(llrtZip, fakeReleaseZip('arm64', 'coldstart sample'));
   const outdir = fs.mkdtempSync(path.join(scratch, 'out-'));
@@ -101,9 +124,14 @@ test('synthesized with every asset staged (javac, fake LLRT, stubbed cargo-lambd
 
   const files = (fn: any) => fs.readdirSync(functionAssetDir(outdir, fn), { recursive: true }).map(String).sort();
   expect(files(stack.functions.java)).toEqual(['hello', path.join('hello', 'Hello.class')]);
-  // The folders hold the real workload's handler too (dynamodb.py, dynamodb.mjs: the same asset, another handler).
-  expect(files(stack.functions.python)).toEqual(['dynamodb.py', 'hello.py']);
-  expect(files(stack.functions.node)).toEqual(['dynamodb.mjs', 'index.mjs']);
+  // Each package holds its own handler only.
+  expect(files(stack.functions.python)).toEqual(['hello.py']);
+  expect(files(stack.functions.node)).toEqual(['index.mjs']);
+  expect(files(stack.functions.pythonDynamoDb)).toEqual(['dynamodb.py']);
+  expect(files(stack.functions.nodeDynamoDb)).toEqual(['dynamodb.mjs']);
+  expect(files(stack.functions.javaDynamoDb).filter(f => /^lib\/dynamodb-[\d.]+\.jar$/.test(f))).toHaveLength(1);
+  expect(files(stack.functions.rustDynamoDb)).toEqual(['bootstrap']);
+  expect(files(stack.functions.llrtDynamoDb)).toEqual(expect.arrayContaining(['bootstrap', 'index.mjs']));
   expect(files(stack.functions.llrt)).toEqual(expect.arrayContaining(['bootstrap', 'index.mjs']));
   expect(files(stack.functions.rust)).toEqual(['bootstrap']);
   expect(files(stack.benchmark.driver)).toEqual(['bootstrap']);
