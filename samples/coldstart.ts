@@ -201,7 +201,8 @@ export class ColdStartSampleStack extends Stack {
 
     // cdk-nag (AwsSolutions): what the checks flag here, and why it stays.
     suppressBasicExecutionRole([...Object.values(this.functions), ...benchmarks.map(b => b.driver)]);
-    const pinned = [this.functions.python, this.functions.pythonDynamoDb, this.functions.java, this.functions.javaDynamoDb, this.functions.javaSnapStart];
+    const f = this.functions;
+    const pinned = [f.python, f.pythonDynamoDb, f.java, f.javaDynamoDb, f.javaSnapStart];
     for (const fn of pinned.filter(f => f !== undefined)) {
       NagSuppressions.addResourceSuppressions(fn, [{
         id: 'AwsSolutions-L1',
