@@ -201,8 +201,8 @@ export class ColdStartSampleStack extends Stack {
 
     // cdk-nag (AwsSolutions): what the checks flag here, and why it stays.
     suppressBasicExecutionRole([...Object.values(this.functions), ...benchmarks.map(b => b.driver)]);
-    const f = this.functions;
-    const pinned = [f.python, f.pythonDynamoDb, f.java, f.javaDynamoDb, f.javaSnapStart];
+    const fns = this.functions;
+    const pinned = [fns.python, fns.pythonDynamoDb, fns.java, fns.javaDynamoDb, fns.javaSnapStart];
     for (const fn of pinned.filter(f => f !== undefined)) {
       NagSuppressions.addResourceSuppressions(fn, [{
         id: 'AwsSolutions-L1',
