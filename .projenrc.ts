@@ -165,6 +165,7 @@ const setup = project.addTask('setup', {
 // the driver ColdStartBenchmark deploys (its tests run against a fake Lambda API; the first build compiles the AWS
 // SDK, into benchmark-driver/target, which jest's real arm64 build of the driver then shares).
 project.testTask.prependExec('cargo test --quiet --manifest-path benchmark-driver/Cargo.toml --workspace');
+project.testTask.prependExec('cargo test --quiet --manifest-path rust-handlers/dynamodb/Cargo.toml');
 project.testTask.prependExec('cargo test --quiet --manifest-path rust-handlers/Cargo.toml');
 project.testTask.prependSpawn(setup);
 

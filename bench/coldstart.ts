@@ -178,7 +178,7 @@ export function sdkRemark(rows: BenchRow[]): string[] {
   const measured = new Set(rows.filter(r => r.workload === DYNAMODB && !r.error && !r.skipped).map(r => r.id));
   if (measured.size === 0) return [];
   const repo = path.resolve(__dirname, '..');
-  const lock = fs.readFileSync(path.join(repo, 'rust-handlers', 'Cargo.lock'), 'utf8');
+  const lock = fs.readFileSync(path.join(repo, 'rust-handlers', 'dynamodb', 'Cargo.lock'), 'utf8');
   const rust = /name = "aws-sdk-dynamodb"\nversion = "([^"]+)"/.exec(lock)?.[1] ?? '?';
   const bundled = (JSON.parse(fs.readFileSync(require.resolve('@aws-sdk/client-dynamodb/package.json'), 'utf8')) as { version: string }).version;
   const shipped = '(as the runtime ships it; here the host\'s pinned copy where Lambda has its own)';

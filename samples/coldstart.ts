@@ -130,7 +130,8 @@ export class ColdStartSampleStack extends Stack {
     if (props.workload ?? true) {
       this.functions.rustDynamoDb = new RustFunction(this, 'RustDynamoDb', {
         ...common,
-        manifestPath: RUST_HANDLERS,
+        // A workspace of its own inside rust-handlers/ (see its Cargo.toml), so the SDK stays out of the hello's build.
+        manifestPath: path.join(RUST_HANDLERS, 'dynamodb'),
         binaryName: 'dynamodb',
         description: 'Cold-start sample: Rust DynamoDB PutItem + GetItem (aws-sdk-dynamodb)',
       });

@@ -130,7 +130,7 @@ export function rowDefinitions(temporary: string[]): RowDefinition[] {
       workload: DYNAMODB,
       localAws: true,
       add: (stack, id) => new RustFunction(stack, id, {
-        manifestPath: RUST_HANDLERS, binaryName: 'dynamodb', architecture: x86, memorySize: 128, environment: DYNAMODB_ENVIRONMENT,
+        manifestPath: path.join(RUST_HANDLERS, 'dynamodb'), binaryName: 'dynamodb', architecture: x86, memorySize: 128, environment: DYNAMODB_ENVIRONMENT,
       }),
     },
     {

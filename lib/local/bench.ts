@@ -435,7 +435,7 @@ export function renderMarkdown(results: BenchResults): string {
   lines.push(`| ${header.join(' | ')} |`);
   lines.push(`|---|${header.slice(1).map(() => '---:|').join('')}`);
   for (const r of results.rows) {
-    const ref = withReference ? [r.reference ? `${r.reference.initMs} ms / ${r.reference.memoryMb ?? '?'} MB` : '–'] : [];
+    const ref = withReference ? [r.reference ? (r.reference.memoryMb === undefined ? `${r.reference.initMs} ms` : `${r.reference.initMs} ms / ${r.reference.memoryMb} MB`) : '–'] : [];
     if (r.skipped || r.error) {
       const blanks = header.length - 2 - ref.length;
       lines.push(`| ${[r.label, r.skipped ? `skipped: ${r.skipped}` : `error: ${r.error}`, ...Array(blanks).fill(''), ...ref].join(' | ')} |`.replace(/ {2}\|/g, ' |'));

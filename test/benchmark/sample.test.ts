@@ -118,9 +118,10 @@ test('synthesized with every asset staged (javac, fake LLRT, stubbed cargo-lambd
   const stack = new ColdStartSampleStack(app, 'ColdStart', { env: ENV, llrtBinary: LlrtBinary.fromFile(llrtZip) });
   app.synth();
 
-  // One cargo-lambda build per workspace: rust-handlers (hello) and benchmark-driver (the driver).
+  // One cargo-lambda build per workspace: rust-handlers (hello), its nested workspace rust-handlers/dynamodb (the SDK
+  // stays out of the hello's build) and benchmark-driver (the drivers).
   const manifests = calls.map(c => path.relative(path.join(__dirname, '..', '..'), c.args[c.args.indexOf('--manifest-path') + 1]));
-  expect(manifests.sort()).toEqual(['benchmark-driver/Cargo.toml', 'rust-handlers/Cargo.toml']);
+  expect(manifests.sort()).toEqual(['benchmark-driver/Cargo.toml', 'rust-handlers/Cargo.toml', 'rust-handlers/dynamodb/Cargo.toml']);
 
   const files = (fn: any) => fs.readdirSync(functionAssetDir(outdir, fn), { recursive: true }).map(String).sort();
   expect(files(stack.functions.java)).toEqual(['hello', path.join('hello', 'Hello.class')]);
