@@ -55,6 +55,18 @@ function benchmark(props: Partial<ColdStartBenchmarkProps> = {}, count = 2) {
   return { app, stack, functions, bench, template: Template.fromStack(stack) };
 }
 
+/** A function in a stack of its own, and an empty stack for the benchmark, both of one app and environment. */
+function functionInAnotherStack(): { fn: lambda.Function; benchStack: Stack } {
+  const app = new App();
+  const functionsStack = new Stack(app, 'Functions', { env: ENV });
+  const fn = new lambda.Function(functionsStack, 'Hello', {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+  });
+  return { fn, benchStack: new Stack(app, 'Bench', { env: ENV }) };
+}
+
 function errorOf(make: () => unknown): string {
   try {
     make();
@@ -190,14 +202,7 @@ describe('ColdStartBenchmark permissions', () => {
   });
 
   test('a function of another stack in the same environment is referenced across stacks', () => {
-    const app = new App();
-    const functionsStack = new Stack(app, 'Functions', { env: ENV });
-    const fn = new lambda.Function(functionsStack, 'Hello', {
-      runtime: lambda.Runtime.NODEJS_24_X,
-      handler: 'index.handler',
-      code: lambda.Code.fromInline('exports.handler = async () => ({})'),
-    });
-    const benchStack = new Stack(app, 'Bench', { env: ENV });
+    const { fn, benchStack } = functionInAnotherStack();
     new ColdStartBenchmark(benchStack, 'Benchmark', { functions: [fn] });
     const lambdaStatement = statements(Template.fromStack(benchStack)).find(s => s.Sid === 'ForceColdStartsOfTheListedFunctions')!;
     expect(JSON.stringify(lambdaStatement.Resource)).toContain('Fn::ImportValue');
@@ -623,14 +628,7 @@ describe('ColdStartBenchmark workload', () => {
   });
 
   test('a function of another stack is refused: the references would run both ways', () => {
-    const app = new App();
-    const functionsStack = new Stack(app, 'Functions', { env: ENV });
-    const fn = new lambda.Function(functionsStack, 'Hello', {
-      runtime: lambda.Runtime.NODEJS_24_X,
-      handler: 'index.handler',
-      code: lambda.Code.fromInline('exports.handler = async () => ({})'),
-    });
-    const benchStack = new Stack(app, 'Bench', { env: ENV });
+    const { fn, benchStack } = functionInAnotherStack();
     let caught: any;
     try {
       new ColdStartBenchmark(benchStack, 'Benchmark', { functions: [fn], workload: BenchmarkWorkload.dynamoDb() });

@@ -9,6 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { RustFunction } from '../../lib';
 import { CargoLambdaBuild } from '../../lib/core/cargo/build';
+import { CliIo, run } from '../../lib/local/cli';
 import { RUST_HANDLERS } from '../support/rust';
 
 export const LOCAL_FIXTURES = path.join(__dirname, 'fixtures');
@@ -92,4 +93,20 @@ export function synthScripted(context: Record<string, unknown> = CLI_CONTEXT): s
   app.synth();
   fs.rmSync(layerDir, { recursive: true, force: true }); // staged into the assembly
   return outdir;
+}
+
+/** What one in-process run of the `rustacean-lambda` CLI printed, and its exit code. */
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the `rustacean-lambda` CLI in-process with these arguments (and `stdin` as its standard input). */
+export async function runCli(args: string[], stdin = ''): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = { stdout: t => { stdout += t; }, stderr: t => { stderr += t; }, stdin: async () => stdin };
+  const code = await run(args, io);
+  return { code, stdout, stderr };
 }

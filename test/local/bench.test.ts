@@ -7,11 +7,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { CLI_CONTEXT, NODE_HANDLERS, tempDir } from './apps';
+import { CLI_CONTEXT, NODE_HANDLERS, runCli as cli, tempDir } from './apps';
 import { RustFunction } from '../../lib';
 import { CargoLambdaBuild } from '../../lib/core/cargo/build';
 import { BenchResults, BenchRow, coldStartTotals, percentiles, renderMarkdown, renderSvg } from '../../lib/local/bench';
-import { CliIo, run } from '../../lib/local/cli';
 import { RUST_HANDLERS } from '../support/rust';
 
 // The first run builds the Rust hello with cargo-lambda and installs aws-lambda-ric: minutes; later runs: seconds.
@@ -179,14 +178,6 @@ describe('rustacean-lambda bench on a synthesized app', () => {
   afterAll(() => {
     for (const dir of [assembly, scratch]) fs.rmSync(dir, { recursive: true, force: true });
   });
-
-  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = '';
-    let stderr = '';
-    const io: CliIo = { stdout: t => { stdout += t; }, stderr: t => { stderr += t; }, stdin: async () => '' };
-    const code = await run(args, io);
-    return { code, stdout, stderr };
-  }
 
   const readJson = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'coldstart.json'), 'utf8')) as BenchResults;
 

@@ -2,8 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { synthRustHello, synthScripted, tempDir } from './apps';
-import { CliIo, run } from '../../lib/local/cli';
+import { runCli as cli, synthRustHello, synthScripted, tempDir } from './apps';
 import { parseReport } from '../../lib/local/measure';
 
 // The first run builds the Rust hello with cargo-lambda and installs awslambdaric: minutes; later runs: seconds.
@@ -20,20 +19,6 @@ beforeAll(() => {
 afterAll(() => {
   for (const dir of [rustOut, scriptedOut]) fs.rmSync(dir, { recursive: true, force: true });
 });
-
-interface Ran {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function cli(args: string[], stdin = ''): Promise<Ran> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: t => { stdout += t; }, stderr: t => { stderr += t; }, stdin: async () => stdin };
-  const code = await run(args, io);
-  return { code, stdout, stderr };
-}
 
 const reports = (stderr: string) => stderr.split('\n').filter(l => l.startsWith('REPORT ')).map(parseReport);
 

@@ -10,12 +10,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { tempDir } from './apps';
+import { runCli as cli, tempDir } from './apps';
 import { BENCH_TABLE, STACK, synthesizeComparisonApp } from '../../bench/coldstart/app';
 import { freePort } from '../../lib/core/process';
 import { AssemblyFunction, readAssembly } from '../../lib/local/assembly';
 import { BenchResults } from '../../lib/local/bench';
-import { CliIo, run } from '../../lib/local/cli';
 import { LocalLambda } from '../../lib/local/host';
 import { FIRST_BUILD_TIMEOUT_MS } from '../support/llrt-source';
 import { LocalAws, startLocalAws } from '../support/moto';
@@ -98,14 +97,6 @@ describe('rustacean-lambda with --endpoint', () => {
     scratch = tempDir('workload-cli');
   });
   afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
-
-  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = '';
-    let stderr = '';
-    const io: CliIo = { stdout: t => { stdout += t; }, stderr: t => { stderr += t; }, stdin: async () => '' };
-    const code = await run(args, io);
-    return { code, stdout, stderr };
-  }
 
   test('bench points the functions\' SDK calls at the endpoint: measured rows, and the items in moto', async () => {
     const event = path.join(scratch, 'event.json');
