@@ -190,6 +190,30 @@ test('BuildCache.none() drops a compiler wrapper inherited from the shell; with 
   expect(calls[0].env.RUSTC_WRAPPER).toBe('/opt/wrappers/my-sccache');
 });
 
+test('an inherited RUSTC_WRAPPER that is sccache goes through the library\'s script (LLRT would not link under plain sccache); BuildCache.none() still drops it', () => {
+  for (const [name, wrapper] of [['RUSTC_WRAPPER', '/usr/local/bin/sccache'], ['CARGO_BUILD_RUSTC_WRAPPER', 'sccache']]) {
+    process.env[name] = wrapper;
+    const calls = stubBuild(['hello']);
+    new RustFunction(new Stack(new App({ outdir: tmp() }), 'Inherited'), 'Fn', {
+      manifestPath: workspace,
+      binaryName: 'hello',
+      architecture: lambda.Architecture.X86_64,
+      bundling: { optimization: name === 'RUSTC_WRAPPER' ? OptimizationPreset.SPEED : OptimizationPreset.SIZE },
+    });
+    expect(calls).toHaveLength(1);
+    expect(calls[0].env[name]).toMatch(/sccache-rustc-wrapper-[0-9a-f]{12}\.sh$/);
+    expect(fs.readFileSync(calls[0].env[name]!, 'utf-8')).toBe(RUSTC_WRAPPER_SCRIPT);
+    expect(calls[0].env[WRAPPED_SCCACHE_ENV]).toBe(wrapper);
+    delete process.env[name];
+    CargoLambdaBuild.reset();
+  }
+  process.env.RUSTC_WRAPPER = 'sccache';
+  const none = stubBuild(['hello']);
+  synth({ buildCache: BuildCache.none() });
+  expect(none[0].env.RUSTC_WRAPPER).toBeUndefined();
+  expect(none[0].env[WRAPPED_SCCACHE_ENV]).toBeUndefined();
+});
+
 describe('the compiler wrapper in front of sccache', () => {
   /** Runs the real script with a stand-in sccache that prints the arguments it gets, one per line. */
   function wrap(...args: string[]): string[] {

@@ -13,6 +13,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { BuildCache, RustFunction, SccacheStorage } from '../../lib';
 import { CargoLambdaBuild } from '../../lib/core/cargo/build';
 import { sccacheEnvironment } from '../../lib/core/cargo/build-cache';
+import { architectureOfMachine, elfMachineOf } from '../../lib/core/elf';
 import { run } from '../../lib/core/process';
 import { isolatedSccache, LocalRedis, startRedis } from '../support/build-cache';
 import { copyFixture, functionAssetDir } from '../support/rust';
@@ -119,6 +120,21 @@ describe.each([['x86_64', lambda.Architecture.X86_64, 'x86_64-unknown-linux-gnu'
         expect(result.status).not.toBe(0);
         expect(`${result.stdout}${result.stderr}`).toContain('unable to find dynamic system library "twice"');
         fs.rmSync(path.join(workspace, 'target'), { recursive: true, force: true });
+      });
+
+      test('the same RUSTC_WRAPPER=sccache inherited from the shell (as CI setups export it), no cache asked for: the construct links', () => {
+        Object.assign(process.env, sccacheEnvironment({ kind: 'redis', endpoint: redis.endpoint }), { RUSTC_WRAPPER: 'sccache' });
+        try {
+          const before = sccacheStats();
+          const bootstrap = build(workspace, architecture);
+          expect(architectureOfMachine(elfMachineOf(bootstrap))).toBe('x86_64');
+          // it went through the inherited sccache (the library's script in front of it)
+          expect(sccacheStats().misses - before.misses).toBeGreaterThanOrEqual(1);
+        } finally {
+          delete process.env.RUSTC_WRAPPER;
+          for (const variable of Object.keys(sccacheEnvironment({ kind: 'redis', endpoint: redis.endpoint }))) delete process.env[variable];
+          fs.rmSync(path.join(workspace, 'target'), { recursive: true, force: true });
+        }
       });
     }
 

@@ -245,6 +245,22 @@ export function rustcWrapper(sccache: string): Record<string, string> {
   return { RUSTC_WRAPPER: file, [WRAPPED_SCCACHE_ENV]: sccache };
 }
 
+/**
+ * A compiler wrapper the build inherits from the shell (a CI that exports `RUSTC_WRAPPER=sccache`, as
+ * mozilla-actions/sccache-action does) goes through the same script when it is sccache: without it, a crate that names
+ * a static C library twice (LLRT's allocator) fails to link under zig. Any other wrapper is left as it is. Returns the
+ * variables to set over the inherited ones (none when nothing is to change).
+ */
+export function wrapInheritedSccache(inherited: NodeJS.ProcessEnv): Record<string, string> {
+  for (const name of ['RUSTC_WRAPPER', 'CARGO_BUILD_RUSTC_WRAPPER']) {
+    const wrapper = inherited[name];
+    if (!wrapper || !/^sccache(\.exe)?$/i.test(path.basename(wrapper))) continue;
+    const { RUSTC_WRAPPER: script, ...rest } = rustcWrapper(wrapper);
+    return { [name]: script, ...rest };
+  }
+  return {};
+}
+
 /** POSIX sh: `<wrapper> <rustc> <args...>` runs `$RUSTACEAN_LAMBDA_SCCACHE <rustc> <args without repeats>`. */
 export const RUSTC_WRAPPER_SCRIPT = `#!/bin/sh
 # Written by rustacean-lambda-cdk (lib/core/cargo/build-cache.ts): runs sccache with the rustc command line cargo

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { prepareBuildCache, sccacheStats } from './build-cache';
+import { prepareBuildCache, sccacheStats, wrapInheritedSccache } from './build-cache';
 import { buildKey, CargoBuildRequest, COMPLETE_MARKER, forgetFingerprints, Preset, RustBuildPlan } from './plan';
 import { Toolchain } from './toolchain';
 import { cargoErrors, forgetWorkspaces } from './workspace';
@@ -168,6 +168,7 @@ export class CargoLambdaBuild {
       // `BuildCache.none()` also drops a compiler wrapper inherited from the shell (RUSTC_WRAPPER=sccache).
       const inherited = { ...process.env };
       if (request.buildCache?.kind === 'none') for (const name of NO_CACHE_DROPS) delete inherited[name];
+      else if (!cache.sccache) Object.assign(inherited, wrapInheritedSccache(inherited));
       const result = CargoLambdaBuild.executor(command, args, { ...inherited, ...env, ...cache.env }, request.workspace.root);
       if (result.error || result.status !== 0) {
         const reason = result.error ? result.error.message : `exit code ${result.status}`;
