@@ -75,7 +75,11 @@ describe('on a real LLRT (x86_64, built from crates.io with its compiler)', () =
     expect(JSON.parse(outcome.result.payload)).toEqual({ message: 'Hello from bytecode, Ferris!', greetingVersion: 3 });
   });
 
-  test('the compiler writes zstd with its own dictionary, which the Lambda build does not have: hence the rewrite', () => {
+  // Each build of LLRT trains its zstd dictionary from its own bytecode (llrt_core's build script; the training order
+  // follows a HashSet), and llrt_core embeds it beside the modules compressed with it. So the compiler's dictionary is
+  // the Lambda build's only when both got the same llrt_core object (a shared target folder or sccache may give them
+  // that); nothing guarantees it, hence the rewrite to uncompressed bytecode, which every LLRT of the release loads.
+  test('the compiler writes zstd with the dictionary of its own build: hence the rewrite', () => {
     const compiler = obtainSourceCompiler({ crateVersion: LLRT_CRATE_VERSION, optimization: 'balanced', cacheRoot: LLRT_TEST_CACHE });
     expect(compiler.version).toBe(LlrtVersion.DEFAULT.version);
     const dir = scratch('raw');
@@ -89,7 +93,6 @@ describe('on a real LLRT (x86_64, built from crates.io with its compiler)', () =
     dict.writeUInt32LE(0xec30a437, 0);
     dict.writeUInt32LE(id, 4);
     expect(fs.readFileSync(compiler.file).includes(dict)).toBe(true);
-    expect(fs.readFileSync(ensureLlrt('x86_64')).includes(dict)).toBe(false);
   });
 
   test('bundling: { bytecode: false } deploys JavaScript', () => {

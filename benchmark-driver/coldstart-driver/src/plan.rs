@@ -31,8 +31,9 @@ pub const MAX_WARM_INVOKES: u32 = 50;
 ///   "snapStartFunctions": ["arn:aws:lambda:us-east-1:123456789012:function:hello-java"] }
 /// ```
 ///
-/// `snapStartFunctions` lists functions (also in `functions`, spelled the same) measured through a published
-/// version per round, so that SnapStart restores a snapshot.
+/// `snapStartFunctions` lists functions (also in `functions`, by name or ARN) measured through a published
+/// version per round, so that SnapStart restores a snapshot. The construct's list (the environment) applies to the
+/// functions of this run that it names; an event's own list must name only functions of the run.
 ///
 /// Unknown fields are ignored, so an EventBridge scheduled event works as a trigger too.
 #[derive(Debug, Default, Deserialize, PartialEq)]
@@ -174,6 +175,9 @@ impl Plan {
             ));
         }
 
+        // The event's own list must match its functions; the construct's (the environment) covers every function
+        // the benchmark was given, of which an event may measure only some (or name them differently).
+        let from_event = request.snap_start_functions.is_some();
         let snap_listed = match request.snap_start_functions {
             Some(list) => list,
             None => list_of(env(ENV_SNAPSTART_FUNCTIONS).unwrap_or_default()),
@@ -184,14 +188,19 @@ impl Plan {
             .map(|f| f.trim())
             .filter(|f| !f.is_empty())
         {
-            if !functions.iter().any(|listed| listed == f) {
-                return Err(format!(
-                    "snapStartFunctions lists '{f}', which is not one of the functions to measure; add it to \
-                     functions (spelled the same way) or remove it"
-                ));
-            }
-            if !snap_start.iter().any(|seen| seen == f) {
-                snap_start.push(f.to_owned());
+            match functions.iter().find(|listed| same_function(listed, f)) {
+                Some(listed) => {
+                    if !snap_start.contains(listed) {
+                        snap_start.push(listed.clone());
+                    }
+                }
+                None if from_event => {
+                    return Err(format!(
+                        "snapStartFunctions lists '{f}', which is not one of the functions to measure; add it to \
+                         functions (by name or ARN) or remove it"
+                    ))
+                }
+                None => {}
             }
         }
 
@@ -243,6 +252,18 @@ impl Plan {
     pub fn is_snap_start(&self, function: &str) -> bool {
         self.snap_start.iter().any(|f| f == function)
     }
+}
+
+/// The same function, named by name, by ARN, or one of each (`arn:<partition>:lambda:<region>:<account>:function:<name>`).
+fn same_function(a: &str, b: &str) -> bool {
+    fn name(f: &str) -> &str {
+        if f.starts_with("arn:") {
+            f.split(':').nth(6).unwrap_or(f)
+        } else {
+            f
+        }
+    }
+    a == b || name(a) == name(b)
 }
 
 fn list_of(text: String) -> Vec<String> {
@@ -442,11 +463,38 @@ mod tests {
             err.contains("warmInvokes is 51") && err.contains("0 to 50"),
             "{err}"
         );
-        let err = resolve(json!({"snapStartFunctions": ["java"]}), &vars).unwrap_err();
+        let err = resolve(json!({"snapStartFunctions": ["go"]}), &vars).unwrap_err();
         assert!(
-            err.contains("snapStartFunctions lists 'java'") && err.contains("add it to functions"),
+            err.contains("snapStartFunctions lists 'go'") && err.contains("add it to functions"),
             "{err}"
         );
+        // an event's list may name a function by name where the run has its ARN: the run's spelling is kept
+        let plan = resolve(json!({"snapStartFunctions": ["java"]}), &vars).unwrap();
+        assert_eq!(
+            plan.snap_start,
+            vec!["arn:aws:lambda:us-east-1:1:function:java"]
+        );
+    }
+
+    #[test]
+    fn the_constructs_snapstart_list_applies_to_the_functions_an_event_measures() {
+        let vars = [
+            (
+                ENV_FUNCTIONS,
+                "arn:aws:lambda:us-east-1:1:function:java,rust",
+            ),
+            (
+                ENV_SNAPSTART_FUNCTIONS,
+                "arn:aws:lambda:us-east-1:1:function:java",
+            ),
+        ];
+        // a subset without the SnapStart function: measured through $LATEST, no error
+        let plan = resolve(json!({"functions": ["rust"]}), &vars).unwrap();
+        assert!(plan.snap_start.is_empty());
+        // the SnapStart function by name: still measured through versions
+        let plan = resolve(json!({"functions": ["java"]}), &vars).unwrap();
+        assert_eq!(plan.snap_start, vec!["java"]);
+        assert!(plan.is_snap_start("java"));
     }
 
     #[test]

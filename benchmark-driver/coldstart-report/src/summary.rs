@@ -56,7 +56,8 @@ pub struct FunctionSummary {
         skip_serializing_if = "Option::is_none"
     )]
     pub memory_size_mb: Option<u64>,
-    /// True when every round published a version and invoked it, so that SnapStart restored a snapshot.
+    /// True when the function was measured through published versions (listed in `snapStartFunctions`): each
+    /// round publishes a version and invokes it, so that SnapStart restores a snapshot.
     #[serde(default, skip_serializing_if = "is_false")]
     pub snap_start: bool,
     /// Invocations measured (one per round).
