@@ -288,7 +288,8 @@ build.addJob('build', {
     { name: 'Setup Node.js', uses: 'actions/setup-node@v4', with: { 'node-version': '20' } },
     { name: 'Setup Python', uses: 'actions/setup-python@v5', with: { 'python-version': '3.12' } },
     { name: 'Setup Go', uses: 'actions/setup-go@v5', with: { 'go-version': 'stable' } },
-    { name: 'Setup Java', uses: 'actions/setup-java@v4', with: { 'distribution': 'temurin', 'java-version': '17' } },
+    // Temurin 25 for the local host's java21/java25 functions (found through JAVA_HOME_25_X64), 17 as the default.
+    { name: 'Setup Java', uses: 'actions/setup-java@v4', with: { 'distribution': 'temurin', 'java-version': '25\n17' } },
     // The build cache's local folder, kept between runs: restored from the newest run's, saved under this run's id.
     {
       name: 'Restore the build cache',

@@ -309,21 +309,31 @@ export interface JavaInstallation {
 export interface JdkSearch {
   /** `$JAVA_HOME`. */
   readonly javaHome?: string;
+  /**
+   * JDK homes the environment names by major: `$JAVA_HOME_<major>_X64` / `_ARM64`, as GitHub-hosted runners and
+   * actions/setup-java export them for every JDK they install (only one of them is `$JAVA_HOME`).
+   */
+  readonly versionedHomes?: ReadonlyArray<string>;
   /** A folder of JDK homes (`/usr/lib/jvm` on Debian and Ubuntu). */
   readonly jvmRoot?: string;
   /** `$PATH`, for a `java` on it. */
   readonly path?: string;
 }
 
-/** The default search: `$JAVA_HOME`, then `/usr/lib/jvm/*`, then `java` on PATH. */
-export function defaultJdkSearch(): JdkSearch {
-  return { javaHome: process.env.JAVA_HOME, jvmRoot: '/usr/lib/jvm', path: process.env.PATH };
+/** The default search: `$JAVA_HOME`, then `$JAVA_HOME_<major>_X64`/`_ARM64`, then `/usr/lib/jvm/*`, then `java` on PATH. */
+export function defaultJdkSearch(env: NodeJS.ProcessEnv = process.env): JdkSearch {
+  const versionedHomes = Object.keys(env).filter(name => VERSIONED_JAVA_HOME.test(name)).sort()
+    .map(name => env[name] as string).filter(Boolean);
+  return { javaHome: env.JAVA_HOME, versionedHomes, jvmRoot: '/usr/lib/jvm', path: env.PATH };
 }
+
+const VERSIONED_JAVA_HOME = /^JAVA_HOME_\d+_(X64|ARM64)$/;
 
 /** Every JDK the search finds (each home once), in search order. */
 export function listJdks(search: JdkSearch = defaultJdkSearch()): JavaInstallation[] {
   const homes: string[] = [];
   if (search.javaHome) homes.push(search.javaHome);
+  homes.push(...search.versionedHomes ?? []);
   if (search.jvmRoot && fs.existsSync(search.jvmRoot)) {
     homes.push(...fs.readdirSync(search.jvmRoot).sort().map(name => path.join(search.jvmRoot as string, name)));
   }
@@ -397,6 +407,7 @@ export function findJdk(runtime: string, minMajor: number, search: JdkSearch = d
   const best = fromHome ?? [...fits].sort((a, b) => a.major - b.major || compareVersion(b.version, a.version))[0];
   if (best) return best;
   const where = [search.javaHome ? `JAVA_HOME (${search.javaHome})` : 'JAVA_HOME (unset)',
+    ...(search.versionedHomes?.length ? [`JAVA_HOME_<major>_X64/ARM64 (${search.versionedHomes.join(', ')})`] : []),
     ...(search.jvmRoot ? [search.jvmRoot] : []), '`java` on PATH'].join(', ');
   const seen = all.length > 0 ? `found only ${all.map(jdk => `${jdk.description} (${jdk.home})`).join(', ')}` : 'found no JDK';
   throw new Error(`runtime ${runtime} needs a JDK ${minMajor} or newer to run locally, but the host ${seen} in ${where}; ` +

@@ -9,7 +9,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { CLI_CONTEXT, LOCAL_FIXTURES, tempDir } from './apps';
 import { AssemblyFunction, readAssembly } from '../../lib/local/assembly';
-import { ensureJavaClient, findJdk, JAVA_RIC_VERSION, listJdks } from '../../lib/local/clients';
+import { defaultJdkSearch, ensureJavaClient, findJdk, JAVA_RIC_VERSION, listJdks } from '../../lib/local/clients';
 import { LocalLambda } from '../../lib/local/host';
 import { JAVA_RIC_MAIN_CLASS, runtimeFamily } from '../../lib/local/runtimes';
 import { javaCode } from '../../samples/coldstart';
@@ -226,6 +226,23 @@ describe('JDK discovery', () => {
 
   test('a JAVA_HOME that does not exist is skipped', () => {
     expect(findJdk('java21', 21, { javaHome: '/nonexistent/jdk', jvmRoot: '/usr/lib/jvm' }).major).toBeGreaterThanOrEqual(21);
+  });
+
+  test('JDKs named by JAVA_HOME_<major>_X64/ARM64 (GitHub runners, setup-java) are found besides JAVA_HOME', () => {
+    const root = tempDir('versioned-jdk');
+    const home = path.join(root, 'Java_Temurin-Hotspot_jdk', '21.0.9', 'x64');
+    fs.mkdirSync(path.join(home, 'bin'), { recursive: true });
+    fs.writeFileSync(path.join(home, 'bin', 'java'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(home, 'release'), 'IMPLEMENTOR="Eclipse Adoptium"\nIMPLEMENTOR_VERSION="Temurin-21.0.9+10"\nJAVA_VERSION="21.0.9"\n');
+    const empty = path.join(root, 'empty');
+    fs.mkdirSync(empty);
+    const search = defaultJdkSearch({ JAVA_HOME_21_X64: home, JAVA_HOME_X64: '/not/versioned', PATH: empty });
+    expect(search.versionedHomes).toEqual([home]);
+    const found = findJdk('java21', 21, { ...search, jvmRoot: empty });
+    expect(found).toMatchObject({ home: fs.realpathSync(home), major: 21, version: '21.0.9', description: 'Temurin 21.0.9' });
+    expect(() => findJdk('java25', 25, { ...search, jvmRoot: empty }))
+      .toThrow(new RegExp(`found only Temurin 21\\.0\\.9 .* in JAVA_HOME \\(unset\\), JAVA_HOME_<major>_X64/ARM64 \\(${escape(home)}\\)`));
+    fs.rmSync(root, { recursive: true, force: true });
   });
 
   test('JAVA_HOME wins when it is new enough', () => {
