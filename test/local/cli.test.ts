@@ -1,8 +1,10 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { runCli as cli, synthRustHello, synthScripted, tempDir } from './apps';
+import { probeEndpoint } from '../../lib/local/cli';
 import { parseReport } from '../../lib/local/measure';
 
 // The first run builds the Rust hello with cargo-lambda and installs awslambdaric: minutes; later runs: seconds.
@@ -195,4 +197,23 @@ test('runs as a program: `lib/local/cli.ts list` exits 0, an unknown verb exits 
   expect(ok.stdout).toContain('LocalRust/Hello');
   const bad = spawnSync(process.execPath, [...tsNode, 'nope'], { encoding: 'utf8' });
   expect(bad.status).toBe(2);
+});
+
+describe('--endpoint probe', () => {
+  test('an endpoint that accepts connections but never answers is an error after the probe timeout, not a hang', async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer(socket => { sockets.push(socket); });
+    const port = await new Promise<number>(resolve =>
+      silent.listen(0, '127.0.0.1', () => resolve((silent.address() as net.AddressInfo).port)));
+    const started = Date.now();
+    try {
+      await expect(probeEndpoint(`http://127.0.0.1:${port}`, 500)).rejects.toThrow(
+        `--endpoint http://127.0.0.1:${port} is not reachable (no answer within 500 ms); start the local endpoint first ` +
+        '(for example `moto_server -H 127.0.0.1 -p 5000` and --endpoint http://127.0.0.1:5000), or fix the URL');
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      sockets.forEach(socket => socket.destroy());
+      silent.close();
+    }
+  });
 });

@@ -39,6 +39,8 @@ export interface StartLocalAwsOptions {
   readonly timeoutMs?: number;
   /** Called with every chunk the server writes (stdout and stderr: its request log and its warnings). */
   readonly onOutput?: (text: string) => void;
+  /** The moto_server executable. @default MOTO_SERVER, the one scripts/setup.sh installs */
+  readonly motoServer?: string;
 }
 
 function portInUse(port: number): Promise<boolean> {
@@ -54,8 +56,10 @@ function portInUse(port: number): Promise<boolean> {
  * port is taken or the server does not come up in time (the process is stopped then: no hang, nothing left over).
  */
 export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise<LocalAws> {
-  if (!fs.existsSync(MOTO_SERVER)) {
-    throw new Error(`moto_server is not installed at ${path.relative(process.cwd(), MOTO_SERVER)}; ` +
+  const motoServer = options.motoServer ?? MOTO_SERVER;
+  if (!fs.existsSync(motoServer)) {
+    const shown = path.relative(process.cwd(), motoServer).startsWith('..') ? motoServer : path.relative(process.cwd(), motoServer);
+    throw new Error(`moto_server is not installed at ${shown}; ` +
       'run `npm run setup` (scripts/setup.sh installs the pinned moto[server] into .rustacean-lambda/tools)');
   }
   const port = options.port ?? await freePort();
@@ -65,7 +69,7 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
   }
   const endpoint = `http://127.0.0.1:${port}`;
   const output: string[] = [];
-  const server: ChildProcess = spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)],
+  const server: ChildProcess = spawn(motoServer, ['-H', '127.0.0.1', '-p', String(port)],
     { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
   const keep = (chunk: Buffer) => {
     const text = chunk.toString();
